@@ -1,0 +1,96 @@
+"""The JSON API under /api/v1/: one NinjaAPI, token or session authentication, and errors
+that always name the field and the reason.
+
+Every app adds its router here; routers load tenant rows through the same access helpers
+and permission rules as the pages.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+
+from .core import audit
+from .core.services import user_for_api_token
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer shub_…` with a personal API token."""
+
+    def authenticate(self, request, token: str):
+        user = user_for_api_token(token)
+        if user is None:
+            return None
+        request.user = user
+        request.api_token = True
+        audit.set_actor(user)
+        return user
+
+
+
+
+api = NinjaAPI(
+    title="SafetyHub API",
+    version="1",
+    description="The same data and permission rules as the SafetyHub pages. Authenticate "
+    "with `Authorization: Bearer <token>`; tokens are made on your account page.",
+    auth=[TokenAuth(), django_auth],
+    urls_namespace="api",
+)
+
+
+def error_body(field: str, reason: str) -> dict:
+    return {"detail": [{"field": field, "reason": reason}]}
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request, exc: NinjaValidationError):
+    errors = []
+    for error in exc.errors:
+        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
+        errors.append({"field": ".".join(loc) or "body", "reason": error.get("msg", "invalid")})
+    return api.create_response(request, {"detail": errors}, status=422)
+
+
+@api.exception_handler(DjangoValidationError)
+def on_service_error(request, exc: DjangoValidationError):
+    if hasattr(exc, "error_dict"):
+        errors = [
+            {"field": field, "reason": reason}
+            for field, reasons in exc.message_dict.items()
+            for reason in reasons
+        ]
+    else:
+        errors = [{"field": "body", "reason": reason} for reason in exc.messages]
+    return api.create_response(request, {"detail": errors}, status=422)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc: Http404):
+    return api.create_response(request, error_body("id", str(exc) or "Not found."), status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request, exc: PermissionDenied):
+    reason = str(exc) or "Your role in this organization does not allow this."
+    return api.create_response(request, error_body("role", reason), status=403)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request, exc: AuthenticationError):
+    return api.create_response(
+        request,
+        error_body("Authorization", "Sign in, or send a valid API token as 'Bearer <token>'."),
+        status=401,
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    return api.create_response(request, error_body("body", str(exc)), status=exc.status_code)
+
+
+api.add_router("/", "safetyhub.core.api.router")

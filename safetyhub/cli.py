@@ -1,0 +1,27 @@
+"""The `safetyhub` command: Django's management commands under one name.
+
+    safetyhub demo            set up the local database with demo data and serve it
+    safetyhub serve           production WSGI server (gunicorn)
+    safetyhub worker          background-task worker
+    safetyhub audit verify    check the audit trail's hash chains
+    safetyhub <command>       any other management command (migrate, createsuperuser, …)
+"""
+
+import os
+import sys
+
+ALIASES = {"worker": "db_worker"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safetyhub.settings")
+    if len(argv) > 1:
+        argv[1] = ALIASES.get(argv[1], argv[1])
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""API for the people and places of an organization, and its audit log."""
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import EmailStr
+
+from . import queries, services
+from .access import access_membership, access_organization, access_site, require_permission
+from .models import Organization, Role, Site
+
+router = Router(tags=["organizations"])
+
+
+def api_organization(request: HttpRequest, slug: str, permission: str) -> Organization:
+    """The API twin of `org_view`: 404 for outsiders, 403 for a role without `permission`,
+    and a second factor where the organization requires one (session users)."""
+    org = access_organization(user=request.user, slug=slug)
+    signed_in_by_token = getattr(request, "api_token", False)
+    if org.require_two_factor and not signed_in_by_token and not request.user.is_verified():
+        raise PermissionDenied("This organization requires a second factor.")
+    require_permission(user=request.user, permission=permission, organization=org)
+    return org
+
+
+class MembershipRead(Schema):
+    organization: str = Field(..., alias="organization.slug")
+    organization_name: str = Field(..., alias="organization.name")
+    role: Role
+
+
+class MeRead(Schema):
+    id: int
+    email: str
+    full_name: str
+    memberships: list[MembershipRead]
+
+
+class OrganizationRead(Schema):
+    slug: str
+    name: str
+    health_system: str | None = Field(None, alias="health_system.name")
+    require_two_factor: bool
+
+
+class MemberRead(Schema):
+    id: int
+    email: str = Field(..., alias="user.email")
+    full_name: str = Field(..., alias="user.full_name")
+    role: Role
+    is_active: bool
+    created_at: dt.datetime
+
+
+class MemberUpdate(Schema):
+    role: Role
+    is_active: bool
+
+
+class InvitationCreate(Schema):
+    email: EmailStr = Field(..., max_length=254)
+    role: Role
+
+
+class InvitationRead(Schema):
+    id: int
+    email: str
+    role: Role
+    expires_at: dt.datetime
+
+
+class SiteRead(Schema):
+    id: int
+    name: str
+    kind: Site.Kind
+    parent_id: int | None
+    is_active: bool
+
+
+class SiteCreate(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    kind: Site.Kind = Site.Kind.HOSPITAL
+    parent_id: int | None = None
+
+
+class AuditEntryRead(Schema):
+    at: dt.datetime
+    actor: str = Field(..., alias="actor_label")
+    action: str
+    object_type: str
+    object_id: str
+    object_repr: str
+    changes: dict
+    chain: str
+    seq: int
+    hash: str
+
+
+class AuditFilter(Schema):
+    action: str = ""
+    object_type: str = ""
+    actor: str = ""
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+@router.get("/me", response=MeRead)
+def me(request):
+    user = request.user
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "full_name": user.full_name,
+        "memberships": queries.memberships_for_switcher(user=user),
+    }
+
+
+@router.get("/orgs", response=list[OrganizationRead])
+def organizations(request):
+    return [m.organization for m in queries.memberships_for_switcher(user=request.user)]
+
+
+@router.get("/orgs/{slug}", response=OrganizationRead)
+def organization(request, slug: str):
+    return api_organization(request, slug, "core.view_organization")
+
+
+@router.get("/orgs/{slug}/members", response=list[MemberRead])
+def members(request, slug: str):
+    org = api_organization(request, slug, "core.manage_members")
+    return queries.members_of(organization=org)
+
+
+@router.put("/orgs/{slug}/members/{member_id}", response=MemberRead)
+def member_update(request, slug: str, member_id: int, payload: MemberUpdate):
+    org = api_organization(request, slug, "core.manage_members")
+    membership = access_membership(user=request.user, organization=org, pk=member_id)
+    return services.change_member(
+        membership=membership, role=payload.role, is_active=payload.is_active
+    )
+
+
+@router.post("/orgs/{slug}/invitations", response={201: InvitationRead})
+def invitation_create(request, slug: str, payload: InvitationCreate):
+    org = api_organization(request, slug, "core.manage_members")
+    invitation, _token = services.invite_member(
+        organization=org, email=payload.email, role=payload.role, invited_by=request.user
+    )
+    return 201, invitation
+
+
+@router.get("/orgs/{slug}/sites", response=list[SiteRead])
+def sites(request, slug: str):
+    org = api_organization(request, slug, "core.view_organization")
+    return [site for site, _depth in queries.site_tree(organization=org)]
+
+
+@router.post("/orgs/{slug}/sites", response={201: SiteRead})
+def site_create(request, slug: str, payload: SiteCreate):
+    org = api_organization(request, slug, "core.manage_sites")
+    parent = None
+    if payload.parent_id is not None:
+        try:
+            parent = access_site(user=request.user, organization=org, pk=payload.parent_id)
+        except Http404:
+            raise ValidationError({"parent_id": "No such site in this organization."}) from None
+    site = services.add_site(organization=org, name=payload.name, kind=payload.kind,
+                             parent=parent)
+    return 201, site
+
+
+@router.get("/orgs/{slug}/audit", response=list[AuditEntryRead])
+@paginate(LimitOffsetPagination)
+def audit_log(request, slug: str, filters: Query[AuditFilter]):
+    org = api_organization(request, slug, "core.view_audit")
+    return queries.audit_entries(organization=org, **filters.dict())

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "safetyhub.core"
+    label = "core"
+    verbose_name = "SafetyHub core"
+
+    def ready(self) -> None:
+        from . import audit
+        from .models import ApiToken, Invitation, Membership, Organization, Site, User
+
+        audit.register(Organization)
+        audit.register(Site)
+        audit.register(Membership)
+        audit.register(Invitation, redact=["token_hash"])
+        audit.register(ApiToken, redact=["key_hash"], exclude=["last_used_at"],
+                       organization_of=lambda token: None)
+        audit.register(User, redact=["password"], exclude=["last_login"])

@@ -1,0 +1,309 @@
+"""The audit trail: an append-only, hash-chained log of who created, changed, deleted or viewed
+which record, when, in which organization, and what changed.
+
+Models join the trail with `register(Model, …)`; their saves and deletes are then recorded by
+signal, whatever path made them (services, admin, shell). Who acted comes from `acting_as`,
+set per request by middleware and by tasks and commands for their own work.
+
+Each organization has its own chain (plus one "platform" chain): an entry's hash covers its
+content and the previous entry's hash, so altering or removing any row breaks the chain, and
+`verify_chains` names the first broken link.
+"""
+
+import contextvars
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models.signals import post_delete, post_init, post_save
+from django.utils import timezone
+
+from .models import AuditChain, AuditEntry
+
+PLATFORM_CHAIN = "platform"
+SYSTEM_ACTOR = "system"
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: Any = None  # a User, or None for the system
+    label: str = SYSTEM_ACTOR
+
+
+_SYSTEM = Actor()
+_actor: contextvars.ContextVar[Actor] = contextvars.ContextVar(
+    "audit_actor", default=_SYSTEM
+)
+
+
+@contextmanager
+def acting_as(user=None, label: str | None = None) -> Iterator[None]:
+    """Attribute every audit entry written inside the block to `user` (or to a named system
+    actor such as "task:send_reminders")."""
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None
+    actor = Actor(user=user, label=label or (user.email if user else SYSTEM_ACTOR))
+    token = _actor.set(actor)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def set_actor(user) -> None:
+    """Attribute the rest of the current request's entries to `user` (for authentication
+    that happens inside a view, such as API tokens); the request's `acting_as` scope
+    restores the previous actor when it ends."""
+    _actor.set(Actor(user=user, label=user.email))
+
+
+def current_actor() -> Actor:
+    return _actor.get()
+
+
+@dataclass(frozen=True)
+class Registration:
+    sensitive: bool
+    exclude: frozenset[str]
+    redact: frozenset[str]
+    organization_of: Any
+
+
+_registry: dict[type[models.Model], Registration] = {}
+
+
+def register(
+    model: type[models.Model],
+    *,
+    sensitive: bool = False,
+    exclude: Iterable[str] = (),
+    redact: Iterable[str] = (),
+    organization_of=None,
+) -> None:
+    """Record every create/update/delete of `model`; views too if `sensitive`.
+
+    `exclude` fields are left out of diffs (timestamps that change on every save);
+    `redact` fields are recorded as changed without their values (secrets, free text that
+    must not be copied into the log). `organization_of(instance)` finds the tenant when the
+    model has no `organization` field.
+    """
+    _registry[model] = Registration(
+        sensitive=sensitive,
+        exclude=frozenset(exclude),
+        redact=frozenset(redact),
+        organization_of=organization_of,
+    )
+    uid = f"audit:{model._meta.label}"
+    post_init.connect(_remember_loaded_state, sender=model, dispatch_uid=uid)
+    post_save.connect(_record_save, sender=model, dispatch_uid=uid)
+    post_delete.connect(_record_delete, sender=model, dispatch_uid=uid)
+
+
+def is_sensitive(model: type[models.Model]) -> bool:
+    reg = _registry.get(model)
+    return bool(reg and reg.sensitive)
+
+
+def _field_values(instance: models.Model, reg: Registration) -> dict[str, Any]:
+    values = {}
+    for f in instance._meta.concrete_fields:
+        if f.name in reg.exclude:
+            continue
+        if f.attname not in instance.__dict__:  # deferred: unknown, not "empty"
+            continue
+        values[f.name] = _jsonable(getattr(instance, f.attname))
+    return values
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (dict, list)):
+        return json.loads(json.dumps(value, default=str))
+    return str(value)
+
+
+def _remember_loaded_state(sender, instance, **kwargs) -> None:
+    if instance.pk is not None:
+        instance._audit_before = _field_values(instance, _registry[sender])
+
+
+def _diff(reg: Registration, before: dict, after: dict) -> dict[str, Any]:
+    changes = {}
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        if old == new:
+            continue
+        changes[name] = {"changed": True} if name in reg.redact else {"from": old, "to": new}
+    return changes
+
+
+def _record_save(sender, instance, created, raw=False, **kwargs) -> None:
+    if raw:  # loading fixtures
+        return
+    reg = _registry[sender]
+    after = _field_values(instance, reg)
+    before = {} if created else getattr(instance, "_audit_before", {})
+    changes = _diff(reg, before, after)
+    instance._audit_before = after
+    if not created and not changes:
+        return
+    record(
+        action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+        obj=instance,
+        changes=changes,
+    )
+
+
+def _record_delete(sender, instance, **kwargs) -> None:
+    reg = _registry[sender]
+    before = _field_values(instance, reg)
+    record(action=AuditEntry.Action.DELETE, obj=instance, changes=_diff(reg, before, {}))
+
+
+def organization_id_of(obj: models.Model) -> int | None:
+    reg = _registry.get(type(obj))
+    if reg and reg.organization_of:
+        org = reg.organization_of(obj)
+        return org.pk if org is not None else None
+    if obj._meta.label == "core.Organization":
+        return obj.pk
+    return getattr(obj, "organization_id", None)
+
+
+def record_view(obj: models.Model) -> None:
+    """Note that the current actor opened a sensitive record (no-op for other records)."""
+    if is_sensitive(type(obj)):
+        record(action=AuditEntry.Action.VIEW, obj=obj)
+
+
+def record(
+    *,
+    action: str,
+    obj: models.Model | None = None,
+    organization_id: int | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    changes: dict | None = None,
+) -> AuditEntry:
+    """Append one entry to its organization's chain, inside the caller's transaction."""
+    if obj is not None:
+        organization_id = organization_id or organization_id_of(obj)
+        object_type = object_type or obj._meta.label
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:200]
+    actor = current_actor()
+    chain_key = f"org:{organization_id}" if organization_id else PLATFORM_CHAIN
+    with transaction.atomic():
+        AuditChain.objects.get_or_create(key=chain_key)
+        head = AuditChain.objects.select_for_update().get(key=chain_key)
+        entry = AuditEntry(
+            chain=chain_key,
+            seq=head.last_seq + 1,
+            at=timezone.now(),
+            organization_id=organization_id,
+            actor_id=actor.user.pk if actor.user else None,
+            actor_label=actor.label[:200],
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            object_repr=object_repr[:200],
+            changes=changes or {},
+            prev_hash=head.last_hash,
+        )
+        entry.hash = entry_hash(entry)
+        entry.save(force_insert=True)
+        head.last_seq, head.last_hash = entry.seq, entry.hash
+        head.save(update_fields=["last_seq", "last_hash"])
+    return entry
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    payload = {
+        "chain": entry.chain,
+        "seq": entry.seq,
+        "at": entry.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "organization": entry.organization_id,
+        "actor": entry.actor_id,
+        "actor_label": entry.actor_label,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "object_repr": entry.object_repr,
+        "changes": entry.changes,
+        "prev": entry.prev_hash,
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass
+class ChainReport:
+    chain: str
+    entries: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_chains(chain_keys: Iterable[str] | None = None) -> list[ChainReport]:
+    """Recompute every chain; report the first broken link of each (altered, removed or
+    inserted rows, or a truncated tail)."""
+    heads = {h.key: h for h in AuditChain.objects.all()}
+    keys = sorted(chain_keys if chain_keys is not None else
+                  set(heads) | set(AuditEntry.objects.values_list("chain", flat=True).distinct()))
+    reports = []
+    for key in keys:
+        report = ChainReport(chain=key)
+        expected_seq, prev_hash = 1, ""
+        entries = AuditEntry.objects.filter(chain=key).order_by("seq").iterator(chunk_size=2000)
+        for entry in entries:
+            report.entries += 1
+            if entry.seq != expected_seq:
+                report.problems.append(
+                    f"{key}: entry #{expected_seq} is missing (next present is #{entry.seq})"
+                )
+                break
+            if entry.prev_hash != prev_hash:
+                report.problems.append(
+                    f"{key}: entry #{entry.seq} does not link to entry #{entry.seq - 1}"
+                )
+                break
+            if entry_hash(entry) != entry.hash:
+                report.problems.append(
+                    f"{key}: entry #{entry.seq} was altered "
+                    "(its content no longer matches its hash)"
+                )
+                break
+            expected_seq, prev_hash = entry.seq + 1, entry.hash
+        head = heads.get(key)
+        if not report.problems and head is not None and (
+            head.last_seq != expected_seq - 1 or head.last_hash != prev_hash
+        ):
+            report.problems.append(
+                f"{key}: entries after #{expected_seq - 1} were removed "
+                f"(the chain head records #{head.last_seq})"
+            )
+        reports.append(report)
+    return reports
+
+
+def changes_as_text(changes: dict) -> str:
+    """One line for people: "role: assessor → safety_lead; is_active: changed"."""
+    parts = []
+    for name, change in sorted(changes.items()):
+        if isinstance(change, dict) and "from" in change:
+            parts.append(f"{name}: {change['from']!s} → {change['to']!s}")
+        else:
+            parts.append(f"{name}: {json.dumps(change, default=str)}")
+    return "; ".join(parts)

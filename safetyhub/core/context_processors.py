@@ -1,0 +1,22 @@
+from .navigation import FOUNDATIONAL_AREAS
+from .queries import memberships_for_switcher
+
+
+def shell(request) -> dict:
+    """What the page shell needs: the current organization, the switcher and the areas."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    org = getattr(request, "organization", None)
+    return {
+        "current_org": org,
+        "switcher": memberships_for_switcher(user=user),
+        "areas": FOUNDATIONAL_AREAS,
+        "can": {
+            "manage_members": org is not None and user.has_perm("core.manage_members", org),
+            "manage_sites": org is not None and user.has_perm("core.manage_sites", org),
+            "view_audit": org is not None and user.has_perm("core.view_audit", org),
+            "manage_organization": org is not None
+            and user.has_perm("core.manage_organization", org),
+        },
+    }

@@ -1,0 +1,32 @@
+"""`org_view`: the one way a page inside an organization is opened."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
+
+from .access import access_organization, require_permission
+
+
+def org_view(permission: str = "core.view_organization") -> Callable:
+    """Resolve `org_slug` to `request.organization` for an active member (404 for anyone
+    else), insist on a second factor where the organization requires one, then check
+    `permission` against the member's role (403)."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(request, org_slug: str, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            org = access_organization(user=request.user, slug=org_slug)
+            if org.require_two_factor and not request.user.is_verified():
+                return redirect(f"/account/two-factor/?next={request.path}")
+            require_permission(user=request.user, permission=permission, organization=org)
+            request.organization = org
+            request.session["last_org"] = org.slug
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,62 @@
+import logging
+import time
+
+from django.conf import settings
+from django.http import JsonResponse
+
+from . import audit
+
+request_log = logging.getLogger("safetyhub.request")
+
+
+class RequestLogMiddleware:
+    """One structured line per request: method, path, status, duration, user."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        request_log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "user_id": user.pk if user is not None and user.is_authenticated else None,
+            },
+        )
+        return response
+
+
+class BodySizeLimitMiddleware:
+    """Refuse oversized bodies up front with a clear 413, before anything reads them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MAX_REQUEST_BYTES:
+            message = f"The request is too large ({length} bytes; the limit is " \
+                      f"{settings.MAX_REQUEST_BYTES})."
+            return JsonResponse({"detail": message}, status=413)
+        return self.get_response(request)
+
+
+class AuditActorMiddleware:
+    """Attribute audit entries written during the request to the signed-in user."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user if request.user.is_authenticated else None
+        with audit.acting_as(user, label=None if user else "anonymous"):
+            return self.get_response(request)

@@ -1,0 +1,275 @@
+"""Organizations (tenants), their sites and units, people, roles, invitations, API tokens and
+the audit trail. Thin models: fields and constraints; writes live in services.py."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **fields):
+        if not email:
+            raise ValueError("email: required")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **fields):
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields):
+        fields.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **fields)
+
+
+class User(AbstractUser):
+    """A person. Signs in with an email address; may belong to several organizations."""
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+    objects = UserManager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class HealthSystem(models.Model):
+    """A group of organizations under one parent (for example a health system of hospitals).
+    It is not a tenant: each organization keeps its own data."""
+
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organization(models.Model):
+    """The tenant. Every tenant-owned row elsewhere carries a foreign key to one."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    health_system = models.ForeignKey(
+        HealthSystem, null=True, blank=True, on_delete=models.PROTECT, related_name="organizations"
+    )
+    require_two_factor = models.BooleanField(
+        default=False, help_text="Every member must use a second factor to open this organization."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Site(models.Model):
+    """A place inside an organization: a hospital, a clinic, or a unit within one."""
+
+    class Kind(models.TextChoices):
+        HOSPITAL = "hospital", "Hospital"
+        CLINIC = "clinic", "Clinic or ambulatory site"
+        UNIT = "unit", "Unit or department"
+        OTHER = "other", "Other site"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="sites")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.HOSPITAL)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "parent", "name"], name="site_unique_name_in_parent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    ORG_ADMIN = "org_admin", "Organization admin"
+    SAFETY_LEAD = "safety_lead", "Patient-safety lead"
+    ASSESSOR = "assessor", "Assessor"
+    EVENT_REVIEWER = "event_reviewer", "Event reviewer"
+    STAFF_REPORTER = "staff_reporter", "Staff reporter"
+    EXECUTIVE_VIEWER = "executive_viewer", "Executive viewer"
+    PATIENT_FAMILY_ADVISOR = "patient_family_advisor", "Patient/family advisor"
+
+
+class Membership(models.Model):
+    """A person's place in one organization, with one role."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=32, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["organization__name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organization} ({self.get_role_display()})"
+
+
+class Invitation(models.Model):
+    """An emailed invitation to join an organization. Only a hash of the token is stored."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=32, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.organization}"
+
+
+class ApiToken(models.Model):
+    """A personal API token. The secret is shown once; only its hash is kept."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class AuditChain(models.Model):
+    """The head of one hash chain: one per organization, plus "platform" for the rest.
+    Appending locks this row, so entries of one chain are strictly ordered."""
+
+    key = models.CharField(max_length=40, primary_key=True)
+    last_seq = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="")
+
+    def __str__(self) -> str:
+        return f"{self.key} #{self.last_seq}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditTrailIsAppendOnly("audit entries cannot be changed")
+
+    def delete(self):
+        raise AuditTrailIsAppendOnly("audit entries cannot be deleted")
+
+
+class AuditTrailIsAppendOnly(Exception):
+    pass
+
+
+class AuditEntry(models.Model):
+    """One append-only, hash-chained record of a change to, or a view of, a record."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "Created"
+        UPDATE = "update", "Changed"
+        DELETE = "delete", "Deleted"
+        VIEW = "view", "Viewed"
+        EVENT = "event", "Event"
+
+    chain = models.CharField(max_length=40)
+    seq = models.PositiveBigIntegerField()
+    at = models.DateTimeField()
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        related_name="+",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+        db_constraint=False, related_name="+",
+    )
+    actor_label = models.CharField(max_length=200)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    object_type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(max_length=200, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "seq"], name="audit_chain_seq_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "-at"]),
+            models.Index(fields=["object_type", "object_id"]),
+        ]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditTrailIsAppendOnly("audit entries cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditTrailIsAppendOnly("audit entries cannot be deleted")

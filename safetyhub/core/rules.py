@@ -1,0 +1,53 @@
+"""Who may do what inside an organization: predicates on the person's role there.
+
+Every permission takes (user, organization). Roles are read once per request and cached on
+the user object, so checking several permissions costs one query.
+"""
+
+import rules
+
+from .models import Membership, Role
+
+
+def roles_by_organization(user) -> dict[int, str]:
+    """{organization id: role} for the user's active memberships (cached on the user)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return {}
+    cached = getattr(user, "_safetyhub_roles", None)
+    if cached is None:
+        cached = dict(
+            Membership.objects.filter(user=user, is_active=True).values_list(
+                "organization_id", "role"
+            )
+        )
+        user._safetyhub_roles = cached
+    return cached
+
+
+def forget_roles(user) -> None:
+    user.__dict__.pop("_safetyhub_roles", None)
+
+
+def role_in(user, organization) -> str | None:
+    return roles_by_organization(user).get(getattr(organization, "pk", organization))
+
+
+def has_role(*roles: str) -> rules.Predicate:
+    allowed = frozenset(roles)
+
+    @rules.predicate(name=f"has_role({', '.join(sorted(allowed))})")
+    def predicate(user, organization) -> bool:
+        return role_in(user, organization) in allowed
+
+    return predicate
+
+
+is_member = rules.predicate(lambda user, org: role_in(user, org) is not None, name="is_member")
+is_org_admin = has_role(Role.ORG_ADMIN)
+is_safety_lead = has_role(Role.SAFETY_LEAD)
+
+rules.add_perm("core.view_organization", is_member)
+rules.add_perm("core.manage_organization", is_org_admin)
+rules.add_perm("core.manage_members", is_org_admin)
+rules.add_perm("core.manage_sites", is_org_admin | is_safety_lead)
+rules.add_perm("core.view_audit", is_org_admin)

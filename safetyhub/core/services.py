@@ -1,0 +1,253 @@
+"""Writes for organizations, sites, memberships, invitations and API tokens.
+
+Plain functions with keyword-only arguments; each runs in one transaction, checks its own
+business rules and raises ValidationError naming the field and the reason.
+"""
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .models import ApiToken, HealthSystem, Invitation, Membership, Organization, Role, Site, User
+from .rules import forget_roles
+
+INVITATION_LIFETIME = dt.timedelta(days=14)
+API_TOKEN_PREFIX = "shub_"  # noqa: S105 - a public prefix, not a secret
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_organization(
+    *, name: str, slug: str = "", health_system: HealthSystem | None = None, admin: User
+) -> Organization:
+    """A new organization whose first member, `admin`, administers it."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the organization a name."})
+    slug = slugify(slug or name)[:60]
+    if not slug:
+        raise ValidationError({"slug": "Use letters or digits in the short name."})
+    if Organization.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": f"The short name {slug!r} is taken."})
+    org = Organization.objects.create(name=name, slug=slug, health_system=health_system)
+    Membership.objects.create(organization=org, user=admin, role=Role.ORG_ADMIN)
+    forget_roles(admin)
+    return org
+
+
+@transaction.atomic
+def update_organization(
+    *, organization: Organization, name: str, require_two_factor: bool
+) -> Organization:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the organization a name."})
+    organization.name = name
+    organization.require_two_factor = require_two_factor
+    organization.save()
+    return organization
+
+
+@transaction.atomic
+def add_site(
+    *, organization: Organization, name: str, kind: str, parent: Site | None = None
+) -> Site:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the site or unit a name."})
+    if kind not in Site.Kind.values:
+        raise ValidationError({"kind": f"Unknown kind {kind!r}."})
+    if parent is not None and parent.organization_id != organization.pk:
+        raise ValidationError({"parent": "The parent site belongs to another organization."})
+    siblings = Site.objects.filter(organization=organization, parent=parent, name__iexact=name)
+    if siblings.exists():
+        raise ValidationError({"name": f"There is already a site called {name!r} here."})
+    return Site.objects.create(organization=organization, parent=parent, name=name, kind=kind)
+
+
+def _admins_left_after(membership: Membership, *, role: str, active: bool) -> int:
+    others = Membership.objects.filter(
+        organization=membership.organization, role=Role.ORG_ADMIN, is_active=True
+    ).exclude(pk=membership.pk)
+    return others.count() + (1 if role == Role.ORG_ADMIN and active else 0)
+
+
+@transaction.atomic
+def change_member(*, membership: Membership, role: str, is_active: bool) -> Membership:
+    """Change a member's role, or deactivate/reactivate them. An organization always keeps
+    at least one active admin."""
+    if role not in Role.values:
+        raise ValidationError({"role": f"Unknown role {role!r}."})
+    # Lock the organization's admins so two admins demoting each other at once cannot
+    # leave it with none.
+    list(
+        Membership.objects.select_for_update().filter(
+            organization=membership.organization, role=Role.ORG_ADMIN
+        )
+    )
+    if _admins_left_after(membership, role=role, active=is_active) == 0:
+        raise ValidationError({"role": "An organization needs at least one active admin."})
+    membership.role = role
+    if membership.is_active != is_active:
+        membership.is_active = is_active
+        membership.deactivated_at = None if is_active else timezone.now()
+    membership.save()
+    forget_roles(membership.user)
+    return membership
+
+
+def invitation_url(token: str) -> str:
+    return f"{settings.SITE_URL}/invitations/{token}/"
+
+
+@transaction.atomic
+def invite_member(
+    *, organization: Organization, email: str, role: str, invited_by: User
+) -> tuple[Invitation, str]:
+    """Create an invitation and email its link. Returns the invitation and its one-time
+    token (only its hash is stored)."""
+    email = User.objects.normalize_email(email.strip()).lower()
+    if role not in Role.values:
+        raise ValidationError({"role": f"Unknown role {role!r}."})
+    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+        raise ValidationError({"email": f"{email} is already a member of this organization."})
+    pending = Invitation.objects.filter(
+        organization=organization, email__iexact=email, accepted_at=None, revoked_at=None,
+        expires_at__gt=timezone.now(),
+    )
+    if pending.exists():
+        raise ValidationError({"email": f"{email} already has a pending invitation."})
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        organization=organization,
+        email=email,
+        role=role,
+        token_hash=hash_secret(token),
+        invited_by=invited_by,
+        expires_at=timezone.now() + INVITATION_LIFETIME,
+    )
+    context = {"invitation": invitation, "url": invitation_url(token), "inviter": invited_by}
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=f"You are invited to {organization.name} on SafetyHub",
+            message=render_to_string("core/email/invitation.txt", context),
+            from_email=None,
+            recipient_list=[email],
+        )
+    )
+    return invitation, token
+
+
+@transaction.atomic
+def revoke_invitation(*, invitation: Invitation) -> Invitation:
+    if invitation.accepted_at:
+        raise ValidationError({"invitation": "This invitation was already accepted."})
+    invitation.revoked_at = timezone.now()
+    invitation.save()
+    return invitation
+
+
+def open_invitation(token: str) -> Invitation | None:
+    """The pending invitation for this token, or None if unknown, used, revoked or expired."""
+    return (
+        Invitation.objects.select_related("organization")
+        .filter(
+            token_hash=hash_secret(str(token)), accepted_at=None, revoked_at=None,
+            expires_at__gt=timezone.now(),
+        )
+        .first()
+    )
+
+
+@transaction.atomic
+def accept_invitation(*, token: str, user: User) -> Membership:
+    """Join the invitation's organization as `user`. The invitation is used up; a
+    deactivated membership is not revived by it (an admin reactivates deliberately)."""
+    invitation = open_invitation(token)
+    if invitation is None:
+        raise ValidationError({"token": "This invitation is unknown, used, revoked or expired."})
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at:
+        raise ValidationError({"token": "This invitation was already used."})
+    if invitation.email.lower() != user.email.lower():
+        raise ValidationError(
+            {"token": f"This invitation was sent to {invitation.email}; sign in as that person."}
+        )
+    membership, created = Membership.objects.get_or_create(
+        organization=invitation.organization, user=user, defaults={"role": invitation.role}
+    )
+    if not created and not membership.is_active:
+        raise ValidationError({"token": "Your membership here was deactivated; ask an admin."})
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save()
+    forget_roles(user)
+    return membership
+
+
+@transaction.atomic
+def register_invited_user(*, token: str, full_name: str, password: str) -> Membership:
+    """Create the account an invitation names and accept the invitation with it."""
+    from django.contrib.auth.password_validation import validate_password
+
+    invitation = open_invitation(token)
+    if invitation is None:
+        raise ValidationError({"token": "This invitation is unknown, used, revoked or expired."})
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise ValidationError({"email": "An account with this email exists; sign in instead."})
+    user = User(email=invitation.email, full_name=full_name.strip())
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
+    user.set_password(password)
+    user.save()
+    return accept_invitation(token=token, user=user)
+
+
+@transaction.atomic
+def create_api_token(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new personal API token; the secret is returned once and never stored."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Name the token after where it will be used."})
+    secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name[:100], prefix=secret[:12], key_hash=hash_secret(secret)
+    )
+    return token, secret
+
+
+@transaction.atomic
+def revoke_api_token(*, token: ApiToken) -> ApiToken:
+    token.revoked_at = timezone.now()
+    token.save()
+    return token
+
+
+def user_for_api_token(secret: str) -> User | None:
+    """The active user owning this live token, or None."""
+    if not secret.startswith(API_TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_secret(secret), revoked_at=None, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,56 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from .views import accounts, organizations, system
+
+urlpatterns = [
+    path("", organizations.home, name="home"),
+    path("healthz", system.healthz, name="healthz"),
+    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password-reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="core/accounts/password_reset.html",
+            email_template_name="core/email/password_reset.txt",
+            subject_template_name="core/email/password_reset_subject.txt",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(
+            template_name="core/accounts/password_reset_sent.html"
+        ),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="core/accounts/password_reset_confirm.html"
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="core/accounts/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
+    path("account/", accounts.account, name="account"),
+    path("account/tokens/<str:pk>/revoke/", accounts.api_token_revoke, name="api_token_revoke"),
+    path("invitations/<str:token>/", organizations.accept_invitation, name="accept_invitation"),
+    path("o/<slug:org_slug>/", organizations.dashboard, name="dashboard"),
+    path("o/<slug:org_slug>/areas/<slug:area_slug>/", organizations.area, name="area"),
+    path("o/<slug:org_slug>/members/", organizations.members, name="members"),
+    path("o/<slug:org_slug>/members/<str:pk>/", organizations.member_update,
+         name="member_update"),
+    path("o/<slug:org_slug>/invitations/<str:pk>/revoke/", organizations.invitation_revoke,
+         name="invitation_revoke"),
+    path("o/<slug:org_slug>/sites/", organizations.sites, name="sites"),
+    path("o/<slug:org_slug>/settings/", organizations.organization_settings,
+         name="organization_settings"),
+    path("o/<slug:org_slug>/audit/", organizations.audit_log, name="audit_log"),
+    path("o/<slug:org_slug>/audit.csv", organizations.audit_log_csv, name="audit_log_csv"),
+]

@@ -1,0 +1,28 @@
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """Up when the database answers; for load balancers and uptime checks."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:
+        return JsonResponse({"status": "error", "database": type(exc).__name__}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def csrf_failure(request, reason: str = ""):
+    """A forged or stale CSRF token: say so plainly, change nothing."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": "CSRF check failed: reload the page and try again.", "reason": reason},
+            status=403,
+        )
+    return render(request, "403_csrf.html", {"reason": reason}, status=403)

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from .api import api
+
+admin.site.site_header = "SafetyHub administration (superusers only)"
+
+urlpatterns = [
+    path("django-admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("safetyhub.core.urls")),
+]

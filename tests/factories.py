@@ -1,0 +1,75 @@
+"""factory_boy factories for every model the tests need; no fixture files."""
+
+import factory
+from django.utils import timezone
+
+from safetyhub.core.models import (
+    HealthSystem,
+    Invitation,
+    Membership,
+    Organization,
+    Role,
+    Site,
+    User,
+)
+
+PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class HealthSystemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HealthSystem
+
+    name = factory.Sequence(lambda n: f"Health System {n}")
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Hospital {n}")
+    slug = factory.Sequence(lambda n: f"hospital-{n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    organization = factory.SubFactory(OrganizationFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Role.ASSESSOR
+
+
+class SiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Site
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Site {n}")
+    kind = Site.Kind.HOSPITAL
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    organization = factory.SubFactory(OrganizationFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.org")
+    role = Role.ASSESSOR
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(days=14))

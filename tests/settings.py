@@ -1,0 +1,17 @@
+"""Test settings: the real settings with a private data folder, plain static files and a
+fast password hasher. Everything else (databases included) is exactly as in production."""
+
+import os
+import tempfile
+
+os.environ.setdefault("SAFETYHUB_DATA_DIR", tempfile.mkdtemp(prefix="safetyhub-test-"))
+
+from safetyhub.settings import *  # noqa: F403
+from safetyhub.settings import DATA_DIR, STORAGES
+
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+(DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
