@@ -15,3 +15,8 @@ STORAGES = {
 }
 (DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# SQLite runs the tests on a file, as in production (WAL, busy timeout), not the shared-cache
+# in-memory database, whose table locks make concurrent-writer tests meaningless.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import EmailStr
 
@@ -149,7 +149,7 @@ def invitation_create(request, slug: str, payload: InvitationCreate):
     invitation, _token = services.invite_member(
         organization=org, email=payload.email, role=payload.role, invited_by=request.user
     )
-    return 201, invitation
+    return Status(201, invitation)
 
 
 @router.get("/orgs/{slug}/sites", response=list[SiteRead])
@@ -169,7 +169,7 @@ def site_create(request, slug: str, payload: SiteCreate):
             raise ValidationError({"parent_id": "No such site in this organization."}) from None
     site = services.add_site(organization=org, name=payload.name, kind=payload.kind,
                              parent=parent)
-    return 201, site
+    return Status(201, site)
 
 
 @router.get("/orgs/{slug}/audit", response=list[AuditEntryRead])

@@ -7,6 +7,8 @@ class CoreConfig(AppConfig):
     verbose_name = "SafetyHub core"
 
     def ready(self) -> None:
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
         from . import audit
         from .models import ApiToken, Invitation, Membership, Organization, Site, User
 
@@ -17,3 +19,11 @@ class CoreConfig(AppConfig):
         audit.register(ApiToken, redact=["key_hash"], exclude=["last_used_at"],
                        organization_of=lambda token: None)
         audit.register(User, redact=["password"], exclude=["last_login"])
+        # Second factors: set-up, confirmation and removal are recorded; the secret never is,
+        # nor the bookkeeping every sign-in changes.
+        audit.register(
+            TOTPDevice, redact=["key"],
+            exclude=["last_t", "throttling_failure_timestamp", "throttling_failure_count",
+                     "drift", "last_used_at"],
+            organization_of=lambda device: None,
+        )

@@ -60,3 +60,31 @@ class AuditActorMiddleware:
         user = request.user if request.user.is_authenticated else None
         with audit.acting_as(user, label=None if user else "anonymous"):
             return self.get_response(request)
+
+
+class ApiJsonErrorsMiddleware:
+    """Under /api/, answer errors raised outside the API's own handlers (unknown URL, wrong
+    method, CSRF) in the API's JSON shape too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            reasons = {
+                404: ("url", "No such API endpoint."),
+                405: ("method", f"{request.method} is not allowed here; allowed: "
+                                f"{response.get('Allow', 'none')}."),
+            }
+            field, reason = reasons.get(response.status_code, ("body", response.reason_phrase))
+            json_response = JsonResponse({"detail": [{"field": field, "reason": reason}]},
+                                         status=response.status_code)
+            if "Allow" in response:
+                json_response["Allow"] = response["Allow"]
+            return json_response
+        return response

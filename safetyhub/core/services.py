@@ -96,7 +96,8 @@ def change_member(*, membership: Membership, role: str, is_active: bool) -> Memb
             organization=membership.organization, role=Role.ORG_ADMIN
         )
     )
-    if _admins_left_after(membership, role=role, active=is_active) == 0:
+    was_admin = membership.role == Role.ORG_ADMIN and membership.is_active
+    if was_admin and _admins_left_after(membership, role=role, active=is_active) == 0:
         raise ValidationError({"role": "An organization needs at least one active admin."})
     membership.role = role
     if membership.is_active != is_active:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", organizations.home, name="home"),
     path("healthz", system.healthz, name="healthz"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
+    path("accounts/login/verify/", accounts.login_verify, name="login_verify"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password-reset/",
@@ -39,6 +40,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("account/", accounts.account, name="account"),
+    path("account/two-factor/", accounts.two_factor_settings, name="two_factor"),
     path("account/tokens/<str:pk>/revoke/", accounts.api_token_revoke, name="api_token_revoke"),
     path("invitations/<str:token>/", organizations.accept_invitation, name="accept_invitation"),
     path("o/<slug:org_slug>/", organizations.dashboard, name="dashboard"),

@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
@@ -25,6 +27,33 @@ class LoginForm(AuthenticationForm):
         label="Email address", widget=forms.EmailInput(attrs={"autocomplete": "email",
                                                                "autofocus": True})
     )
+
+    def clean_username(self) -> str:
+        # Accounts are stored with lower-case emails; lower-casing here also makes the
+        # lockout count "Ann@x.org" and "ann@x.org" as the same account.
+        return self.cleaned_data["username"].strip().lower()
+
+
+class TotpCodeForm(forms.Form):
+    code = forms.CharField(
+        label="6-digit code from your authenticator app",
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 8}
+        ),
+    )
+
+    def __init__(self, *args, autofocus: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if autofocus:
+            self.fields["code"].widget.attrs["autofocus"] = True
+
+    def clean_code(self) -> str:
+        # Apps show the code as "123 456"; people may type it that way.
+        code = re.sub(r"[\s-]", "", self.cleaned_data["code"])
+        if not re.fullmatch(r"[0-9]{6}", code):
+            raise forms.ValidationError("Enter the 6 digits your authenticator app shows now.")
+        return code
 
 
 class ApiTokenForm(forms.Form):

@@ -1,23 +1,114 @@
-"""Signing in and out, password reset, and the person's own account page (API tokens)."""
+"""Signing in (password, then a code for people with two-factor on) and out, password reset,
+and the person's own account pages (API tokens, two-factor authentication)."""
 
+import time
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
 
-from .. import services
-from ..forms.accounts import ApiTokenForm, LoginForm
-from ..models import ApiToken
+from .. import services, two_factor
+from ..forms.accounts import ApiTokenForm, LoginForm, TotpCodeForm
+from ..models import ApiToken, User
 from .organizations import add_errors
+
+# Who passed the password step and waits for the code step; kept in the session only.
+PENDING_SESSION_KEY = "two_factor_pending"
+PENDING_LIFETIME_SECONDS = 10 * 60
+
+
+def safe_next(request: HttpRequest) -> str:
+    """The `next` URL of the request if it stays on this site, else ""."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return ""
+
+
+def _with_next(url: str, next_url: str) -> str:
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
 
 
 class LoginView(auth_views.LoginView):
     template_name = "core/accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if two_factor.confirmed_device(user) is None:
+            return super().form_valid(form)
+        # The password was right, but the person is not signed in until the code is.
+        # A new session key, so a session id planted before sign-in cannot ride along.
+        self.request.session.cycle_key()
+        self.request.session[PENDING_SESSION_KEY] = {
+            "user_id": user.pk,
+            "backend": user.backend,
+            "since": time.time(),
+        }
+        return HttpResponseRedirect(_with_next(reverse("login_verify"), self.get_redirect_url()))
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 422
+        return response
+
+
+def _pending_sign_in(request: HttpRequest) -> tuple[User, str] | None:
+    """The person waiting for the code step and their auth backend, if still current."""
+    pending = request.session.get(PENDING_SESSION_KEY)
+    if not isinstance(pending, dict):
+        return None
+    fresh = time.time() - float(pending.get("since", 0)) < PENDING_LIFETIME_SECONDS
+    user = User.objects.filter(pk=pending.get("user_id"), is_active=True).first()
+    backend = pending.get("backend")
+    if not fresh or user is None or backend not in settings.AUTHENTICATION_BACKENDS:
+        del request.session[PENDING_SESSION_KEY]
+        return None
+    return user, backend
+
+
+@never_cache
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "POST"])
+def login_verify(request):
+    """The second sign-in step: a code from the person's authenticator app."""
+    next_url = safe_next(request)
+    pending = _pending_sign_in(request)
+    if pending is None:
+        if request.method == "POST":
+            messages.error(request, "Your sign-in took too long. Please sign in again.")
+        return redirect(_with_next(reverse("login"), next_url))
+    user, backend = pending
+    form = TotpCodeForm(request.POST or None, autofocus=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = two_factor.verify_totp(user=user, code=form.cleaned_data["code"])
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            del request.session[PENDING_SESSION_KEY]
+            auth_login(request, user, backend=backend)
+            otp_login(request, device)
+            return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+    return render(
+        request, "core/accounts/login_verify.html", {"form": form, "next": next_url},
+        status=422 if form.errors else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -41,6 +132,7 @@ def account(request):
             "form": form,
             "tokens": ApiToken.objects.filter(user=request.user, revoked_at=None),
             "new_token": request.session.pop("new_api_token", None),
+            "two_factor_on": two_factor.confirmed_device(request.user) is not None,
         },
         status=422 if form.errors else 200,
     )
@@ -55,3 +147,78 @@ def api_token_revoke(request, pk: str):
     services.revoke_api_token(token=token)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("account")
+
+
+CODE_ACTIONS = {"confirm", "verify", "disable"}
+
+
+def _two_factor_post(request, form: TotpCodeForm, action: str, next_url: str) -> HttpResponse | None:
+    """Carry out one action of the two-factor page; a redirect, or None to show errors."""
+    user = request.user
+    here = _with_next(reverse("two_factor"), next_url)
+    if action == "start":
+        try:
+            two_factor.start_totp_setup(user=user)
+        except ValidationError as exc:
+            for error in exc.messages:  # no code was typed, so no form to attach it to
+                messages.error(request, error)
+        return redirect(here)
+    if action not in CODE_ACTIONS:
+        messages.error(request, "Unknown action; reload the page and try again.")
+        return redirect(here)
+    if not form.is_valid():
+        return None
+    code = form.cleaned_data["code"]
+    if action == "disable":
+        two_factor.disable_totp(user=user, code=code)
+        messages.success(request, "Two-factor authentication is off.")
+        return redirect("two_factor")
+    if action == "confirm":
+        device = two_factor.confirm_totp(user=user, code=code)
+        messages.success(request, "Two-factor authentication is on. Signing in will now ask "
+                                  "for a code from your app.")
+    else:
+        device = two_factor.verify_totp(user=user, code=code)
+        messages.success(request, "Code accepted.")
+    otp_login(request, device)  # this session has now shown the second factor
+    return redirect(next_url or here)
+
+
+@never_cache
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "POST"])
+@login_required
+def two_factor_settings(request):
+    """Set up, verify or turn off the person's authenticator app. Organizations that require
+    a second factor send their members here (with `next`) until the session is verified."""
+    user = request.user
+    next_url = safe_next(request)
+    action = request.POST.get("action", "")
+    form = TotpCodeForm(request.POST if action in CODE_ACTIONS else None)
+    if request.method == "POST":
+        try:
+            response = _two_factor_post(request, form, action, next_url)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            if response is not None:
+                return response
+    device = two_factor.confirmed_device(user)
+    pending = None if device else two_factor.pending_device(user)
+    if device is not None:
+        state = "on" if user.is_verified() else "unverified"
+    else:
+        state = "setting_up" if pending else "off"
+    return render(
+        request,
+        "core/accounts/two_factor.html",
+        {
+            "form": form,
+            "state": state,
+            "next": next_url,
+            "required_by": two_factor.organizations_requiring_two_factor(user),
+            "qr_code": two_factor.qr_code_data_uri(pending) if pending else "",
+            "manual_key": two_factor.manual_entry_key(pending) if pending else "",
+        },
+        status=422 if form.errors else 200,
+    )

@@ -1,0 +1,175 @@
+"""Every URL pattern, pages and API, visited by an outsider from another organization and by
+an anonymous visitor, with data in place that could leak. New URLs are covered on their own:
+the walk reads the URL resolver, and a URL may only be public by being listed here."""
+
+import re
+
+import pytest
+from django.apps import apps
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from safetyhub.core import services
+from safetyhub.core.models import ApiToken, AuditEntry, Role
+
+from .conftest import client_for
+from .factories import InvitationFactory, MembershipFactory, OrganizationFactory, SiteFactory
+
+# URLs anyone may open; each says why. Everything else must refuse outsiders.
+PUBLIC = {
+    "": "start page: redirects to sign-in or to the visitor's own organization",
+    "healthz": "load-balancer health check, no data",
+    "accounts/login/": "sign-in",
+    "accounts/logout/": "sign-out",
+    "accounts/login/verify/": "second sign-in step; only for a session that passed the first",
+    "accounts/password-reset/": "password reset request (same answer for any address)",
+    "accounts/password-reset/sent/": "static confirmation",
+    "accounts/reset/<uidb64>/<token>/": "reset link, checked against a signed token",
+    "accounts/reset/done/": "static confirmation",
+    "invitations/<str:token>/": "invitation link; the token is the secret",
+    "api/v1/openapi.json": "API description, no data",
+    "api/v1/docs": "API documentation page, no data",
+}
+# Signed-in pages about the visitor themself, not an organization.
+OWN_ACCOUNT = {
+    "account/", "account/tokens/<str:pk>/revoke/", "account/two-factor/", "api/v1/me",
+    "api/v1/orgs",
+}
+
+SECRET_MARKERS = ("Victim Memorial", "victim-secret@example.org", "Secret Cardiac Unit")
+
+
+def all_routes(resolver=None, prefix: str = "") -> list[str]:
+    resolver = resolver or get_resolver()
+    routes = []
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            routes += all_routes(pattern, route)
+        elif isinstance(pattern, URLPattern):
+            routes.append(route.lstrip("^").rstrip("$").replace("\\Z", ""))
+    return routes
+
+
+PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
+
+
+def fill(route: str, values: dict[str, str]) -> str:
+    return PARAM.sub(lambda m: values[m.group("name")], route)
+
+
+def tenant_ids(org) -> list[str]:
+    """The ids of every tenant-owned row of `org`, across all apps."""
+    ids = set()
+    for model in apps.get_models():
+        if any(f.name == "organization" for f in model._meta.get_fields()):
+            ids.update(str(pk) for pk in model.objects.filter(organization=org).values_list(
+                "pk", flat=True))
+    return sorted(ids)
+
+
+def snapshot(org) -> dict:
+    state = {}
+    for model in apps.get_models():
+        if model is AuditEntry:
+            continue
+        if any(f.name == "organization" for f in model._meta.get_fields()):
+            state[model._meta.label] = list(model.objects.filter(organization=org).values())
+    state["audit_entries"] = AuditEntry.objects.filter(organization_id=org.pk).count()
+    return state
+
+
+@pytest.fixture
+def victim(db):
+    """An organization full of data the outsider must never see or touch."""
+    org = OrganizationFactory(name="Victim Memorial", slug="victim")
+    MembershipFactory(organization=org, role=Role.ORG_ADMIN,
+                      user__email="victim-secret@example.org")
+    admin = org.memberships.get().user
+    services.invite_member(organization=org, email="victim-invitee@example.org",
+                           role=Role.ASSESSOR, invited_by=admin)
+    InvitationFactory(organization=org)
+    SiteFactory(organization=org, name="Secret Cardiac Unit")
+    ApiToken.objects.create(user=admin, name="victim token", prefix="shub_victim",
+                            key_hash="f" * 64)
+    return org
+
+
+def route_variants(route: str, victim, outsider_org) -> list[tuple[str, bool]]:
+    """(url, aims at the victim) for each way of filling the route's parameters: the
+    victim's slug with the victim's row ids, and the outsider's own slug with the victim's
+    row ids (ids the outsider's own rows also use are left out of that second kind)."""
+    names = {m.group("name") for m in PARAM.finditer(route)}
+    slug_names, id_names = names & {"org_slug", "slug"}, names & {"pk", "member_id", "id"}
+    victim_ids = [*tenant_ids(victim), "0", "not-a-number", "9" * 30]
+    own_ids = set(tenant_ids(outsider_org))
+    variants = []
+    for slug in [victim.slug, outsider_org.slug] if slug_names else [None]:
+        ids = victim_ids if slug != outsider_org.slug else [
+            pk for pk in victim_ids if pk not in own_ids]
+        for pk in ids if id_names else [None]:
+            values = {name: "x" for name in names}
+            values.update({"area_slug": "culture", "uidb64": "MQ", "token": "not-a-token"})
+            values.update({name: slug for name in slug_names})
+            values.update({name: pk for name in id_names})
+            aims_at_victim = slug != outsider_org.slug or pk is not None
+            variants.append(("/" + fill(route, values), aims_at_victim))
+    return variants
+
+
+def assert_refused(response, url: str, *, anonymous: bool) -> None:
+    body = response.content.decode(errors="replace") if not response.streaming else ""
+    for marker in SECRET_MARKERS:
+        assert marker not in body, f"{url} leaked {marker!r}"
+    # 422: the API checks a body's shape before the organization, so a malformed body gets
+    # the same answer for every organization, existing or not (it names no data).
+    allowed = {404, 405, 422}
+    if anonymous:
+        allowed |= {401, 302}
+    assert response.status_code in allowed, f"{url}: {response.status_code}"
+    if response.status_code == 302:
+        assert response["Location"].startswith("/accounts/login/"), url
+
+
+def test_every_url_refuses_outsiders_and_anonymous_visitors(victim, outsider, other_org):
+    SiteFactory(organization=other_org, name="Outsider's own site")
+    before = snapshot(victim)
+    visitors = {"outsider": client_for(outsider), "anonymous": Client()}
+    checked = 0
+    for route in all_routes():
+        if route in PUBLIC or route.startswith("django-admin/") or route.startswith("static/"):
+            continue
+        for url, aims_at_victim in route_variants(route, victim, other_org):
+            for who, client in visitors.items():
+                if route in OWN_ACCOUNT and who == "outsider":
+                    # Their own account: works, but shows nothing of the victim's.
+                    body = client.get(url).content.decode()
+                    assert all(m not in body for m in SECRET_MARKERS), url
+                    continue
+                for method in ("get", "post", "put", "patch", "delete"):
+                    body_kwargs = {} if method in ("get", "delete") else {
+                        "data": "{}", "content_type": "application/json"}
+                    response = getattr(client, method)(url, **body_kwargs)
+                    if who == "outsider" and not aims_at_victim:
+                        # The outsider's own organization: may answer, never with victim data.
+                        body = b"" if response.streaming else response.content
+                        assert all(m.encode() not in body for m in SECRET_MARKERS), url
+                        continue
+                    assert_refused(response, f"{method.upper()} {url} as {who}",
+                                   anonymous=who == "anonymous")
+                    checked += 1
+    assert checked > 100
+    assert snapshot(victim) == before, "an outsider's request changed the victim's data"
+
+
+def test_public_urls_exist():
+    """The allow-list names real routes only, so a renamed route cannot hide behind it."""
+    routes = set(all_routes())
+    assert set(PUBLIC) <= routes
+    assert routes >= OWN_ACCOUNT
+
+
+def test_django_admin_refuses_organization_admins(outsider):
+    response = client_for(outsider).get("/django-admin/")
+    assert response.status_code == 302
+    assert "/django-admin/login/" in response["Location"]
