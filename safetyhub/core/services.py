@@ -10,7 +10,6 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -18,6 +17,7 @@ from django.utils.text import slugify
 
 from .models import ApiToken, HealthSystem, Invitation, Membership, Organization, Role, Site, User
 from .rules import forget_roles
+from .tasks import send_email
 
 INVITATION_LIFETIME = dt.timedelta(days=14)
 API_TOKEN_PREFIX = "shub_"  # noqa: S105 - a public prefix, not a secret
@@ -139,12 +139,10 @@ def invite_member(
         expires_at=timezone.now() + INVITATION_LIFETIME,
     )
     context = {"invitation": invitation, "url": invitation_url(token), "inviter": invited_by}
+    body = render_to_string("core/email/invitation.txt", context)
     transaction.on_commit(
-        lambda: send_mail(
-            subject=f"You are invited to {organization.name} on SafetyHub",
-            message=render_to_string("core/email/invitation.txt", context),
-            from_email=None,
-            recipient_list=[email],
+        lambda: send_email.enqueue(
+            subject=f"You are invited to {organization.name} on SafetyHub", body=body, to=[email]
         )
     )
     return invitation, token

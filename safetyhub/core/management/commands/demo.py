@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -20,4 +23,7 @@ class Command(BaseCommand):
         for email, description in people:
             self.stdout.write(f"  {email:<34} {description}")
         if not no_serve:
+            # The task worker runs beside the web server; Ctrl-C stops both (one process
+            # group).
+            subprocess.Popen([sys.executable, "-m", "safetyhub.cli", "worker"])  # noqa: S603
             call_command("serve", bind=bind, workers=2)
