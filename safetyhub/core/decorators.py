@@ -5,6 +5,8 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from .access import access_organization, require_permission
 
@@ -21,7 +23,7 @@ def org_view(permission: str = "core.view_organization") -> Callable:
                 return redirect_to_login(request.get_full_path())
             org = access_organization(user=request.user, slug=org_slug)
             if org.require_two_factor and not request.user.is_verified():
-                return redirect(f"/account/two-factor/?next={request.path}")
+                return redirect(f"{reverse('two_factor')}?{urlencode({'next': request.path})}")
             require_permission(user=request.user, permission=permission, organization=org)
             request.organization = org
             request.session["last_org"] = org.slug

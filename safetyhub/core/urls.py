@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from .forms.accounts import QueuedPasswordResetForm
 from .views import accounts, organizations, system
 
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
         "accounts/password-reset/",
         auth_views.PasswordResetView.as_view(
             template_name="core/accounts/password_reset.html",
+            form_class=QueuedPasswordResetForm,
             email_template_name="core/email/password_reset.txt",
             subject_template_name="core/email/password_reset_subject.txt",
         ),

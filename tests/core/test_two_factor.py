@@ -131,7 +131,7 @@ def test_verify_totp_rejects_a_code_used_before(member):
 def test_verify_totp_rejects_malformed_code_without_counting_it(member):
     device = device_for(member)
     with pytest.raises(ValidationError) as exc:
-        two_factor.verify_totp(user=member, code="１２３４５６")  # full-width digits
+        two_factor.verify_totp(user=member, code="\uff11" * 6)  # full-width digits
     assert "6 digits" in exc.value.message_dict["code"][0]
     device.refresh_from_db()
     assert device.throttling_failure_count == 0
@@ -305,6 +305,21 @@ def test_login_verify_refuses_a_user_deactivated_meanwhile(member):
     assert "_auth_user_id" not in client.session
 
 
+def test_login_with_two_factor_resets_the_failure_count_once_the_code_is_right(member):
+    device = device_for(member)
+    client = Client()
+    for _ in range(4):
+        client.post("/accounts/login/", {"username": member.email, "password": "wrong one!"})
+    sign_in_password(client, member)
+    client.post("/accounts/login/verify/", {"code": code_for(device)})
+    client.post("/accounts/logout/")
+    for _ in range(4):
+        response = client.post("/accounts/login/", {"username": member.email,
+                                                    "password": "wrong one!"})
+        assert response.status_code == 422
+    assert sign_in_password(client, member)["Location"] == "/accounts/login/verify/"
+
+
 def test_login_with_unfinished_setup_signs_in_with_password_only(member):
     device_for(member, confirmed=False)
     client = Client()
@@ -373,10 +388,10 @@ def test_org_requiring_two_factor_sends_member_through_setup_and_back(member, or
     org.save()
     client = client_for(member)
     response = client.get("/o/riverside/")
-    assert response["Location"] == "/account/two-factor/?next=/o/riverside/"
+    assert response["Location"] == "/account/two-factor/?next=%2Fo%2Friverside%2F"
     page = client.get(response["Location"])
     assert "Riverside General requires two-factor authentication" in page.content.decode()
-    response = client.post("/account/two-factor/?next=/o/riverside/", {"action": "start"})
+    response = client.post("/account/two-factor/?next=%2Fo%2Friverside%2F", {"action": "start"})
     assert response["Location"] == "/account/two-factor/?next=%2Fo%2Friverside%2F"
     device = TOTPDevice.objects.get(user=member)
     response = client.post("/account/two-factor/", {"action": "confirm",
@@ -393,7 +408,7 @@ def test_two_factor_page_verifies_an_unverified_session(member, org):
     org.require_two_factor = True
     org.save()
     assert client.get("/o/riverside/").status_code == 302
-    page = client.get("/account/two-factor/?next=/o/riverside/").content.decode()
+    page = client.get("/account/two-factor/?next=%2Fo%2Friverside%2F").content.decode()
     assert "enter a code for this session" in page
     response = client.post("/account/two-factor/", {"action": "verify", "code": code_for(device),
                                                     "next": "/o/riverside/"})

@@ -1,7 +1,10 @@
 import re
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.template import loader
+
+from ..tasks import send_email
 
 
 class InvitedAccountForm(forms.Form):
@@ -59,3 +62,14 @@ class TotpCodeForm(forms.Form):
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label="Token name", max_length=100,
                            help_text="Where it will be used, e.g. “reporting script”.")
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Queue the reset email, so the answer takes as long for an unknown address as for a
+    known one (the page never reveals who has an account)."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email,
+                  to_email, html_email_template_name=None) -> None:
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        send_email.enqueue(subject=subject, body=body, to=[to_email])

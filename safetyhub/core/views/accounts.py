@@ -152,7 +152,9 @@ def api_token_revoke(request, pk: str):
 CODE_ACTIONS = {"confirm", "verify", "disable"}
 
 
-def _two_factor_post(request, form: TotpCodeForm, action: str, next_url: str) -> HttpResponse | None:
+def _two_factor_post(
+    request, form: TotpCodeForm, action: str, next_url: str
+) -> HttpResponse | None:
     """Carry out one action of the two-factor page; a redirect, or None to show errors."""
     user = request.user
     here = _with_next(reverse("two_factor"), next_url)

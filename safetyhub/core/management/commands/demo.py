@@ -25,5 +25,5 @@ class Command(BaseCommand):
         if not no_serve:
             # The task worker runs beside the web server; Ctrl-C stops both (one process
             # group).
-            subprocess.Popen([sys.executable, "-m", "safetyhub.cli", "worker"])  # noqa: S603
+            subprocess.Popen([sys.executable, "-m", "safetyhub.cli", "worker"])
             call_command("serve", bind=bind, workers=2)
