@@ -157,3 +157,28 @@ def test_unknown_ids_get_json_errors(owner_api, org, path):
 def test_roles_are_listed_in_openapi(client, db):
     spec = client.get("/api/v1/openapi.json").json()
     assert set(spec["components"]["schemas"]["Role"]["enum"]) == set(Role.values)
+
+
+def test_session_api_writes_need_the_csrf_token(csrf_client, org):
+    response = csrf_client.post(f"/api/v1/orgs/{org.slug}/sites", {"name": "X", "kind": "unit"},
+                                content_type="application/json")
+    assert response.status_code in (401, 403)
+    assert response["content-type"].startswith("application/json")
+    assert not Site.objects.exists()
+
+
+def test_api_docs_page_is_served_from_our_own_static_files(client, db):
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "/static/ninja/swagger-ui-bundle" in body
+    assert "cdn" not in body.lower()
+
+
+def test_unknown_api_url_and_method_answer_in_json(owner_api, org):
+    missing = owner_api.get("/api/v1/nothing-here")
+    assert missing.status_code == 404
+    assert missing.json()["detail"][0]["field"] == "url"
+    wrong = owner_api.delete(f"/api/v1/orgs/{org.slug}/sites")
+    assert wrong.status_code == 405
+    assert wrong.json()["detail"][0]["field"] == "method"
