@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
+from . import audit
 from .models import ApiToken, HealthSystem, Invitation, Membership, Organization, Role, Site, User
 from .rules import forget_roles
 from .tasks import send_email
@@ -211,8 +212,10 @@ def register_invited_user(*, token: str, full_name: str, password: str) -> Membe
     except ValidationError as exc:
         raise ValidationError({"password": exc.messages}) from None
     user.set_password(password)
-    user.save()
-    return accept_invitation(token=token, user=user)
+    with audit.acting_as(label=f"{user.email} (new account from an invitation)"):
+        user.save()
+    with audit.acting_as(user):
+        return accept_invitation(token=token, user=user)
 
 
 @transaction.atomic

@@ -173,3 +173,16 @@ def test_api_tokens_are_hashed_and_revocable(db):
     assert services.user_for_api_token(secret + "x") is None
     services.revoke_api_token(token=token)
     assert services.user_for_api_token(secret) is None
+
+
+def test_joining_through_an_invitation_is_audited_to_the_new_member(org, owner):
+    from safetyhub.core.models import AuditEntry
+
+    _inv, token = services.invite_member(organization=org, email="p@example.org",
+                                         role=Role.ASSESSOR, invited_by=owner)
+    membership = services.register_invited_user(token=token, full_name="P",
+                                                password="a long enough passphrase")
+    joined = AuditEntry.objects.get(object_type="core.Membership", object_id=str(membership.pk))
+    assert joined.actor_id == membership.user_id
+    created = AuditEntry.objects.get(object_type="core.User", object_id=str(membership.user_id))
+    assert created.actor_label == "p@example.org (new account from an invitation)"
