@@ -94,3 +94,4 @@ def on_http_error(request, exc: HttpError):
 
 
 api.add_router("/", "safetyhub.core.api.router")
+api.add_router("/", "safetyhub.frameworks.api.router")

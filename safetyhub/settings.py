@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "safetyhub.core",
+    "safetyhub.frameworks",
 ]
 
 MIDDLEWARE = [
@@ -118,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "safetyhub.core.context_processors.shell",
+                "safetyhub.frameworks.context_processors.areas",
             ],
         },
     },

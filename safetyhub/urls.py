@@ -9,4 +9,5 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("safetyhub.core.urls")),
+    path("", include("safetyhub.frameworks.urls")),
 ]

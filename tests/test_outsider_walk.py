@@ -5,15 +5,18 @@ the walk reads the URL resolver, and a URL may only be public by being listed he
 import re
 
 import pytest
+import yaml
 from django.apps import apps
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from safetyhub.core import services
 from safetyhub.core.models import ApiToken, AuditEntry, Role
+from safetyhub.frameworks.services import upload_pack
 
 from .conftest import client_for
 from .factories import InvitationFactory, MembershipFactory, OrganizationFactory, SiteFactory
+from .frameworks.test_services import ORG_PACK
 
 # URLs anyone may open; each says why. Everything else must refuse outsiders.
 PUBLIC = {
@@ -36,7 +39,8 @@ OWN_ACCOUNT = {
     "api/v1/orgs",
 }
 
-SECRET_MARKERS = ("Victim Memorial", "victim-secret@example.org", "Secret Cardiac Unit")
+SECRET_MARKERS = ("Victim Memorial", "victim-secret@example.org", "Secret Cardiac Unit",
+                  "Victim Secret Pack", "victim-secret-element")
 
 
 def all_routes(resolver=None, prefix: str = "") -> list[str]:
@@ -92,6 +96,12 @@ def victim(db):
     SiteFactory(organization=org, name="Secret Cardiac Unit")
     ApiToken.objects.create(user=admin, name="victim token", prefix="shub_victim",
                             key_hash="f" * 64)
+    pack = {**ORG_PACK, "id": "victim-pack",
+            "title": {"text": "Victim Secret Pack", "provenance": "project"}}
+    pack["sections"] = [{"id": "V", "title": "V", "items": [
+        {"id": "V-1", "title": "victim-secret-element", "criteria": [{"id": "a", "text": "x"}]}]}]
+    pack["links"] = []
+    upload_pack(organization=org, file_name="victim.yaml", text=yaml.safe_dump(pack), by=admin)
     return org
 
 
@@ -109,7 +119,8 @@ def route_variants(route: str, victim, outsider_org) -> list[tuple[str, bool]]:
             pk for pk in victim_ids if pk not in own_ids]
         for pk in ids if id_names else [None]:
             values = {name: "x" for name in names}
-            values.update({"area_slug": "culture", "uidb64": "MQ", "token": "not-a-token"})
+            values.update({"uidb64": "MQ", "token": "not-a-token", "pack_id": "victim-pack",
+                           "version": "1", "key": "V-1"})
             values.update({name: slug for name in slug_names})
             values.update({name: pk for name in id_names})
             aims_at_victim = slug != outsider_org.slug or pk is not None

@@ -1,9 +1,9 @@
-from .navigation import FOUNDATIONAL_AREAS
 from .queries import memberships_for_switcher
 
 
 def shell(request) -> dict:
-    """What the page shell needs: the current organization, the switcher and the areas."""
+    """What the page shell needs: the current organization, the switcher, the permissions
+    that decide which menu entries show."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
@@ -11,7 +11,6 @@ def shell(request) -> dict:
     return {
         "current_org": org,
         "switcher": memberships_for_switcher(user=user),
-        "areas": FOUNDATIONAL_AREAS,
         "can": {
             "manage_members": org is not None and user.has_perm("core.manage_members", org),
             "manage_sites": org is not None and user.has_perm("core.manage_sites", org),

@@ -46,7 +46,6 @@ urlpatterns = [
     path("account/tokens/<str:pk>/revoke/", accounts.api_token_revoke, name="api_token_revoke"),
     path("invitations/<str:token>/", organizations.accept_invitation, name="accept_invitation"),
     path("o/<slug:org_slug>/", organizations.dashboard, name="dashboard"),
-    path("o/<slug:org_slug>/areas/<slug:area_slug>/", organizations.area, name="area"),
     path("o/<slug:org_slug>/members/", organizations.members, name="members"),
     path("o/<slug:org_slug>/members/<str:pk>/", organizations.member_update,
          name="member_update"),

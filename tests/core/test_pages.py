@@ -42,9 +42,11 @@ def test_switcher_lists_every_organization_of_the_user(owner, org):
     assert "Not Mine Hospital" not in body
 
 
-def test_area_pages_exist_for_the_four_areas_only(member_client, org):
-    assert member_client.get(f"/o/{org.slug}/areas/workforce-safety/").status_code == 200
-    assert member_client.get(f"/o/{org.slug}/areas/astrology/").status_code == 404
+def test_menu_lists_the_four_foundational_areas(member_client, org):
+    body = member_client.get(f"/o/{org.slug}/").content.decode()
+    for title in ("Culture, Leadership, and Governance", "Patient and Family Engagement",
+                  "Workforce Safety", "Learning System"):
+        assert f">{title}</a>" in body
 
 
 @pytest.mark.parametrize("path", ["members/", "audit/", "audit.csv", "settings/"])

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,7 +24,6 @@ from ..forms.organizations import (
     SiteForm,
 )
 from ..models import User
-from ..navigation import AREAS_BY_SLUG
 from ..rules import roles_by_organization
 
 
@@ -57,15 +56,6 @@ def dashboard(request):
         "core/dashboard.html",
         {"overview": queries.organization_overview(organization=request.organization)},
     )
-
-
-@require_GET
-@org_view()
-def area(request, area_slug: str):
-    found = AREAS_BY_SLUG.get(area_slug)
-    if found is None:
-        raise Http404("No such foundational area.")
-    return render(request, "core/area.html", {"area": found})
 
 
 @require_http_methods(["GET", "POST"])

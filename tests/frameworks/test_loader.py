@@ -1,0 +1,190 @@
+"""The pack loader on its own (no database): good packs load, and each kind of broken pack
+fails with a message naming the file, the path and the reason."""
+
+import copy
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from safetyhub.frameworks.builtin import builtin_pack_files, builtin_packs
+from safetyhub.frameworks.loader import PackInvalid, load_packs, parse_pack
+
+VALID = {
+    "id": "test-instrument",
+    "version": 1,
+    "kind": "instrument",
+    "title": {"text": "Test instrument", "provenance": "project"},
+    "publisher": "Tests",
+    "year": 2026,
+    "licence": "CC0",
+    "sources": [{"id": "S1", "title": "A source"}],
+    "scale": {"levels": [
+        {"value": "0", "label": "None", "numeric": 0},
+        {"value": "1", "label": "Some", "numeric": 1},
+        {"value": "unsure", "label": "Unsure"},
+    ]},
+    "scoring": {"method": "mean"},
+    "sections": [{
+        "id": "A", "title": "Area A",
+        "items": [
+            {"id": "A-1", "title": {"text": "First", "provenance": "paraphrase", "source": "S1"},
+             "criteria": [{"id": "a", "text": "Observable"}]},
+            {"id": "A-2", "title": "Second", "criteria": [{"id": "a", "text": "Observable"}]},
+        ],
+    }],
+    "resources": [{"id": "r1", "name": "A resource", "publisher": "Pub", "kind": "guide"}],
+    "links": [{"from": "test-instrument:A-1", "to": "test-instrument:A-2"}],
+}
+
+
+def load(data: dict, *, known=None):
+    return load_packs([("test.yaml", yaml.safe_dump(data))], known=known or {})
+
+
+def errors_of(data: dict, *, known=None) -> list[str]:
+    with pytest.raises(PackInvalid) as exc:
+        load(data, known=known)
+    return [str(e) for e in exc.value.errors]
+
+
+def broken(mutate) -> dict:
+    data = copy.deepcopy(VALID)
+    mutate(data)
+    return data
+
+
+def test_a_valid_pack_loads_with_provenance_on_every_text():
+    (loaded,) = load(VALID)
+    pack = loaded.pack
+    assert pack.version == "1"
+    assert pack.sections[0].title.provenance == "project"  # plain string: the default
+    assert pack.sections[0].items[0].title.provenance == "paraphrase"
+    assert len(loaded.sha256) == 64
+
+
+def test_default_provenance_applies_to_plain_strings():
+    (loaded,) = load(broken(lambda d: d.update(defaults={"provenance": "paraphrase"})))
+    assert loaded.pack.sections[0].title.provenance == "paraphrase"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda d: d.pop("id"), "test.yaml: id: required field is missing"),
+        (lambda d: d["sections"][0]["items"][0].pop("id"),
+         "test.yaml: sections[0].items[0].id: required field is missing"),
+        (lambda d: d["sections"][0]["items"][1].update(id="A-1"),
+         "test.yaml: sections[0].items[1].id: duplicate id 'A-1' (first used at "
+         "sections[0].items[0].id)"),
+        (lambda d: d["resources"][0].update(id="A"),
+         "test.yaml: resources[0].id: duplicate id 'A' (first used at sections[0].id)"),
+        (lambda d: d["links"].append({"from": "test-instrument:A-1", "to": "nap-2020:R99"}),
+         "test.yaml: links[1].to: unknown pack 'nap-2020' in 'nap-2020:R99'"),
+        (lambda d: d["links"].append({"from": "test-instrument:A-9", "to": "test-instrument:A-1"}),
+         "test.yaml: links[1].from: 'test-instrument:A-9' names no item of pack 'test-instrument'"),
+        (lambda d: d["sections"][0]["items"][0].update(
+            levels=[{"value": "7", "label": "Seven"}]),
+         "test.yaml: sections[0].items[0].levels[0].value: unknown scale value '7' "
+         "(the scale has: 0, 1, unsure)"),
+        (lambda d: d.update(year="last year"),
+         "test.yaml: year: Input should be a valid integer, unable to parse string as an integer"),
+        (lambda d: d["sections"][0].update(items="not a list"),
+         "test.yaml: sections[0].items: Input should be a valid list"),
+        (lambda d: d.update(colour="blue"), "test.yaml: colour: unknown field"),
+        (lambda d: d["sections"][0]["items"][0]["title"].update(provenance="rumour"),
+         "test.yaml: sections[0].items[0].title.provenance: Input should be 'official-title', "
+         "'official-text', 'paraphrase' or 'project'"),
+        (lambda d: d["sections"][0]["items"][0]["title"].update(source="S9"),
+         "test.yaml: sections[0].items[0].title.source: unknown source 'S9' (not in `sources`)"),
+        (lambda d: d["sections"][0]["items"][0].update(criteria=[]),
+         "test.yaml: sections[0].items[0].criteria: an instrument element needs 1 to 4 criteria"),
+        (lambda d: d["sections"][0]["items"][0].update(
+            criteria=[{"id": str(n), "text": "x"} for n in range(5)]),
+         "test.yaml: sections[0].items[0].criteria: List should have at most 4 items after "
+         "validation, not 5"),
+        (lambda d: d.pop("scale"), "test.yaml: scale: an instrument pack needs a scale"),
+        (lambda d: d.update(scoring={"method": "all-or-nothing", "met": "yes"}),
+         "test.yaml: scoring.met: 'yes' is not a value of the scale"),
+        (lambda d: d.update(id="Bad_ID"),
+         "test.yaml: id: use lowercase letters, digits and '-' (3 to 60), like 'nap-2020'"),
+        (lambda d: d.update(version="v2"),
+         "test.yaml: version: use a version like 1, 1.2 or 1.2.3"),
+        (lambda d: d["scale"]["levels"].append({"value": "0", "label": "Zero again"}),
+         "test.yaml: scale: Value error, scale value '0' appears twice"),
+    ],
+)
+def test_broken_packs_fail_with_the_expected_message(mutate, expected):
+    assert expected in errors_of(broken(mutate))
+
+
+def test_tactics_must_point_at_real_recommendations_and_resources():
+    def add_tactic(d):
+        d.update(kind="framework")
+        d.pop("scale")
+        d.pop("scoring")
+        for item in d["sections"][0]["items"]:
+            item.pop("criteria")
+        d["tactics"] = [{
+            "id": "t1", "recommendation": "A-7", "title": "Do it", "what": "x",
+            "who_leads": "y", "first_steps": ["z"], "how_to_know": "w",
+            "resources": ["r1", "r404"],
+        }]
+
+    errors = errors_of(broken(add_tactic))
+    assert "test.yaml: tactics[0].recommendation: unknown recommendation 'A-7' in this pack" \
+        in errors
+    assert "test.yaml: tactics[0].resources[1]: unknown resource 'r404' (not in `resources`)" \
+        in errors
+
+
+def test_a_framework_pack_takes_no_scale():
+    errors = errors_of(broken(lambda d: d.update(kind="framework")))
+    assert "test.yaml: scale: a framework pack is not answered, so it takes no scale or scoring" \
+        in errors
+
+
+def test_links_resolve_against_known_packs():
+    data = broken(lambda d: d["links"].append(
+        {"from": "test-instrument:A-1", "to": "other-pack:X1"}))
+    (loaded,) = load(data, known={"other-pack": {"X1"}})
+    assert len(loaded.pack.links) == 2
+
+
+def test_yaml_syntax_errors_give_line_and_column():
+    _pack, errors = parse_pack("id: x\nsections: [\n  - a\n", file="bad.yaml")
+    assert str(errors[0]).startswith("bad.yaml: line ")
+    assert "not valid YAML" in str(errors[0])
+
+
+def test_a_pack_must_be_a_mapping():
+    _pack, errors = parse_pack("- just\n- a list\n", file="list.yaml")
+    assert str(errors[0]) == "list.yaml: a pack must be a mapping of fields (id, version, …)"
+
+
+def test_every_problem_is_reported_at_once():
+    def many(d):
+        d.pop("publisher")
+        d["sections"][0]["items"][1]["id"] = "A-1"
+    errors = errors_of(broken(many))
+    # schema errors stop the later checks, so both kinds are reported in two passes
+    assert errors == ["test.yaml: publisher: required field is missing"]
+    errors = errors_of(broken(lambda d: (d["sections"][0]["items"][1].update(id="A-1"),
+                                         d["links"].append({"from": "test-instrument:A-1",
+                                                            "to": "x-y:z"}))))
+    assert [e.split(":")[1].strip() for e in errors] == ["sections[0].items[1].id",
+                                                         "links[0].to", "links[1].to"]
+
+
+@given(st.text(max_size=200))
+def test_arbitrary_text_never_crashes_the_loader(text):
+    pack, errors = parse_pack(text, file="fuzz.yaml")
+    assert (pack is None) == bool(errors)
+
+
+def test_every_shipped_pack_validates():
+    loaded = builtin_packs()
+    assert {lp.pack.id for lp in loaded} == {
+        "nap-2020", "safetyhub-sa", "pssm", "who-gpsap-2021", "safetyhub-crosswalk"}
+    assert len(loaded) == len(builtin_pack_files())

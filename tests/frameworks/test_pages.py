@@ -1,0 +1,144 @@
+import copy
+
+import pytest
+import yaml
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from safetyhub.frameworks.models import Pack
+
+from .test_services import ORG_PACK, upload
+
+
+def yaml_file(data, name="pack.yaml"):
+    return SimpleUploadedFile(name, yaml.safe_dump(data).encode(), content_type="text/yaml")
+
+
+def test_pack_list_shows_shipped_packs(member_client, org):
+    body = member_client.get(f"/o/{org.slug}/frameworks/").content.decode()
+    for title in ("Safer Together: A National Action Plan to Advance Patient Safety",
+                  "Patient Safety Structural Measure", "SafetyHub Self-Assessment"):
+        assert title in body
+
+
+def test_area_page_lists_recommendations_with_provenance(member_client, org):
+    body = member_client.get(f"/o/{org.slug}/frameworks/packs/nap-2020/1/WS/").content.decode()
+    assert "Implement a systems approach to workforce safety" in body
+    assert "(Official title, source S2)" in body  # the area's title
+    assert "(Official title)" in body or "(Official title, source S4)" in body
+
+
+def test_tactic_page_says_it_is_safetyhubs_own_and_lists_resources(member_client, org):
+    tactic = Pack.objects.get(pack_id="nap-2020").items.filter(kind="tactic").first()
+    body = member_client.get(
+        f"/o/{org.slug}/frameworks/packs/nap-2020/1/{tactic.key}/").content.decode()
+    assert "A SafetyHub tactic" in body
+    assert "not text from the National Action Plan" in body
+    assert "suggested by SafetyHub" in body
+    assert tactic.data["what"][:40] in body
+
+
+def test_pssm_statement_page_answers_what_helps_meet_it(member_client, org):
+    body = member_client.get(f"/o/{org.slug}/frameworks/packs/pssm/1/3B/").content.decode()
+    assert "Tactics that help" in body
+    assert "SafetyHub's own draft, not an official crosswalk" in body
+    assert "(Paraphrase" in body
+
+
+def test_unconfirmed_items_carry_a_warning(member_client, org):
+    body = member_client.get(f"/o/{org.slug}/frameworks/packs/pssm/1/5E/").content.decode()
+    assert "Not confirmed" in body
+
+
+def test_search_page_and_bad_query(member_client, org):
+    body = member_client.get(f"/o/{org.slug}/frameworks/search/?q=huddle").content.decode()
+    assert "result" in body
+    response = member_client.get(f"/o/{org.slug}/frameworks/search/?q={'x' * 300}")
+    assert response.status_code == 400
+    assert "at most 200 characters" in response.content.decode()
+
+
+def test_tactics_library_filters_by_recommendation(member_client, org):
+    body = member_client.get(
+        f"/o/{org.slug}/frameworks/tactics/?recommendation=R10").content.decode()
+    nap = Pack.objects.get(pack_id="nap-2020")
+    expected = nap.items.filter(kind="tactic", parent__key="R10").count()
+    assert f"{expected} tactics." in body
+    assert member_client.get(f"/o/{org.slug}/frameworks/tactics/?recommendation=R99"
+                             ).status_code == 400
+
+
+def test_upload_is_for_org_admins_only(member_client, org):
+    response = member_client.post(f"/o/{org.slug}/frameworks/upload/",
+                                  {"file": yaml_file(ORG_PACK)})
+    assert response.status_code == 403
+    assert not Pack.objects.filter(organization=org).exists()
+
+
+def test_upload_lists_every_problem_and_keeps_nothing(owner_client, org):
+    bad = copy.deepcopy(ORG_PACK)
+    bad["sections"][0]["items"][0]["criteria"] = []
+    bad["links"] = [{"from": "riverside-falls:RISK-1", "to": "nap-2020:R99"}]
+    response = owner_client.post(f"/o/{org.slug}/frameworks/upload/",
+                                 {"file": yaml_file(bad, "ours.yaml")})
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "ours.yaml: sections[0].items[0].criteria: an instrument element needs 1 to 4" in body
+    assert "ours.yaml: links[0].to: &#x27;nap-2020:R99&#x27; names no item" in body
+    assert not Pack.objects.filter(organization=org).exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [(b"id: [unclosed", "p.yaml", "not valid YAML"),
+     (b"\xff\xfe", "p.yaml", "not UTF-8"),
+     (b"id: x", "p.txt", "Upload a .yaml or .yml file")],
+)
+def test_upload_rejects_files_that_are_not_packs(owner_client, org, content, name, message):
+    response = owner_client.post(f"/o/{org.slug}/frameworks/upload/",
+                                 {"file": SimpleUploadedFile(name, content)})
+    assert response.status_code == 422
+    assert message in response.content.decode()
+
+
+def test_upload_then_browse_the_organization_pack(owner_client, org):
+    response = owner_client.post(f"/o/{org.slug}/frameworks/upload/",
+                                 {"file": yaml_file(ORG_PACK)})
+    assert response.status_code == 302
+    body = owner_client.get(response["Location"]).content.decode()
+    assert "Riverside falls readiness" in body
+    assert "your organization's own pack" in body
+    item = owner_client.get(
+        f"/o/{org.slug}/frameworks/packs/riverside-falls/1/RISK-1/").content.decode()
+    assert "Your organization&#x27;s own" in item
+
+
+def test_an_org_pack_is_not_found_by_another_organization(outsider_client, org, owner,
+                                                          other_org):
+    upload(org, owner)
+    for path in ("packs/riverside-falls/", "packs/riverside-falls/1/",
+                 "packs/riverside-falls/1/RISK-1/"):
+        assert outsider_client.get(f"/o/{other_org.slug}/frameworks/{path}").status_code == 404
+    listing = outsider_client.get(f"/o/{other_org.slug}/frameworks/").content.decode()
+    assert "Riverside falls readiness" not in listing
+
+
+def count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("page", ["frameworks/", "frameworks/tactics/",
+                                  "frameworks/search/?q=safety"])
+def test_framework_lists_use_a_fixed_number_of_queries(owner_client, owner, org, page):
+    def add(versions):
+        for version in versions:
+            upload(org, owner, {**ORG_PACK, "version": version})
+
+    add([1])
+    one = count_queries(owner_client, f"/o/{org.slug}/{page}")
+    add([2, 3])
+    three = count_queries(owner_client, f"/o/{org.slug}/{page}")
+    assert one == three
