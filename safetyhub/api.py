@@ -50,7 +50,8 @@ def error_body(field: str, reason: str) -> dict:
 def on_validation_error(request, exc: NinjaValidationError):
     errors = []
     for error in exc.errors:
-        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
+        loc = [str(part) for part in error.get("loc", ())
+               if part not in ("body", "payload", "query", "path", "filters")]
         errors.append({"field": ".".join(loc) or "body", "reason": error.get("msg", "invalid")})
     return api.create_response(request, {"detail": errors}, status=422)
 
@@ -95,3 +96,6 @@ def on_http_error(request, exc: HttpError):
 
 api.add_router("/", "safetyhub.core.api.router")
 api.add_router("/", "safetyhub.frameworks.api.router")
+api.add_router("/", "safetyhub.assessments.api.router")
+api.add_router("/", "safetyhub.improvement.api.router")
+api.add_router("/", "safetyhub.improvement.api_measures.router")

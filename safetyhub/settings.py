@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "ninja",
     "safetyhub.core",
     "safetyhub.frameworks",
+    "safetyhub.assessments",
+    "safetyhub.improvement",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +205,7 @@ SECURE_CSP = {
 # Requests larger than this are refused before a view reads them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("MAX_REQUEST_BYTES", 2_500_000)
 MAX_REQUEST_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
+MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 12 * 1024 * 1024)  # evidence files: 10 MB each
 
 # Email: SMTP when EMAIL_HOST is set; otherwise each message is written to data/mail/.
 if os.environ.get("EMAIL_HOST"):
@@ -261,5 +264,7 @@ LOGGING = {
     "loggers": {
         "django.server": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -10,4 +10,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("safetyhub.core.urls")),
     path("", include("safetyhub.frameworks.urls")),
+    path("", include("safetyhub.assessments.urls")),
+    path("", include("safetyhub.improvement.urls")),
 ]

@@ -110,7 +110,9 @@ def route_variants(route: str, victim, outsider_org) -> list[tuple[str, bool]]:
     victim's slug with the victim's row ids, and the outsider's own slug with the victim's
     row ids (ids the outsider's own rows also use are left out of that second kind)."""
     names = {m.group("name") for m in PARAM.finditer(route)}
-    slug_names, id_names = names & {"org_slug", "slug"}, names & {"pk", "member_id", "id"}
+    slug_names = names & {"org_slug", "slug"}
+    id_names = {n for n in names if n in ("pk", "id") or n.endswith(("_id", "_pk"))} - {
+        "pack_id"}
     victim_ids = [*tenant_ids(victim), "0", "not-a-number", "9" * 30]
     own_ids = set(tenant_ids(outsider_org))
     variants = []

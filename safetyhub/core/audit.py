@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models.signals import post_delete, post_init, post_save
 from django.utils import timezone
 
@@ -203,8 +203,7 @@ def record(
     actor = current_actor()
     chain_key = f"org:{organization_id}" if organization_id else PLATFORM_CHAIN
     with transaction.atomic():
-        AuditChain.objects.get_or_create(key=chain_key)
-        head = AuditChain.objects.select_for_update().get(key=chain_key)
+        head = _locked_head(chain_key)
         entry = AuditEntry(
             chain=chain_key,
             seq=head.last_seq + 1,
@@ -224,6 +223,19 @@ def record(
         head.last_seq, head.last_hash = entry.seq, entry.hash
         head.save(update_fields=["last_seq", "last_hash"])
     return entry
+
+
+def _locked_head(chain_key: str) -> AuditChain:
+    """The chain's head row, locked until the transaction ends (created on first use)."""
+    head = AuditChain.objects.select_for_update().filter(key=chain_key).first()
+    if head is None:
+        try:
+            with transaction.atomic():
+                AuditChain.objects.create(key=chain_key)
+        except IntegrityError:
+            pass  # created by a concurrent writer: lock theirs
+        head = AuditChain.objects.select_for_update().get(key=chain_key)
+    return head
 
 
 def entry_hash(entry: AuditEntry) -> str:

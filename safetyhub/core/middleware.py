@@ -3,6 +3,7 @@ import time
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.shortcuts import render
 
 from . import audit
 
@@ -33,7 +34,8 @@ class RequestLogMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Refuse oversized bodies up front with a clear 413, before anything reads them."""
+    """Refuse oversized bodies up front with a clear 413, before anything reads them. File
+    uploads (multipart) may be larger than other requests."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -43,10 +45,13 @@ class BodySizeLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > settings.MAX_REQUEST_BYTES:
-            message = f"The request is too large ({length} bytes; the limit is " \
-                      f"{settings.MAX_REQUEST_BYTES})."
-            return JsonResponse({"detail": message}, status=413)
+        multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/form-data")
+        limit = settings.MAX_UPLOAD_BYTES if multipart else settings.MAX_REQUEST_BYTES
+        if length > limit:
+            message = f"The request is too large ({length} bytes; the limit is {limit})."
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=413)
+            return render(request, "413.html", {"message": message}, status=413)
         return self.get_response(request)
 
 

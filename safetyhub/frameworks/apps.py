@@ -13,7 +13,8 @@ class FrameworksConfig(AppConfig):
 
         from .models import Pack
 
-        audit.register(Pack, redact=["content"])
+        # The content is large; its SHA-256 (audited) changes whenever it does.
+        audit.register(Pack, exclude=["content"])
         post_migrate.connect(_sync_shipped_packs, sender=self, dispatch_uid="sync_packs")
 
 

@@ -156,10 +156,21 @@ def test_forged_csrf_token_is_refused_and_changes_nothing(csrf_client, org):
 
 
 def test_oversized_form_post_is_refused(owner_client, org, settings):
-    response = owner_client.post(f"/o/{org.slug}/sites/",
-                                 {"name": "x" * (settings.MAX_REQUEST_BYTES + 1), "kind": "unit"})
+    body = "kind=unit&name=" + "x" * (settings.MAX_REQUEST_BYTES + 1)
+    response = owner_client.post(f"/o/{org.slug}/sites/", body,
+                                 content_type="application/x-www-form-urlencoded")
     assert response.status_code == 413
+    assert "too large to accept" in response.content.decode()
     assert not Site.objects.exists()
+
+
+def test_file_uploads_may_be_larger_than_other_requests(owner_client, org, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    big = SimpleUploadedFile("big.yaml", b"#" * (settings.MAX_REQUEST_BYTES + 10))
+    response = owner_client.post(f"/o/{org.slug}/frameworks/upload/", {"file": big})
+    assert response.status_code == 422  # reached the form, which names the problem
+    assert "larger than" in response.content.decode()
 
 
 def count_queries(client, url: str) -> int:

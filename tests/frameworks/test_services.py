@@ -92,7 +92,7 @@ def test_upload_stores_an_organization_pack_with_links(org, owner):
         "RISK-1", "nap-2020", "R13")
     entry = AuditEntry.objects.get(object_type="frameworks.Pack", object_id=str(pack.pk))
     assert entry.organization_id == org.pk
-    assert entry.changes["content"] == {"changed": True}
+    assert entry.changes["sha256"]["to"] == pack.sha256 and "content" not in entry.changes
 
 
 def test_upload_lists_every_problem_and_stores_nothing(org, owner):

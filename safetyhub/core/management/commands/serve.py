@@ -11,13 +11,22 @@ class Command(BaseCommand):
         parser.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8000"))
         parser.add_argument("--workers", type=int,
                             default=int(os.environ.get("WEB_CONCURRENCY", "3")))
+        parser.add_argument("--worker-class", default="",
+                            help="gunicorn worker class, e.g. gthread (default: gunicorn's)")
+        parser.add_argument("--threads", type=int, default=0,
+                            help="threads per worker, for gthread (default: gunicorn's)")
 
-    def handle(self, *args, bind: str, workers: int, **options):
+    def handle(self, *args, bind: str, workers: int, worker_class: str, threads: int,
+               **options):
         argv = [
             sys.executable, "-m", "gunicorn", "safetyhub.wsgi:application",
             "--bind", bind, "--workers", str(workers), "--access-logfile", "-",
             "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         ]
+        if worker_class:
+            argv += ["--worker-class", worker_class]
+        if threads:
+            argv += ["--threads", str(threads)]
         self.stdout.write(f"Serving SafetyHub on http://{bind}/ (Ctrl-C stops)")
         sys.stdout.flush()
         os.execv(sys.executable, argv)  # noqa: S606 - fixed argv, no shell

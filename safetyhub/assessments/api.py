@@ -1,0 +1,533 @@
+"""API for assessment cycles: start and list them, autosave answers (with conflict
+detection), read results and priorities, finish, finalize, reopen, and find the reports.
+
+Every endpoint resolves the organization with `api_organization` (404 for outsiders) and the
+assessment with `access_assessment` (404 for anyone who may not see it), then applies the same
+permission rules as the pages (`assessments.*` in rules.py); writes go through services.py.
+"""
+
+import datetime as dt
+import functools
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest
+from django.urls import reverse
+from ninja import Field, Router, Schema, Status
+
+from safetyhub.core.access import access_site
+from safetyhub.core.api import api_organization
+from safetyhub.core.models import Membership, Organization, User
+from safetyhub.frameworks.access import access_pack
+from safetyhub.frameworks.models import PackItem
+
+from . import queries, services
+from .access import access_assessment
+from .models import Assessment, Response, TeamMember
+
+router = Router(tags=["assessments"])
+
+VIEW_ORG = "core.view_organization"
+
+# Named apart from core's `Role` (and other apps' enums): OpenAPI has one namespace of schemas.
+AssessmentMode = StrEnum("AssessmentMode", {c.name: c.value for c in Assessment.Mode})
+AssessmentStatus = StrEnum("AssessmentStatus", {c.name: c.value for c in Assessment.Status})
+TeamRole = StrEnum("TeamRole", {c.name: c.value for c in TeamMember.Role})
+
+
+# --- schemas -------------------------------------------------------------------------------
+
+
+class ErrorDetail(Schema):
+    field: str
+    reason: str
+
+
+class TeamMemberRead(Schema):
+    user_id: int
+    email: str = Field(..., alias="user.email")
+    full_name: str = Field(..., alias="user.full_name")
+    role: TeamRole
+    finished_at: dt.datetime | None
+
+
+class AssessmentRead(Schema):
+    id: int
+    title: str
+    mode: AssessmentMode
+    status: AssessmentStatus
+    pack_id: str = Field(..., alias="pack.pack_id")
+    pack_version: str = Field(..., alias="pack.version")
+    pack_kind: str = Field(..., alias="pack.kind")
+    site_id: int | None
+    site: str | None = Field(None, alias="site.name")
+    opens_on: dt.date
+    closes_on: dt.date
+    due_on: dt.date
+    reminder_days: list[int]
+    team_size: int
+    created_at: dt.datetime
+    finalized_at: dt.datetime | None
+
+
+class AssessmentDetail(AssessmentRead):
+    team: list[TeamMemberRead]
+    my_role: TeamRole | None = Field(
+        None, description="your place on the team (empty: you read it through your role)")
+    can_answer: bool
+    can_lead: bool
+
+
+class AssessmentCreate(Schema):
+    title: str = Field(..., min_length=1, max_length=200)
+    pack_id: str = Field(..., min_length=1, max_length=60)
+    version: str = Field("", max_length=20, description="empty: the newest visible version")
+    mode: AssessmentMode = AssessmentMode.INDEPENDENT_THEN_CONSENSUS
+    lead: int | str | None = Field(
+        None, description="user id or email of an active member; empty: you")
+    team: list[int | str] = Field(
+        default_factory=list, max_length=500,
+        description="user ids or emails of active members of the organization")
+    site_id: int | None = None
+    opens_on: dt.date | None = None
+    window_days: int = services.DEFAULT_WINDOW_DAYS
+    due_on: dt.date | None = None
+    reminder_days: list[int] = Field(default_factory=lambda: list(services.DEFAULT_REMINDER_DAYS),
+                                     max_length=366)
+
+
+class ResponseWrite(Schema):
+    """The fields to save; a field left out keeps its saved value."""
+
+    value: str | None = Field(None, max_length=20, description="a value of the pack's scale; "
+                                                               "empty string clears it")
+    criteria_met: list[str] | None = Field(None, max_length=100)
+    note: str | None = None
+    evidence_links: list[str] | None = Field(None, max_length=100)
+    rationale: str | None = Field(None, description="consensus answers only")
+    consensus: bool = Field(False, description="save the team's agreed answer, not your own")
+    expected_version: int | None = Field(
+        None, ge=0, description="the version you loaded: refused with 409 if it changed since")
+
+
+class ResponseRead(Schema):
+    item_key: str = Field(..., alias="item.key")
+    consensus: bool = Field(..., alias="is_consensus")
+    respondent_id: int | None
+    value: str
+    criteria_met: list[str]
+    note: str
+    evidence_links: list[str]
+    rationale: str
+    version: int
+    updated_by_id: int | None
+    updated_by: str | None
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_updated_by(response: Response) -> str | None:
+        return str(response.updated_by) if response.updated_by_id else None
+
+
+class ConflictRead(Schema):
+    detail: list[ErrorDetail]
+    current: ResponseRead = Field(..., description="the answer as saved now")
+    submitted: dict = Field(..., description="the fields you sent, not saved")
+
+
+class FinishWrite(Schema):
+    finished: bool = True
+
+
+class ReopenWrite(Schema):
+    reason: str = Field(..., max_length=2000)
+
+
+class ScaleLevelRead(Schema):
+    value: str
+    label: str
+    numeric: int | None
+
+
+class MemberValue(Schema):
+    user_id: int
+    name: str
+    value: str | None
+    version: int | None
+
+
+class ConsensusValue(Schema):
+    value: str
+    version: int
+    rationale: str
+
+
+class ItemResultRead(Schema):
+    key: str
+    number: str
+    title: str
+    section: str
+    consensus: ConsensusValue | None
+    members: list[MemberValue] = Field(
+        ..., description="each member's own answer: all of them for the assessment's leads, "
+                         "your own for anyone else")
+    disagreement: bool
+    evidence_count: int
+
+
+class SectionMeanRead(Schema):
+    key: str
+    title: str
+    mean: float | None
+    answered: int
+    numeric: int
+    non_numeric: dict[str, int]
+    unanswered: int
+    distribution: dict[str, int]
+
+
+class MeansRead(Schema):
+    overall_mean: float | None
+    numeric_answers: int
+    non_numeric: dict[str, int]
+    unanswered: int
+    sections: list[SectionMeanRead]
+
+
+class DomainRead(Schema):
+    key: str
+    title: str
+    met: bool
+    blocking: list[str]
+
+
+class AttestationRead(Schema):
+    score: int
+    possible: int
+    sections: list[DomainRead]
+
+
+class ProgressRead(Schema):
+    user_id: int
+    name: str
+    answered: int
+    finished_at: dt.datetime | None
+
+
+class ResultsRead(Schema):
+    assessment_id: int
+    status: AssessmentStatus
+    kind: str
+    scale: list[ScaleLevelRead]
+    items_total: int
+    disagreement_levels: int
+    progress: list[ProgressRead]
+    means: MeansRead | None
+    attestation: AttestationRead | None
+    items: list[ItemResultRead]
+
+
+class PriorityRead(Schema):
+    key: str
+    number: str
+    title: str
+    section: str
+    value: str
+    numeric: int | None
+    needs_discussion: list[str]
+    recommendations: list[str]
+    tactics: list[str]
+    statements: list[str]
+
+
+class PrioritiesRead(Schema):
+    ranked: list[PriorityRead] = Field(..., description="lowest maturity first")
+    needs_discussion: list[PriorityRead]
+
+
+class ReportLinks(Schema):
+    html: str
+    pdf: str
+    xlsx: str
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _assessment(request: HttpRequest, slug: str, pk: int, permission: str = VIEW_ORG):
+    org = api_organization(request, slug, permission)
+    return org, access_assessment(user=request.user, organization=org, pk=pk)
+
+
+def _require(request: HttpRequest, permission: str, assessment: Assessment, reason: str):
+    if not request.user.has_perm(permission, assessment):
+        raise PermissionDenied(reason)
+
+
+def _is_lead(request: HttpRequest, assessment: Assessment) -> bool:
+    return request.user.has_perm("assessments.lead_assessment", assessment)
+
+
+class DetailOut:
+    """An assessment with its team and what the caller may do, shaped for AssessmentDetail."""
+
+    def __init__(self, request: HttpRequest, assessment: Assessment):
+        self._assessment = assessment
+        self.team = list(TeamMember.objects.filter(assessment=assessment).select_related("user"))
+        self.team_size = len(self.team)
+        self.my_role = next((m.role for m in self.team if m.user_id == request.user.pk), None)
+        self.can_answer = self.my_role is not None and assessment.is_open
+        self.can_lead = _is_lead(request, assessment)
+
+    def __getattr__(self, name: str):
+        return getattr(self._assessment, name)
+
+
+def _members_by_reference(organization: Organization, refs: list[int | str], field: str
+                          ) -> list[User]:
+    """Active members of the organization named by user id or email; 422 naming `field` for
+    anyone else (missing, inactive or another organization's: the same answer)."""
+    ids = {r for r in refs if isinstance(r, int)}
+    emails = {r.strip().lower() for r in refs if isinstance(r, str)}
+    wanted = Q(user_id__in=ids)
+    for email in emails:
+        wanted |= Q(user__email__iexact=email)
+    found = (Membership.objects.filter(organization=organization, is_active=True,
+                                       user__is_active=True)
+             .filter(wanted).select_related("user"))
+    users = {m.user.pk: m.user for m in found if m.user.pk in ids
+             or m.user.email.lower() in emails}
+    by_email = {u.email.lower() for u in users.values()}
+    unknown = [str(i) for i in sorted(ids - set(users))] + sorted(emails - by_email)
+    if unknown:
+        raise ValidationError({field: "Not active members of this organization: "
+                                      f"{', '.join(unknown)}."})
+    return list(users.values())
+
+
+@functools.lru_cache(maxsize=64)
+def _answerable_items(pack_pk: int, locked_at: dt.datetime) -> dict[str, PackItem]:
+    """The answerable items of a pack, by key. Kept in memory: an assessment's pack is locked
+    when the assessment starts, and a locked pack never changes (a change is a new version),
+    so autosave need not look its item up again on every keystroke. (Keyed by the lock time
+    too: a pack row is locked once in its life.)"""
+    return {item.key: item for item in PackItem.objects.filter(pack_id=pack_pk,
+                                                               kind=PackItem.Kind.ITEM)}
+
+
+def _item(assessment: Assessment, key: str) -> PackItem:
+    if assessment.pack.locked_at is not None:
+        item = _answerable_items(assessment.pack_id, assessment.pack.locked_at).get(str(key))
+    else:  # not expected (starting an assessment locks its pack), but never serve stale
+        item = PackItem.objects.filter(pack_id=assessment.pack_id, key=str(key),
+                                       kind=PackItem.Kind.ITEM).first()
+    if item is None:
+        raise ValidationError({"item_key": f"{key!r} is not an item of this assessment's "
+                                           "pack."})
+    return item
+
+
+def _renamed(exc: ValidationError, names: dict[str, str]) -> ValidationError:
+    if not hasattr(exc, "error_dict"):
+        return exc
+    return ValidationError({names.get(field, field): errors
+                            for field, errors in exc.error_dict.items()})
+
+
+# --- endpoints -----------------------------------------------------------------------------
+
+
+@router.get("/orgs/{slug}/assessments", response=list[AssessmentRead])
+def assessment_list(request, slug: str):
+    """The assessments you may see: all of them for admins, safety leads and executive
+    viewers; otherwise those whose team you are on."""
+    org = api_organization(request, slug, VIEW_ORG)
+    assessments = list(queries.assessments_for(user=request.user, organization=org))
+    # The whole team's size, counted apart: for a member, `assessments_for` joins the team to
+    # filter it, so its own `team_size` would count only the member.
+    sizes = dict(TeamMember.objects.filter(assessment__in=[a.pk for a in assessments])
+                 .values("assessment").annotate(n=Count("pk")).values_list("assessment", "n"))
+    for a in assessments:
+        a.team_size = sizes.get(a.pk, 0)
+    return assessments
+
+
+@router.post("/orgs/{slug}/assessments", response={201: AssessmentDetail})
+def assessment_start(request, slug: str, payload: AssessmentCreate):
+    """Start an assessment cycle of an instrument or attestation pack with a team."""
+    org = api_organization(request, slug, "assessments.start_assessment")
+    try:
+        pack = access_pack(user=request.user, organization=org, pack_id=payload.pack_id,
+                           version=payload.version)
+    except Http404:
+        raise ValidationError({"pack_id": "No such pack (or version) for this organization."}
+                              ) from None
+    site = None
+    if payload.site_id is not None:
+        try:
+            site = access_site(user=request.user, organization=org, pk=payload.site_id)
+        except Http404:
+            raise ValidationError({"site_id": "No such site in this organization."}) from None
+    lead = (request.user if payload.lead is None
+            else _members_by_reference(org, [payload.lead], "lead")[0])
+    team = _members_by_reference(org, payload.team, "team")
+    try:
+        assessment = services.start_assessment(
+            organization=org, pack=pack, title=payload.title, mode=payload.mode, lead=lead,
+            team=team, by=request.user, site=site, opens_on=payload.opens_on,
+            window_days=payload.window_days, due_on=payload.due_on,
+            reminder_days=payload.reminder_days,
+        )
+    except ValidationError as exc:
+        raise _renamed(exc, {"pack": "pack_id", "site": "site_id"}) from None
+    assessment = access_assessment(user=request.user, organization=org, pk=assessment.pk)
+    return Status(201, DetailOut(request, assessment))
+
+
+@router.get("/orgs/{slug}/assessments/{assessment_id}", response=AssessmentDetail)
+def assessment_detail(request, slug: str, assessment_id: int):
+    _org, assessment = _assessment(request, slug, assessment_id)
+    return DetailOut(request, assessment)
+
+
+@router.put("/orgs/{slug}/assessments/{assessment_id}/responses/{item_key}",
+            response={200: ResponseRead, 409: ConflictRead})
+def response_save(request, slug: str, assessment_id: int, item_key: str,
+                  payload: ResponseWrite):
+    """Autosave one answer: your own, or with `consensus` the team's agreed answer. Send
+    `expected_version` (the version you loaded) to be told, with 409 and the saved answer,
+    when someone else saved it in between."""
+    _org, assessment = _assessment(request, slug, assessment_id)
+    item = _item(assessment, item_key)
+    fields = payload.model_dump(exclude={"consensus", "expected_version"})
+    try:
+        response = services.save_answer(
+            assessment=assessment, item=item, user=request.user, consensus=payload.consensus,
+            expected_version=payload.expected_version, **fields)
+    except services.AnswerConflict as conflict:
+        current = conflict.current
+        current.item = item
+        return Status(409, {
+            "detail": [{"field": field, "reason": reason}
+                       for field, reasons in conflict.message_dict.items()
+                       for reason in reasons],
+            "current": current,
+            "submitted": {k: v for k, v in fields.items() if v is not None}
+            | {"expected_version": payload.expected_version},
+        })
+    response.item = item
+    return response
+
+
+@router.get("/orgs/{slug}/assessments/{assessment_id}/responses", response=list[ResponseRead])
+def response_list(request, slug: str, assessment_id: int):
+    """Your own answers and the team's consensus answers; the assessment's leads see every
+    member's answers."""
+    _org, assessment = _assessment(request, slug, assessment_id)
+    responses = (Response.objects.filter(assessment=assessment)
+                 .select_related("item", "updated_by")
+                 .order_by("item__position", "respondent_id", "pk"))
+    if not _is_lead(request, assessment):
+        responses = responses.filter(Q(respondent=None) | Q(respondent=request.user))
+    return responses
+
+
+@router.post("/orgs/{slug}/assessments/{assessment_id}/finish", response=TeamMemberRead)
+def finish(request, slug: str, assessment_id: int, payload: FinishWrite):
+    """Say your own scoring is done (or, with `finished: false`, not done after all);
+    reminders stop for those who are done."""
+    _org, assessment = _assessment(request, slug, assessment_id)
+    member = services.mark_finished(assessment=assessment, user=request.user,
+                                    finished=payload.finished)
+    member.user = request.user
+    return member
+
+
+@router.get("/orgs/{slug}/assessments/{assessment_id}/results", response=ResultsRead)
+def results(request, slug: str, assessment_id: int):
+    """Section means, counts and distributions (instruments) or domains met and the
+    statements blocking them (attestations); per item the consensus answer, the members'
+    answers and whether they disagree."""
+    _org, assessment = _assessment(request, slug, assessment_id)
+    res = queries.assessment_results(assessment=assessment)
+    sees_all = _is_lead(request, assessment)
+    items = []
+    for section in res.sections:
+        for r in section.items:
+            items.append({
+                "key": r.item.key, "number": r.item.number, "title": r.item.title,
+                "section": section.section.key,
+                "consensus": ({"value": r.consensus.value, "version": r.consensus.version,
+                               "rationale": r.consensus.rationale} if r.consensus else None),
+                "members": [
+                    {"user_id": m.user_id, "name": str(m.user),
+                     "value": answer.value if answer else None,
+                     "version": answer.version if answer else None}
+                    for m, answer in r.by_member
+                    if sees_all or m.user_id == request.user.pk
+                ],
+                "disagreement": r.disagreement, "evidence_count": r.evidence_count,
+            })
+    return {
+        "assessment_id": assessment.pk, "status": assessment.status, "kind": res.kind,
+        "scale": res.scale, "items_total": res.items_total,
+        "disagreement_levels": res.disagreement_levels,
+        "progress": [{"user_id": m.user_id, "name": str(m.user),
+                      "answered": res.answered_by_member.get(m.user_id, 0),
+                      "finished_at": m.finished_at} for m in res.team],
+        "means": res.means, "attestation": res.attestation, "items": items,
+    }
+
+
+def _priority(view: queries.PriorityView) -> dict:
+    item = view.result.item
+    return {
+        "key": item.key, "number": item.number, "title": item.title,
+        "section": view.priority.section, "value": view.priority.value,
+        "numeric": view.priority.numeric, "needs_discussion": view.priority.needs_discussion,
+        "recommendations": [r.key for r in view.recommendations],
+        "tactics": [t.key for t in view.tactics],
+        "statements": [s.key for s in view.statements],
+    }
+
+
+@router.get("/orgs/{slug}/assessments/{assessment_id}/priorities", response=PrioritiesRead)
+def priorities(request, slug: str, assessment_id: int):
+    """Where to start: items ranked by the team's agreed maturity (lowest first), and those
+    that need discussion; each with its recommendations, their tactics and the attestation
+    statements they support (keys of the linked packs)."""
+    _org, assessment = _assessment(request, slug, assessment_id)
+    ranked, discuss = queries.where_to_start(
+        results=queries.assessment_results(assessment=assessment))
+    return {"ranked": [_priority(p) for p in ranked],
+            "needs_discussion": [_priority(p) for p in discuss]}
+
+
+@router.post("/orgs/{slug}/assessments/{assessment_id}/finalize", response=AssessmentDetail)
+def finalize(request, slug: str, assessment_id: int):
+    """Close the assessment: answers become read-only. Every item needs an agreed answer."""
+    _org, assessment = _assessment(request, slug, assessment_id)
+    _require(request, "assessments.lead_assessment", assessment,
+             "Only the assessment's lead can finalize it.")
+    assessment = services.finalize(assessment=assessment, by=request.user)
+    return DetailOut(request, assessment)
+
+
+@router.post("/orgs/{slug}/assessments/{assessment_id}/reopen", response=AssessmentDetail)
+def reopen(request, slug: str, assessment_id: int, payload: ReopenWrite):
+    """Open a finalized assessment again, saying why (recorded in the audit trail)."""
+    _org, assessment = _assessment(request, slug, assessment_id)
+    _require(request, "assessments.lead_assessment", assessment,
+             "Only the assessment's lead can reopen it.")
+    assessment = services.reopen(assessment=assessment, by=request.user, reason=payload.reason)
+    return DetailOut(request, assessment)
+
+
+@router.get("/orgs/{slug}/assessments/{assessment_id}/report", response=ReportLinks)
+def report(request, slug: str, assessment_id: int):
+    """Where the report is: the web page, the PDF and the responses spreadsheet."""
+    org, assessment = _assessment(request, slug, assessment_id)
+    kwargs = {"org_slug": org.slug, "pk": assessment.pk}
+    return {name: request.build_absolute_uri(reverse(f"assessments:{view}", kwargs=kwargs))
+            for name, view in (("html", "report"), ("pdf", "report_pdf"), ("xlsx", "xlsx"))}

@@ -1,0 +1,158 @@
+"""Assessment cycles: a team answers an instrument or attestation pack for the organization
+(or one site), alone and then together, and the lead finalizes it."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Assessment(models.Model):
+    class Mode(models.TextChoices):
+        INDEPENDENT_THEN_CONSENSUS = "independent", "Each member scores alone, then consensus"
+        CONSENSUS_ONLY = "consensus", "The team enters agreed answers directly"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        FINALIZED = "finalized", "Finalized"
+
+    organization = models.ForeignKey(
+        "core.Organization", on_delete=models.CASCADE, related_name="assessments"
+    )
+    site = models.ForeignKey(
+        "core.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="empty: the whole organization",
+    )
+    pack = models.ForeignKey("frameworks.Pack", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=200)
+    mode = models.CharField(max_length=12, choices=Mode.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    opens_on = models.DateField()
+    closes_on = models.DateField()
+    due_on = models.DateField()
+    reminder_days = models.JSONField(default=list, help_text="days of the window to remind on")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finalized_at = models.DateTimeField(null=True, blank=True)
+    finalized_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    lead_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opens_on", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class TeamMember(models.Model):
+    class Role(models.TextChoices):
+        LEAD = "lead", "Lead"
+        MEMBER = "member", "Member"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="team")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    finished_at = models.DateTimeField(
+        null=True, blank=True, help_text="when the member said their own scoring is done"
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "user"], name="team_member_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.assessment}"
+
+
+class Response(models.Model):
+    """One answer to one item: a member's own (`respondent` set) or the team's consensus
+    (`respondent` empty). `version` counts saves, so concurrent edits are detected."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE,
+                                   related_name="responses")
+    organization = models.ForeignKey("core.Organization", on_delete=models.CASCADE,
+                                     related_name="+")
+    item = models.ForeignKey("frameworks.PackItem", on_delete=models.PROTECT, related_name="+")
+    respondent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", help_text="empty for the team's consensus answer",
+    )
+    value = models.CharField(max_length=20, blank=True, help_text="a value of the pack's scale")
+    criteria_met = models.JSONField(default=list, blank=True)
+    note = models.TextField(blank=True)
+    evidence_links = models.JSONField(default=list, blank=True)
+    rationale = models.TextField(blank=True, help_text="why the team agreed (consensus)")
+    version = models.PositiveIntegerField(default=0)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "item", "respondent"],
+                condition=Q(respondent__isnull=False), name="response_one_per_member",
+            ),
+            models.UniqueConstraint(
+                fields=["assessment", "item"], condition=Q(respondent__isnull=True),
+                name="response_one_consensus",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.respondent or "consensus"
+        return f"{self.item.key}: {self.value or '—'} ({who})"
+
+    @property
+    def is_consensus(self) -> bool:
+        return self.respondent_id is None
+
+
+class Evidence(models.Model):
+    """A file attached to an answer (PDF, image, office document)."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="evidence")
+    organization = models.ForeignKey("core.Organization", on_delete=models.CASCADE,
+                                     related_name="+")
+    file = models.FileField(upload_to="evidence/%Y/%m/")
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Reminder(models.Model):
+    """A reminder sent, so none is sent twice."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.PositiveIntegerField(help_text="day of the window")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "user", "day"], name="reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"day {self.day} reminder to {self.user}"

@@ -1,0 +1,220 @@
+"""Reads for assessment pages, reports and the API: plain data, a fixed number of queries
+whatever the size of the team."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, QuerySet
+
+from safetyhub.core.models import Organization
+from safetyhub.frameworks.models import PackItem, PackLink
+
+from . import scoring
+from .models import Assessment, Evidence, Response, TeamMember
+
+
+def assessments_for(*, user, organization: Organization) -> QuerySet[Assessment]:
+    """The assessments the user may see: all of them for admins, safety leads and executive
+    viewers; otherwise those whose team they are on."""
+    from .rules import is_reader_role
+
+    qs = Assessment.objects.filter(organization=organization).select_related("pack", "site")
+    if not is_reader_role(user, organization):
+        qs = qs.filter(team__user=user)
+    return qs.annotate(team_size=Count("team", distinct=True)).order_by("-opens_on", "-pk")
+
+
+def scale_of(assessment: Assessment) -> list[scoring.ScaleLevel]:
+    return [scoring.ScaleLevel(value=lvl["value"], label=lvl["label"], numeric=lvl.get("numeric"))
+            for lvl in (assessment.pack.content.get("scale") or {}).get("levels", [])]
+
+
+@dataclass
+class ItemResult:
+    item: PackItem
+    consensus: Response | None
+    by_member: list[tuple[TeamMember, Response | None]]
+    disagreement: bool = False
+    evidence_count: int = 0
+
+    @property
+    def consensus_value(self) -> str:
+        return self.consensus.value if self.consensus else ""
+
+
+@dataclass
+class SectionResult:
+    section: PackItem
+    items: list[ItemResult] = field(default_factory=list)
+
+
+@dataclass
+class Results:
+    assessment: Assessment
+    kind: str
+    scale: list[scoring.ScaleLevel]
+    team: list[TeamMember]
+    sections: list[SectionResult]
+    means: scoring.MeanResult | None
+    attestation: scoring.AttestationResult | None
+    answered_by_member: dict[int, int]
+    items_total: int
+    disagreement_levels: int
+
+    def labels(self) -> dict[str, str]:
+        return {level.value: level.label for level in self.scale}
+
+
+def assessment_results(*, assessment: Assessment) -> Results:
+    """Everything the results page, the report and the API show, in five queries."""
+    pack = assessment.pack
+    items = list(PackItem.objects.filter(
+        pack=pack, kind__in=[PackItem.Kind.SECTION, PackItem.Kind.ITEM]).order_by("position"))
+    for item in items:
+        item.pack = pack  # already loaded: templates read item.pack without a query each
+    team = list(TeamMember.objects.filter(assessment=assessment).select_related("user"))
+    responses = list(Response.objects.filter(assessment=assessment))
+    evidence = dict(Evidence.objects.filter(response__assessment=assessment)
+                    .values("response__item_id").annotate(n=Count("pk"))
+                    .values_list("response__item_id", "n"))
+    scale = scale_of(assessment)
+    scoring_rule = pack.content.get("scoring") or {}
+    threshold = scoring_rule.get("disagreement_levels", 2)
+
+    consensus = {r.item_id: r for r in responses if r.respondent_id is None}
+    own: dict[tuple[int, int], Response] = {
+        (r.item_id, r.respondent_id): r for r in responses if r.respondent_id is not None}
+    answered: dict[int, int] = defaultdict(int)
+    for (_item, user_id), response in own.items():
+        if response.value:
+            answered[user_id] += 1
+
+    sections: list[SectionResult] = []
+    by_section: dict[int, SectionResult] = {}
+    for item in items:
+        if item.kind == PackItem.Kind.SECTION:
+            by_section[item.pk] = SectionResult(section=item)
+            sections.append(by_section[item.pk])
+            continue
+        by_member = [(m, own.get((item.pk, m.user_id))) for m in team]
+        values = [r.value for _m, r in by_member if r is not None]
+        result = ItemResult(
+            item=item, consensus=consensus.get(item.pk), by_member=by_member,
+            disagreement=scoring.disagrees(values, scale=scale, threshold=threshold),
+            evidence_count=evidence.get(item.pk, 0),
+        )
+        by_section[item.parent_id].items.append(result)
+
+    plain_sections = [scoring.Section(key=s.section.key, title=s.section.title,
+                                      items=tuple(i.item.key for i in s.items))
+                      for s in sections]
+    answers = {i.item.key: i.consensus_value for s in sections for i in s.items}
+    means = attestation = None
+    if scoring_rule.get("method") == "all-or-nothing":
+        attestation = scoring.score_all_or_nothing(sections=plain_sections, answers=answers,
+                                                   met=scoring_rule.get("met") or "yes")
+    else:
+        means = scoring.score_means(sections=plain_sections, scale=scale, answers=answers)
+    return Results(
+        assessment=assessment, kind=pack.kind, scale=scale, team=team, sections=sections,
+        means=means, attestation=attestation, answered_by_member=dict(answered),
+        items_total=sum(len(s.items) for s in sections), disagreement_levels=threshold,
+    )
+
+
+@dataclass
+class PriorityView:
+    result: ItemResult
+    priority: scoring.Priority
+    recommendations: list[PackItem]
+    tactics: list[PackItem]
+    statements: list[PackItem]  # attestation statements (e.g. PSSM) the element supports
+
+
+def where_to_start(*, results: Results) -> tuple[list[PriorityView], list[PriorityView]]:
+    """Ranked priorities and the items that need discussion, each linked through the
+    crosswalk to its recommendations, their tactics, and the attestation statements those
+    recommendations support. Three queries whatever the number of items."""
+    plain_sections = [scoring.Section(key=s.section.key, title=s.section.title,
+                                      items=tuple(i.item.key for i in s.items))
+                      for s in results.sections]
+    answers = {i.item.key: i.consensus_value for s in results.sections for i in s.items}
+    disagreements = {i.item.key for s in results.sections for i in s.items if i.disagreement}
+    ranked, discuss = scoring.rank_priorities(sections=plain_sections, scale=results.scale,
+                                              answers=answers, disagreements=disagreements)
+    by_key = {i.item.key: i for s in results.sections for i in s.items}
+    item_ids = [i.item.pk for i in by_key.values()]
+
+    recs: dict[int, list[PackItem]] = defaultdict(list)
+    # Pack content is large JSON and not needed here: leave it unread.
+    for link in PackLink.objects.filter(source_id__in=item_ids).select_related(
+            "target__pack").defer("target__pack__content", "target__data"):
+        if link.target.kind == PackItem.Kind.ITEM and link.target.pack.kind == "framework":
+            recs[link.source_id].append(link.target)
+    rec_ids = {r.pk for rs in recs.values() for r in rs}
+    tactics: dict[int, list[PackItem]] = defaultdict(list)
+    for tactic in PackItem.objects.filter(kind=PackItem.Kind.TACTIC, parent_id__in=rec_ids
+                                          ).select_related("pack").defer("pack__content"):
+        tactics[tactic.parent_id].append(tactic)
+    statements: dict[int, list[PackItem]] = defaultdict(list)
+    for link in PackLink.objects.filter(target_id__in=rec_ids,
+                                        source__pack__kind="attestation").select_related(
+            "source__pack").defer("source__pack__content", "source__data"):
+        statements[link.target_id].append(link.source)
+
+    def view(priority: scoring.Priority) -> PriorityView:
+        result = by_key[priority.item]
+        linked = recs.get(result.item.pk, [])
+        return PriorityView(
+            result=result, priority=priority, recommendations=linked,
+            tactics=[t for r in linked for t in tactics.get(r.pk, [])],
+            statements=sorted({s for r in linked for s in statements.get(r.pk, [])},
+                              key=lambda s: s.position),
+        )
+
+    return [view(p) for p in ranked], [view(p) for p in discuss]
+
+
+@dataclass
+class Change:
+    key: str
+    title: str
+    earlier: float | None
+    later: float | None
+
+    @property
+    def delta(self) -> float | None:
+        if self.earlier is None or self.later is None:
+            return None
+        return self.later - self.earlier
+
+
+def compare(*, earlier: Results, later: Results) -> tuple[list[Change], list[Change]]:
+    """Change per section (mean) and per item (consensus numeric value), matched by key, so
+    two versions of one instrument compare wherever their keys agree."""
+    def numbers(results: Results) -> dict[str, float | None]:
+        numeric = scoring.numeric_of(results.scale)
+        return {i.item.key: numeric.get(i.consensus_value)
+                for s in results.sections for i in s.items}
+
+    def section_means(results: Results) -> dict[str, float | None]:
+        return {s.key: s.mean for s in results.means.sections} if results.means else {}
+
+    before, after = numbers(earlier), numbers(later)
+    titles = {i.item.key: i.item.title for s in later.sections for i in s.items}
+    items = [Change(key=k, title=titles[k], earlier=before.get(k), later=after[k])
+             for k in after]
+    s_before, s_after = section_means(earlier), section_means(later)
+    section_titles = {s.section.key: s.section.title for s in later.sections}
+    sections = [Change(key=k, title=section_titles[k], earlier=s_before.get(k), later=v)
+                for k, v in s_after.items()]
+    return sections, items
+
+
+def cycles_of(*, assessment: Assessment) -> QuerySet[Assessment]:
+    """Every finalized cycle of the same instrument (any version) in the organization, oldest
+    first, for trends."""
+    return Assessment.objects.filter(
+        organization=assessment.organization, pack__pack_id=assessment.pack.pack_id,
+        status=Assessment.Status.FINALIZED,
+    ).select_related("pack").order_by("opens_on", "pk")

@@ -1,0 +1,316 @@
+"""Writes for assessment cycles: start, answer (autosave, with conflict detection), finish,
+finalize, reopen, evidence. Keyword-only functions, one transaction each; bad input raises
+ValidationError naming the field and changes nothing."""
+
+import datetime as dt
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from safetyhub.core import audit
+from safetyhub.core.models import Membership, Organization, Site, User
+from safetyhub.frameworks.models import Pack, PackItem
+from safetyhub.frameworks.services import lock_pack
+
+from .models import Assessment, Evidence, Response, TeamMember
+from .rules import team_role
+
+DEFAULT_WINDOW_DAYS = 30
+DEFAULT_REMINDER_DAYS = (7, 15, 29)
+MAX_NOTE = 5000
+MAX_LINKS = 10
+EVIDENCE_TYPES = {
+    "application/pdf": ".pdf",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": ".pptx",
+    "application/msword": ".doc",
+    "application/vnd.ms-excel": ".xls",
+    "text/plain": ".txt",
+    "text/csv": ".csv",
+}
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+
+
+class AnswerConflict(ValidationError):
+    """Someone saved this answer since the caller loaded it. Carries the saved answer."""
+
+    def __init__(self, current: Response):
+        self.current = current
+        super().__init__({"version": (
+            f"{current.updated_by or 'Someone'} changed this answer since you opened it. "
+            "Their answer is shown beside yours; choose which to keep.")})
+
+
+def scale_values(pack: Pack) -> list[str]:
+    return [level["value"] for level in (pack.content.get("scale") or {}).get("levels", [])]
+
+
+@transaction.atomic
+def start_assessment(
+    *,
+    organization: Organization,
+    pack: Pack,
+    title: str,
+    mode: str,
+    lead: User,
+    team: Iterable[User],
+    by: User,
+    site: Site | None = None,
+    opens_on: dt.date | None = None,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    due_on: dt.date | None = None,
+    reminder_days: Iterable[int] = DEFAULT_REMINDER_DAYS,
+) -> Assessment:
+    errors: dict[str, str] = {}
+    title = title.strip()
+    if not title:
+        errors["title"] = "Give the assessment a title."
+    if pack.kind not in ("instrument", "attestation"):
+        errors["pack"] = "Choose an instrument or an attestation pack; this pack is not answered."
+    if pack.organization_id not in (None, organization.pk):
+        errors["pack"] = "No such pack."
+    if mode not in Assessment.Mode.values:
+        errors["mode"] = f"Unknown mode {mode!r}."
+    if site is not None and site.organization_id != organization.pk:
+        errors["site"] = "The site belongs to another organization."
+    if not 1 <= window_days <= 366:
+        errors["window_days"] = "The window is 1 to 366 days."
+    opens_on = opens_on or timezone.localdate()
+    closes_on = opens_on + dt.timedelta(days=window_days)
+    due_on = due_on or closes_on
+    if due_on < opens_on:
+        errors["due_on"] = "The due date is before the assessment opens."
+    days = sorted({int(d) for d in reminder_days})
+    if any(d < 1 or d > window_days for d in days):
+        errors["reminder_days"] = f"Reminder days must fall within the {window_days}-day window."
+    people = {user.pk: user for user in [lead, *team]}
+    active = set(Membership.objects.filter(
+        organization=organization, is_active=True, user_id__in=people
+    ).values_list("user_id", flat=True))
+    outsiders = [u.email for pk, u in people.items() if pk not in active]
+    if outsiders:
+        errors["team"] = f"Not active members of this organization: {', '.join(outsiders)}."
+    if errors:
+        raise ValidationError(errors)
+    assessment = Assessment.objects.create(
+        organization=organization, site=site, pack=pack, title=title, mode=mode,
+        opens_on=opens_on, closes_on=closes_on, due_on=due_on, reminder_days=days,
+        created_by=by,
+    )
+    TeamMember.objects.bulk_create(
+        TeamMember(assessment=assessment, user=user,
+                   role=TeamMember.Role.LEAD if user.pk == lead.pk else TeamMember.Role.MEMBER)
+        for user in people.values()
+    )
+    lock_pack(pack=pack)
+    return assessment
+
+
+def _check_answerable(assessment: Assessment, *, user: User, consensus: bool) -> None:
+    if not assessment.is_open:
+        raise ValidationError({"assessment": "This assessment is finalized; answers are "
+                                             "read-only. A lead can reopen it."})
+    if team_role(user, assessment) is None:
+        raise ValidationError({"respondent": "Only members of the assessment team can answer."})
+    if not consensus and assessment.mode == Assessment.Mode.CONSENSUS_ONLY:
+        raise ValidationError({"respondent": "This assessment takes the team's agreed answers "
+                                             "only."})
+
+
+def _clean_links(links: Iterable[str]) -> list[str]:
+    cleaned = []
+    for link in links:
+        link = str(link).strip()
+        if not link:
+            continue
+        parts = urlsplit(link)
+        if parts.scheme not in ("http", "https") or not parts.netloc or len(link) > 500:
+            raise ValidationError({"evidence_links": f"{link!r} is not a web address "
+                                                     "(http:// or https://)."})
+        cleaned.append(link)
+    if len(cleaned) > MAX_LINKS:
+        raise ValidationError({"evidence_links": f"At most {MAX_LINKS} links per answer."})
+    return cleaned
+
+
+@transaction.atomic
+def save_answer(
+    *,
+    assessment: Assessment,
+    item: PackItem,
+    user: User,
+    consensus: bool = False,
+    expected_version: int | None = None,
+    value: str | None = None,
+    criteria_met: list[str] | None = None,
+    note: str | None = None,
+    evidence_links: list[str] | None = None,
+    rationale: str | None = None,
+) -> Response:
+    """Save the fields given (None = leave as is) of the user's own answer, or of the team's
+    consensus answer. With `expected_version`, refuse if someone saved in between."""
+    _check_answerable(assessment, user=user, consensus=consensus)
+    if item.pack_id != assessment.pack_id or item.kind != PackItem.Kind.ITEM:
+        raise ValidationError({"item": f"{item.key!r} is not an item of this assessment's pack."})
+    changes: dict = {}
+    if value is not None:
+        if value and value not in scale_values(assessment.pack):
+            raise ValidationError({"value": f"{value!r} is not on this pack's scale "
+                                            f"({', '.join(scale_values(assessment.pack))})."})
+        changes["value"] = value
+    if criteria_met is not None:
+        known = {c["id"] for c in item.data.get("criteria", [])}
+        unknown = [c for c in criteria_met if c not in known]
+        if unknown:
+            raise ValidationError({"criteria_met": f"Not criteria of this item: {unknown}."})
+        changes["criteria_met"] = sorted(set(criteria_met))
+    if note is not None:
+        if len(note) > MAX_NOTE:
+            raise ValidationError({"note": f"Notes are at most {MAX_NOTE} characters."})
+        changes["note"] = note
+    if evidence_links is not None:
+        changes["evidence_links"] = _clean_links(evidence_links)
+    if rationale is not None:
+        if not consensus:
+            raise ValidationError({"rationale": "A rationale belongs to the consensus answer."})
+        if len(rationale) > MAX_NOTE:
+            raise ValidationError({"rationale": f"At most {MAX_NOTE} characters."})
+        changes["rationale"] = rationale
+    respondent = None if consensus else user
+    response = _locked_response(assessment, item, respondent)
+    if expected_version is not None and response.version != expected_version:
+        raise AnswerConflict(response)
+    for name, new in changes.items():
+        setattr(response, name, new)
+    response.version += 1
+    response.updated_by = user
+    response.save()
+    return response
+
+
+def _locked_response(assessment: Assessment, item: PackItem, respondent) -> Response:
+    lookup = {"assessment": assessment, "item": item, "respondent": respondent}
+    response = Response.objects.select_for_update().filter(**lookup).first()
+    if response is not None:
+        # The caller holds these already: spare the queries str(response) would make.
+        response.item, response.respondent = item, respondent
+        return response
+    try:
+        with transaction.atomic():
+            return Response.objects.create(organization_id=assessment.organization_id,
+                                           **lookup)
+    except IntegrityError:
+        # Someone created it at the same moment: use theirs (and its version).
+        return Response.objects.select_for_update().get(**lookup)
+
+
+@transaction.atomic
+def mark_finished(*, assessment: Assessment, user: User, finished: bool = True) -> TeamMember:
+    member = TeamMember.objects.select_for_update().filter(assessment=assessment,
+                                                           user=user).first()
+    if member is None:
+        raise ValidationError({"respondent": "You are not on this assessment's team."})
+    if not assessment.is_open:
+        raise ValidationError({"assessment": "This assessment is finalized."})
+    member.finished_at = timezone.now() if finished else None
+    member.save()
+    return member
+
+
+def unanswered_items(assessment: Assessment) -> list[PackItem]:
+    """Items without a consensus answer (the answers a finalized assessment reports)."""
+    answered = set(Response.objects.filter(assessment=assessment, respondent=None)
+                   .exclude(value="").values_list("item_id", flat=True))
+    return [item for item in PackItem.objects.filter(pack=assessment.pack,
+                                                      kind=PackItem.Kind.ITEM)
+            if item.pk not in answered]
+
+
+@transaction.atomic
+def finalize(*, assessment: Assessment, by: User) -> Assessment:
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if not assessment.is_open:
+        raise ValidationError({"assessment": "This assessment is already finalized."})
+    missing = unanswered_items(assessment)
+    if missing:
+        listed = ", ".join(f"{i.number or i.key} {i.title}" for i in missing[:50])
+        raise ValidationError({"assessment": (
+            f"{len(missing)} item(s) have no agreed answer yet: {listed}"
+            + ("…" if len(missing) > 50 else ""))})
+    assessment.status = Assessment.Status.FINALIZED
+    assessment.finalized_at = timezone.now()
+    assessment.finalized_by = by
+    assessment.save()
+    return assessment
+
+
+@transaction.atomic
+def reopen(*, assessment: Assessment, by: User, reason: str) -> Assessment:
+    reason = reason.strip()
+    if len(reason) < 5:
+        raise ValidationError({"reason": "Say why the assessment is reopened (a sentence)."})
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.is_open:
+        raise ValidationError({"assessment": "This assessment is open already."})
+    assessment.status = Assessment.Status.OPEN
+    assessment.finalized_at = None
+    assessment.finalized_by = None
+    assessment.save()
+    audit.record(action="event", obj=assessment, object_type="assessments.Reopen",
+                 changes={"reason": reason})
+    return assessment
+
+
+@transaction.atomic
+def add_evidence(*, response: Response, upload, by: User) -> Evidence:
+    """Attach a file to an answer; its size and type are checked (by content, not name)."""
+    _check_answerable(response.assessment, user=by, consensus=response.is_consensus)
+    if not response.is_consensus and response.respondent_id != by.pk:
+        raise ValidationError({"file": "You can attach files to your own answers only."})
+    if upload.size > MAX_EVIDENCE_BYTES:
+        raise ValidationError({"file": f"Files are at most {MAX_EVIDENCE_BYTES // 1048576} MB."})
+    content_type = sniff_content_type(upload)
+    if content_type not in EVIDENCE_TYPES:
+        raise ValidationError({"file": "Attach a PDF, an image, an office document or a text "
+                                       "file."})
+    return Evidence.objects.create(
+        response=response, organization_id=response.organization_id, file=upload,
+        original_name=upload.name[:200], content_type=content_type, size=upload.size,
+        uploaded_by=by,
+    )
+
+
+def sniff_content_type(upload) -> str:
+    """The type by the file's first bytes (what it is), falling back to its name for the
+    text and legacy office formats that have no reliable signature."""
+    head = upload.read(8)
+    upload.seek(0)
+    name = upload.name.lower()
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if head.startswith(b"RIFF"):
+        return "image/webp" if name.endswith(".webp") else "application/octet-stream"
+    if head.startswith(b"PK\x03\x04"):
+        for content_type, ext in EVIDENCE_TYPES.items():
+            if ext in (".docx", ".xlsx", ".pptx") and name.endswith(ext):
+                return content_type
+        return "application/zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "application/msword" if name.endswith(".doc") else "application/vnd.ms-excel"
+    if name.endswith((".txt", ".csv")) and b"\x00" not in head:
+        return "text/csv" if name.endswith(".csv") else "text/plain"
+    return "application/octet-stream"

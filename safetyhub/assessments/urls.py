@@ -1,0 +1,27 @@
+from django.urls import path
+
+from .views import cycles, reports, results
+
+app_name = "assessments"
+P = "o/<slug:org_slug>/assessments/"
+urlpatterns = [
+    path(P, cycles.assessment_list, name="list"),
+    path(P + "start/", cycles.assessment_start, name="start"),
+    path(P + "<int:pk>/", cycles.assessment_detail, name="detail"),
+    path(P + "<int:pk>/answer/", cycles.answer_sheet, name="answer"),
+    path(P + "<int:pk>/answer/<str:key>/", cycles.save_own_answer, name="save_answer"),
+    path(P + "<int:pk>/consensus/", cycles.consensus_sheet, name="consensus"),
+    path(P + "<int:pk>/consensus/<str:key>/", cycles.save_consensus, name="save_consensus"),
+    path(P + "<int:pk>/evidence/<str:key>/", cycles.upload_evidence, name="evidence"),
+    path(P + "<int:pk>/evidence-file/<int:evidence_pk>/", cycles.evidence_file,
+         name="evidence_file"),
+    path(P + "<int:pk>/finish/", cycles.finish, name="finish"),
+    path(P + "<int:pk>/finalize/", cycles.finalize, name="finalize"),
+    path(P + "<int:pk>/reopen/", cycles.reopen, name="reopen"),
+    path(P + "<int:pk>/results/", results.results, name="results"),
+    path(P + "<int:pk>/priorities/", results.priorities, name="priorities"),
+    path(P + "<int:pk>/compare/", results.compare, name="compare"),
+    path(P + "<int:pk>/report/", reports.report_html, name="report"),
+    path(P + "<int:pk>/report.pdf", reports.report_pdf, name="report_pdf"),
+    path(P + "<int:pk>/responses.xlsx", reports.responses_xlsx, name="xlsx"),
+]

@@ -1,0 +1,106 @@
+"""Who may do what with the action plan.
+
+Everyone in the organization reads the plan. Organization admins and patient-safety leads
+create initiatives and change any of them; an initiative's owner and team change that one
+(its details, status, progress notes and PDSA cycles). Executive viewers only read, even
+when named on an initiative.
+
+Organization-wide permissions take (user, organization); per-initiative ones take
+(user, initiative), and a cycle's are its initiative's. Whose team a person is on is read
+once per request per organization (cached on the user), so checking every card of the
+board costs one query, not one per card.
+"""
+
+import rules
+from django.db.models import Q
+
+from safetyhub.core.models import Role
+from safetyhub.core.rules import has_role, is_member
+
+from .models import Initiative, Measure
+
+is_plan_lead = has_role(Role.ORG_ADMIN, Role.SAFETY_LEAD)
+is_read_only_role = has_role(Role.EXECUTIVE_VIEWER)
+
+
+def team_initiative_ids(user, organization_id: int) -> frozenset[int]:
+    """Ids of the organization's initiatives the user owns or is on the team of."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cache = user.__dict__.setdefault("_improvement_teams", {})
+    if organization_id not in cache:
+        cache[organization_id] = frozenset(
+            Initiative.objects.filter(Q(owner=user) | Q(team=user),
+                                      organization_id=organization_id)
+            .values_list("pk", flat=True).distinct())
+    return cache[organization_id]
+
+
+def forget_teams(user) -> None:
+    """Drop the cached team ids (after a change to an initiative's owner or team)."""
+    user.__dict__.pop("_improvement_teams", None)
+
+
+@rules.predicate
+def leads_plan(user, initiative) -> bool:
+    return is_plan_lead(user, initiative.organization_id)
+
+
+@rules.predicate
+def works_on(user, initiative) -> bool:
+    """Owner or team member, still an active member in a role that may write."""
+    if not is_member(user, initiative.organization_id):
+        return False
+    if is_read_only_role(user, initiative.organization_id):
+        return False
+    if initiative.owner_id is not None and initiative.owner_id == user.pk:
+        return True
+    return initiative.pk in team_initiative_ids(user, initiative.organization_id)
+
+
+@rules.predicate
+def cycle_leads_plan(user, cycle) -> bool:
+    return leads_plan(user, cycle.initiative)
+
+
+@rules.predicate
+def cycle_works_on(user, cycle) -> bool:
+    return works_on(user, cycle.initiative)
+
+
+rules.add_perm("improvement.view_plan", is_member)
+rules.add_perm("improvement.add_initiative", is_plan_lead)
+rules.add_perm("improvement.change_initiative", leads_plan | works_on)
+rules.add_perm("improvement.change_cycle", cycle_leads_plan | cycle_works_on)
+
+
+def measure_initiative_ids(measure: Measure) -> frozenset[int]:
+    """Ids of the initiatives the measure belongs to (prefetched ones used as they are)."""
+    cache = getattr(measure, "_prefetched_objects_cache", {})
+    if "initiatives" in cache:
+        return frozenset(i.pk for i in cache["initiatives"])
+    cached = measure.__dict__.get("_initiative_ids")
+    if cached is None:
+        cached = measure.__dict__["_initiative_ids"] = frozenset(
+            measure.initiatives.values_list("pk", flat=True))
+    return cached
+
+
+@rules.predicate
+def leads_measures(user, measure) -> bool:
+    return is_plan_lead(user, measure.organization_id)
+
+
+@rules.predicate
+def works_on_measure(user, measure) -> bool:
+    """Owner or team member of an initiative the measure belongs to, in a role that may
+    write."""
+    org = measure.organization_id
+    if not is_member(user, org) or is_read_only_role(user, org):
+        return False
+    mine = team_initiative_ids(user, org)
+    return bool(mine) and not mine.isdisjoint(measure_initiative_ids(measure))
+
+
+rules.add_perm("improvement.add_measure", is_plan_lead)
+rules.add_perm("improvement.change_measure", leads_measures | works_on_measure)

@@ -1,0 +1,369 @@
+"""The action plan: the organization's initiatives as a list and as a board, each
+initiative's page (links to the frameworks, team, progress notes, PDSA cycles, measures),
+creating and editing initiatives, turning an assessment priority into one, and the pages of
+PDSA cycles. Views parse, call a service or a query, and render.
+
+Everyone in the organization reads the plan; rules.py says who writes. Rows are loaded only
+through access.py (the same 404 for missing and foreign)."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from safetyhub.assessments.access import access_assessment
+from safetyhub.assessments.queries import assessments_for
+from safetyhub.core.decorators import org_view
+from safetyhub.core.views.organizations import add_errors
+from safetyhub.frameworks.access import access_pack_item
+
+from . import queries, services
+from .access import access_cycle, access_initiative
+from .forms import (
+    STAGE_FORMS,
+    CycleMeasuresForm,
+    CycleStartForm,
+    InitiativeForm,
+    NoteForm,
+    PlanFilterForm,
+    StatusForm,
+)
+from .models import Initiative, PdsaCycle
+
+VIEW = "improvement.view_plan"
+CHANGE = "improvement.change_initiative"
+NOT_ALLOWED = ("Only the initiative's owner and team, a patient-safety lead or an organization "
+               "admin can change it.")
+STAGE_SAVED = {"plan": "Plan saved.", "do": "What happened is saved.",
+               "study": "Study saved.", "act": "Decision saved.",
+               "measures": "Linked measures saved."}
+
+
+def measure_link(org_slug: str, pk: int) -> str | None:
+    """The measure's page, once the measures pages exist (plain text until then)."""
+    try:
+        return reverse("improvement:measure", kwargs={"org_slug": org_slug, "pk": pk})
+    except NoReverseMatch:
+        return None
+
+
+def _with_links(org_slug: str, measures) -> list[tuple[object, str | None]]:
+    return [(m, measure_link(org_slug, m.pk)) for m in measures]
+
+
+def _require_change(request, initiative: Initiative) -> None:
+    if not request.user.has_perm(CHANGE, initiative):
+        raise PermissionDenied(NOT_ALLOWED)
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# --- the plan: list and board --------------------------------------------------------------
+
+
+def _plan_context(request, query: QueryDict | None = None) -> dict:
+    """What the list and the board share: the filter form, the filtered initiatives and
+    their counts. A fixed number of queries whatever the number of initiatives."""
+    org = request.organization
+    query = request.GET if query is None else query
+    form = PlanFilterForm(query or None, organization=org)
+    filters = form.filters()
+    today = timezone.localdate()
+    initiatives = queries.plan_initiatives(organization=org, filters=filters, today=today)
+    total = (Initiative.objects.filter(organization=org).count() if filters.active
+             else len(initiatives))
+    clean_query = QueryDict(mutable=True)
+    if form.is_bound and form.is_valid():
+        for name, value in form.cleaned_data.items():
+            if value:
+                clean_query[name] = "on" if value is True else value
+    return {
+        "form": form,
+        "filtered": filters.active,
+        "initiatives": initiatives,
+        "counts": queries.plan_counts(initiatives),
+        "total": total,
+        "query": clean_query.urlencode(),
+        "today": today,
+        "can_add": request.user.has_perm("improvement.add_initiative", org),
+    }
+
+
+@require_GET
+@org_view(VIEW)
+def plan(request):
+    org = request.organization
+    context = _plan_context(request)
+    # An initiative names its source assessment to every member; only those who may open
+    # the assessment get a link to it.
+    context["readable"] = set(assessments_for(user=request.user, organization=org)
+                              .values_list("pk", flat=True))
+    return render(request, "improvement/plan.html", context,
+                  status=400 if context["form"].errors else 200)
+
+
+def _board_context(request, query: QueryDict | None = None) -> dict:
+    context = _plan_context(request, query)
+    context["columns"] = queries.board_columns(context["initiatives"])
+    context["editable"] = {i.pk for i in context["initiatives"]
+                           if request.user.has_perm(CHANGE, i)}
+    context["statuses"] = Initiative.Status.choices
+    return context
+
+
+@require_GET
+@org_view(VIEW)
+def board(request):
+    context = _board_context(request)
+    return render(request, "improvement/board.html", context,
+                  status=400 if context["form"].errors else 200)
+
+
+@require_POST
+@org_view(VIEW)
+def initiative_status(request, pk: int):
+    """Move an initiative to another status (the board's cards). Back to the board, with
+    its filters; with HTMX, just the board and a spoken confirmation."""
+    org = request.organization
+    initiative = access_initiative(user=request.user, organization=org, pk=pk)
+    _require_change(request, initiative)
+    board_query = QueryDict(request.POST.get("filters", ""))
+    form = StatusForm(request.POST)
+    problem = None
+    if form.is_valid():
+        try:
+            initiative = services.update_initiative(initiative=initiative, by=request.user,
+                                                    status=form.cleaned_data["status"])
+        except ValidationError as exc:
+            problem = " ".join(exc.messages)
+    else:
+        problem = " ".join(form.errors.get("status", ["Choose a status."]))
+    if problem is not None:
+        messages.error(request, f"“{initiative.title}” was not moved: {problem}")
+        if _is_htmx(request):
+            response = HttpResponse(status=422)
+            response["HX-Refresh"] = "true"
+            return response
+    else:
+        done = f"Moved “{initiative.title}” to {initiative.get_status_display()}."
+        if _is_htmx(request):
+            context = _board_context(request, board_query)
+            context["announcement"] = done
+            return render(request, "improvement/board.html#moved", context)
+        messages.success(request, done)
+    url = reverse("improvement:board", kwargs={"org_slug": org.slug})
+    query = _plan_context(request, board_query)["query"] if board_query else ""
+    return redirect(f"{url}{'?' + query if query else ''}#initiative-{initiative.pk}")
+
+
+# --- initiatives ---------------------------------------------------------------------------
+
+
+def _initiative_fields(form: InitiativeForm) -> dict:
+    data = form.cleaned_data
+    return {name: data[name] for name in services.INITIATIVE_FIELDS}
+
+
+@require_http_methods(["GET", "POST"])
+@org_view("improvement.add_initiative")
+def initiative_new(request):
+    org = request.organization
+    form = InitiativeForm(request.POST or None, organization=org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            initiative = services.create_initiative(organization=org, by=request.user,
+                                                    **_initiative_fields(form))
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, f"Added “{initiative.title}” to the action plan.")
+            return redirect("improvement:initiative", org_slug=org.slug, pk=initiative.pk)
+    return render(request, "improvement/initiative_form.html",
+                  {"form": form, "initiative": None},
+                  status=422 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@org_view(VIEW)
+def initiative_edit(request, pk: int):
+    org = request.organization
+    initiative = access_initiative(user=request.user, organization=org, pk=pk)
+    _require_change(request, initiative)
+    form = InitiativeForm(request.POST or None, organization=org, initiative=initiative)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_initiative(
+                initiative=initiative, by=request.user,
+                expected_updated_at=form.cleaned_data["updated_at"],
+                **_initiative_fields(form))
+        except ValidationError as exc:
+            conflict = exc.message_dict.pop("updated_at", None)
+            if conflict:
+                form.add_error(None, conflict)
+            add_errors(form, ValidationError(exc.message_dict))
+        else:
+            messages.success(request, f"Saved “{form.cleaned_data['title']}”.")
+            return redirect("improvement:initiative", org_slug=org.slug, pk=initiative.pk)
+    return render(request, "improvement/initiative_form.html",
+                  {"form": form, "initiative": initiative},
+                  status=422 if form.errors else 200)
+
+
+def _render_initiative(request, initiative: Initiative, *, note_form: NoteForm | None = None,
+                       status: int = 200):
+    org = request.organization
+    source = initiative.source_assessment
+    return render(request, "improvement/initiative_detail.html", {
+        "initiative": initiative,
+        "overdue": services.is_overdue(initiative, timezone.localdate()),
+        "team": queries.team_of(initiative),
+        "notes": queries.notes_of(initiative),
+        "cycles": queries.cycles_of(initiative),
+        "measures": _with_links(org.slug, queries.measures_of_initiative(initiative)),
+        "can_change": request.user.has_perm(CHANGE, initiative),
+        "source_readable": source is not None and request.user.has_perm(
+            "assessments.view_assessment", source),
+        "note_form": note_form or NoteForm(),
+    }, status=status)
+
+
+@require_GET
+@org_view(VIEW)
+def initiative_detail(request, pk: int):
+    initiative = access_initiative(user=request.user, organization=request.organization, pk=pk)
+    return _render_initiative(request, initiative)
+
+
+@require_POST
+@org_view(VIEW)
+def note_add(request, pk: int):
+    org = request.organization
+    initiative = access_initiative(user=request.user, organization=org, pk=pk)
+    _require_change(request, initiative)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_progress_note(initiative=initiative, by=request.user,
+                                       text=form.cleaned_data["text"])
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, "Progress note added.")
+            return redirect(reverse("improvement:initiative",
+                                    kwargs={"org_slug": org.slug, "pk": initiative.pk})
+                            + "#notes")
+    return _render_initiative(request, initiative, note_form=form, status=422)
+
+
+@require_POST
+@org_view()
+def from_priority(request, assessment_pk: int, key: str):
+    org = request.organization
+    assessment = access_assessment(user=request.user, organization=org, pk=assessment_pk)
+    if not request.user.has_perm("assessments.lead_assessment", assessment):
+        raise PermissionDenied("Only the assessment's lead, an organization admin or a "
+                               "patient-safety lead can add to the action plan.")
+    item = access_pack_item(user=request.user, organization=org, pack=assessment.pack, key=key)
+    try:
+        initiative = services.initiative_from_priority(assessment=assessment, item=item,
+                                                       by=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"Added “{initiative.title}” to the action plan.")
+    return redirect("assessments:priorities", org_slug=org.slug, pk=assessment.pk)
+
+
+# --- PDSA cycles ---------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@org_view(VIEW)
+def cycle_start(request, pk: int):
+    org = request.organization
+    initiative = access_initiative(user=request.user, organization=org, pk=pk)
+    _require_change(request, initiative)
+    form = CycleStartForm(request.POST or None, organization=org,
+                          initial={"started_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            cycle = services.start_cycle(initiative=initiative, by=request.user,
+                                         **form.cleaned_data)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, f"PDSA cycle {cycle.number} planned.")
+            return redirect("improvement:cycle", org_slug=org.slug, pk=cycle.pk)
+    return render(request, "improvement/cycle_start.html",
+                  {"form": form, "initiative": initiative,
+                   "has_measures": bool(form.fields["measures"].queryset)},
+                  status=422 if form.errors else 200)
+
+
+def _stage_forms(request, cycle: PdsaCycle, bound: tuple[str, object] | None = None) -> dict:
+    """One form per stage, filled with the cycle's values (or, for the stage just posted,
+    with what was typed)."""
+    org = request.organization
+    initial = {
+        "plan": {"change": cycle.change, "prediction": cycle.prediction,
+                 "plan_details": cycle.plan_details, "started_on": cycle.started_on},
+        "do": {"observations": cycle.observations, "ended_on": cycle.ended_on},
+        "study": {"study": cycle.study},
+        "act": {"act": cycle.act, "act_notes": cycle.act_notes},
+        "measures": {"measures": [m.pk for m in cycle.measures.all()]},
+    }
+    forms = {}
+    for stage, form_class in STAGE_FORMS.items():
+        if bound is not None and bound[0] == stage:
+            forms[stage] = bound[1]
+            continue
+        kwargs = {"organization": org} if form_class is CycleMeasuresForm else {}
+        forms[stage] = form_class(initial=initial[stage], prefix=stage, **kwargs)
+    return forms
+
+
+@require_http_methods(["GET", "POST"])
+@org_view(VIEW)
+def cycle_detail(request, pk: int):
+    """A PDSA cycle, its four stages as sections, each its own form, and its measures."""
+    org = request.organization
+    cycle = access_cycle(user=request.user, organization=org, pk=pk)
+    can_change = request.user.has_perm("improvement.change_cycle", cycle)
+    bound = None
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied(NOT_ALLOWED)
+        stage = request.POST.get("stage", "")
+        if stage not in STAGE_FORMS:
+            messages.error(request, "Choose which part of the cycle to save.")
+            return redirect("improvement:cycle", org_slug=org.slug, pk=cycle.pk)
+        form_class = STAGE_FORMS[stage]
+        kwargs = {"organization": org} if form_class is CycleMeasuresForm else {}
+        form = form_class(request.POST, prefix=stage, **kwargs)
+        if form.is_valid():
+            try:
+                services.update_cycle(cycle=cycle, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, STAGE_SAVED[stage])
+                return redirect(reverse("improvement:cycle",
+                                        kwargs={"org_slug": org.slug, "pk": cycle.pk})
+                                + f"#{stage}")
+        bound = (stage, form)
+    forms = _stage_forms(request, cycle, bound)
+    return render(request, "improvement/cycle_detail.html", {
+        "cycle": cycle,
+        "initiative": cycle.initiative,
+        "forms": forms,
+        "error_stage": bound[0] if bound else None,
+        "can_change": can_change,
+        "measures": _with_links(org.slug, cycle.measures.all()),
+        "has_org_measures": bool(forms["measures"].fields["measures"].queryset),
+    }, status=422 if bound else 200)
