@@ -20,7 +20,7 @@ def assessments_for(*, user, organization: Organization) -> QuerySet[Assessment]
 
     qs = Assessment.objects.filter(organization=organization).select_related("pack", "site")
     if not is_reader_role(user, organization):
-        qs = qs.filter(team__user=user)
+        qs = qs.filter(pk__in=TeamMember.objects.filter(user=user).values("assessment"))
     return qs.annotate(team_size=Count("team", distinct=True)).order_by("-opens_on", "-pk")
 
 

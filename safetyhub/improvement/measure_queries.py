@@ -149,23 +149,18 @@ class MeasureChart:
                         "value": self.values[k - 1] if self.values else point.numerator})
         return out
 
-    def spec(self, *, compact: bool = False) -> dict | None:
-        if not self.records:
-            return None
+    def _chart_args(self, compact: bool) -> dict:
         m = self.measure
-        return spc_spec(title=m.name, chart=m.chart, labels=self.labels, points=self.records,
-                        explanations=self.explanations, unit=m.unit, markers=self.markers,
-                        unplaced=self.unplaced, goal=m.goal, freeze=self.freeze,
-                        compact=compact)
+        return {"title": m.name, "chart": m.chart, "labels": self.labels,
+                "points": self.records, "explanations": self.explanations, "unit": m.unit,
+                "markers": self.markers, "unplaced": self.unplaced, "goal": m.goal,
+                "freeze": self.freeze, "compact": compact}
+
+    def spec(self, *, compact: bool = False) -> dict | None:
+        return spc_spec(**self._chart_args(compact)) if self.records else None
 
     def svg(self, *, compact: bool = False) -> SafeString | None:
-        if not self.records:
-            return None
-        m = self.measure
-        return spc_svg(title=m.name, chart=m.chart, labels=self.labels, points=self.records,
-                       explanations=self.explanations, unit=m.unit, markers=self.markers,
-                       unplaced=self.unplaced, goal=m.goal, freeze=self.freeze,
-                       compact=compact)
+        return spc_svg(**self._chart_args(compact)) if self.records else None
 
     def description(self) -> str:
         """The chart in words (the SVG's aria-label; an <img>'s alt text)."""

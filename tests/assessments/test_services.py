@@ -210,3 +210,15 @@ def test_evidence_is_checked_by_content_and_size(assessment, member, settings, t
     huge = SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * services.MAX_EVIDENCE_BYTES)
     with pytest.raises(ValidationError, match="at most"):
         services.add_evidence(response=response, upload=huge, by=member)
+
+
+def test_assessment_list_counts_the_whole_team_for_a_member(org, owner, member):
+    from safetyhub.assessments.queries import assessments_for
+
+    third = MembershipFactory(organization=org, role=Role.ASSESSOR).user
+    services.start_assessment(organization=org, pack=instrument(), title="T", mode="independent",
+                              lead=owner, team=[member, third], by=owner)
+    (listed,) = assessments_for(user=member, organization=org)
+    assert listed.team_size == 3
+    outsider_member = MembershipFactory(organization=org, role=Role.ASSESSOR).user
+    assert not assessments_for(user=outsider_member, organization=org).exists()

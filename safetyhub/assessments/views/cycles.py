@@ -222,7 +222,6 @@ def _consensus_rows(request, assessment: Assessment, *, read_only: bool):
             and _can_see_spread(request, assessment, me))
     sections = []
     for section in results.sections:
-        section.section.pack = assessment.pack
         rows = []
         for result in section.items:
             consensus = result.consensus

@@ -56,16 +56,6 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # --- the report's content -------------------------------------------------------------------
 
-def _load_results(assessment: Assessment) -> queries.Results:
-    """Results whose pack items point at the loaded pack, so `{% text %}` runs no query."""
-    results = queries.assessment_results(assessment=assessment)
-    for section in results.sections:
-        section.section.pack = assessment.pack
-        for row in section.items:
-            row.item.pack = assessment.pack
-    return results
-
-
 def _max_value(results: queries.Results) -> int:
     return max((level.numeric for level in results.scale if level.numeric is not None),
                default=4)
@@ -301,7 +291,7 @@ def _pssm_readiness(*, user, assessment: Assessment, results: queries.Results) -
         source = (finalized or candidates or [None])[0]
         if source is None:
             return None
-        source_results = _load_results(source)
+        source_results = queries.assessment_results(assessment=source)
         if source_results.attestation is None:
             return None
     return {"assessment": source, "is_this": source.pk == assessment.pk,
@@ -322,7 +312,7 @@ def _change(*, user, assessment: Assessment, results: queries.Results,
     if not earlier:
         return {"previous": None}
     cycles = earlier[-(TREND_CYCLES - 1):]
-    past = {c.pk: _load_results(c) for c in cycles}
+    past = {c.pk: queries.assessment_results(assessment=c) for c in cycles}
     previous = past[cycles[-1].pk]
     context: dict = {"previous": previous.assessment}
     if results.means is not None and previous.means is not None:
@@ -376,7 +366,7 @@ def report_context(*, user, assessment: Assessment, painter: ChartPainter) -> di
     """Everything report.html shows, for this user (other cycles and the PSSM readiness come
     only from assessments the user may see). Charts are handed to `painter` as soon as their
     data is known, so they are drawn while the rest is read."""
-    results = _load_results(assessment)
+    results = queries.assessment_results(assessment=assessment)
     pack = assessment.pack
     team = [{"name": str(m.user), "role": m.get_role_display(),
              "answered": results.answered_by_member.get(m.user_id, 0)} for m in results.team]
@@ -505,7 +495,7 @@ def build_workbook(*, assessment: Assessment) -> bytes:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    results = _load_results(assessment)
+    results = queries.assessment_results(assessment=assessment)
     labels = results.labels()
     numbers = scoring.numeric_of(results.scale)
     order = {row.item.pk: i

@@ -36,17 +36,6 @@ def chart(name: str, **kwargs) -> str | None:
     return mark_safe(draw(**kwargs))  # the chart module escapes every text it draws
 
 
-def load_results(assessment: Assessment) -> queries.Results:
-    """The assessment's results, with each pack item pointing at the already-loaded pack so
-    that templates reading `item.pack` run no query."""
-    results = queries.assessment_results(assessment=assessment)
-    for section in results.sections:
-        section.section.pack = assessment.pack
-        for row in section.items:
-            row.item.pack = assessment.pack
-    return results
-
-
 def is_attestation(results: queries.Results) -> bool:
     return results.attestation is not None
 
@@ -144,7 +133,7 @@ def tables_context(results: queries.Results) -> dict:
 @org_view()
 def results(request, pk: int):
     assessment = access_assessment(user=request.user, organization=request.organization, pk=pk)
-    context = tables_context(load_results(assessment))
+    context = tables_context(queries.assessment_results(assessment=assessment))
     context["assessment"] = assessment
     return render(request, "assessments/results.html", context)
 
@@ -186,7 +175,7 @@ def _resources(views: list[queries.PriorityView]) -> dict[tuple[int, str], PackI
 @org_view()
 def priorities(request, pk: int):
     assessment = access_assessment(user=request.user, organization=request.organization, pk=pk)
-    results = load_results(assessment)
+    results = queries.assessment_results(assessment=assessment)
     attestation = is_attestation(results)
     if attestation:
         ranked, discuss = _attestation_priorities(results)
@@ -301,7 +290,7 @@ def _trend(cycles: list[Assessment], *, attestation: bool, max_value: int) -> di
     and named as in the newest cycle that has them."""
     rows, titles, keys, possible = [], {}, [], 0
     for cycle in cycles:
-        res = load_results(cycle)
+        res = queries.assessment_results(assessment=cycle)
         if attestation:
             values = {"score": res.attestation.score}
             possible = max(possible, res.attestation.possible)
@@ -342,7 +331,7 @@ def compare(request, pk: int):
     same_instrument = queries.assessments_for(user=request.user, organization=org).filter(
         pack__pack_id=assessment.pack.pack_id)
     choices = [a for a in same_instrument if a.pk != assessment.pk]
-    results_now = load_results(assessment)
+    results_now = queries.assessment_results(assessment=assessment)
     attestation = is_attestation(results_now)
     context = {"assessment": assessment, "choices": choices, "attestation": attestation,
                "other": None, "error": ""}
@@ -357,7 +346,7 @@ def compare(request, pk: int):
             status = 400
         else:
             other = access_assessment(user=request.user, organization=org, pk=other.pk)
-            results_other = load_results(other)
+            results_other = queries.assessment_results(assessment=other)
             earlier, later = sorted([results_now, results_other],
                                     key=lambda r: (r.assessment.opens_on, r.assessment.pk))
             context.update(other=other, earlier=earlier.assessment, later=later.assessment)
