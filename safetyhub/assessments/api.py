@@ -11,7 +11,7 @@ import functools
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
@@ -343,14 +343,7 @@ def assessment_list(request, slug: str):
     """The assessments you may see: all of them for admins, safety leads and executive
     viewers; otherwise those whose team you are on."""
     org = api_organization(request, slug, VIEW_ORG)
-    assessments = list(queries.assessments_for(user=request.user, organization=org))
-    # The whole team's size, counted apart: for a member, `assessments_for` joins the team to
-    # filter it, so its own `team_size` would count only the member.
-    sizes = dict(TeamMember.objects.filter(assessment__in=[a.pk for a in assessments])
-                 .values("assessment").annotate(n=Count("pk")).values_list("assessment", "n"))
-    for a in assessments:
-        a.team_size = sizes.get(a.pk, 0)
-    return assessments
+    return queries.assessments_for(user=request.user, organization=org)
 
 
 @router.post("/orgs/{slug}/assessments", response={201: AssessmentDetail})
