@@ -7,7 +7,6 @@ permission rules as the pages (`assessments.*` in rules.py); writes go through s
 """
 
 import datetime as dt
-import functools
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -255,9 +254,11 @@ class ReportLinks(Schema):
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _assessment(request: HttpRequest, slug: str, pk: int, permission: str = VIEW_ORG):
+def _assessment(request: HttpRequest, slug: str, pk: int, permission: str = VIEW_ORG, *,
+                with_pack_content: bool = True):
     org = api_organization(request, slug, permission)
-    return org, access_assessment(user=request.user, organization=org, pk=pk)
+    return org, access_assessment(user=request.user, organization=org, pk=pk,
+                                  with_pack_content=with_pack_content)
 
 
 def _require(request: HttpRequest, permission: str, assessment: Assessment, reason: str):
@@ -306,22 +307,8 @@ def _members_by_reference(organization: Organization, refs: list[int | str], fie
     return list(users.values())
 
 
-@functools.lru_cache(maxsize=64)
-def _answerable_items(pack_pk: int, locked_at: dt.datetime) -> dict[str, PackItem]:
-    """The answerable items of a pack, by key. Kept in memory: an assessment's pack is locked
-    when the assessment starts, and a locked pack never changes (a change is a new version),
-    so autosave need not look its item up again on every keystroke. (Keyed by the lock time
-    too: a pack row is locked once in its life.)"""
-    return {item.key: item for item in PackItem.objects.filter(pack_id=pack_pk,
-                                                               kind=PackItem.Kind.ITEM)}
-
-
 def _item(assessment: Assessment, key: str) -> PackItem:
-    if assessment.pack.locked_at is not None:
-        item = _answerable_items(assessment.pack_id, assessment.pack.locked_at).get(str(key))
-    else:  # not expected (starting an assessment locks its pack), but never serve stale
-        item = PackItem.objects.filter(pack_id=assessment.pack_id, key=str(key),
-                                       kind=PackItem.Kind.ITEM).first()
+    item = services.answerable_item(assessment.pack, key)
     if item is None:
         raise ValidationError({"item_key": f"{key!r} is not an item of this assessment's "
                                            "pack."})
@@ -391,7 +378,8 @@ def response_save(request, slug: str, assessment_id: int, item_key: str,
     """Autosave one answer: your own, or with `consensus` the team's agreed answer. Send
     `expected_version` (the version you loaded) to be told, with 409 and the saved answer,
     when someone else saved it in between."""
-    _org, assessment = _assessment(request, slug, assessment_id)
+    # The pack's content is not needed: its items and scale are cached once it is locked.
+    _org, assessment = _assessment(request, slug, assessment_id, with_pack_content=False)
     item = _item(assessment, item_key)
     fields = payload.model_dump(exclude={"consensus", "expected_version"})
     try:

@@ -12,14 +12,25 @@ is_lead_role = has_role(Role.ORG_ADMIN, Role.SAFETY_LEAD)
 is_reader_role = has_role(Role.ORG_ADMIN, Role.SAFETY_LEAD, Role.EXECUTIVE_VIEWER)
 
 
-def team_role(user, assessment) -> str | None:
+def _team_roles(user) -> dict[int, str | None]:
     cache = getattr(user, "_safetyhub_teams", None)
     if cache is None:
         cache = user._safetyhub_teams = {}
+    return cache
+
+
+def team_role(user, assessment) -> str | None:
+    """The user's role on the assessment's team, or None (cached on the user)."""
+    cache = _team_roles(user)
     if assessment.pk not in cache:
         cache[assessment.pk] = TeamMember.objects.filter(
             assessment=assessment, user=user).values_list("role", flat=True).first()
     return cache[assessment.pk]
+
+
+def remember_team_role(user, assessment_id: int, role: str | None) -> None:
+    """Cache a team role read with the assessment itself (saves `team_role` its query)."""
+    _team_roles(user)[assessment_id] = role
 
 
 @rules.predicate

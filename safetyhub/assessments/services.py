@@ -3,7 +3,9 @@ finalize, reopen, evidence. Keyword-only functions, one transaction each; bad in
 ValidationError naming the field and changes nothing."""
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -49,8 +51,51 @@ class AnswerConflict(ValidationError):
             "Their answer is shown beside yours; choose which to keep.")})
 
 
+@dataclass(frozen=True)
+class _LockedPack:
+    items: dict[str, tuple]  # key: the item row's values, in `ITEM_FIELDS` order
+    scale: tuple[str, ...]
+
+
+ITEM_FIELDS = tuple(f.attname for f in PackItem._meta.concrete_fields)
+
+
+@functools.lru_cache(maxsize=64)
+def _locked_pack(pack_pk: int, locked_at: dt.datetime) -> _LockedPack:
+    """A locked pack's answerable items and scale, kept in memory: an assessment's pack is
+    locked when the assessment starts and a locked pack never changes (a change is a new
+    version), so autosave need not read them again for every answer. (Keyed by the lock time
+    too: a pack row is locked once in its life.)"""
+    content = Pack.objects.values_list("content", flat=True).get(pk=pack_pk)
+    rows = PackItem.objects.filter(pack_id=pack_pk, kind=PackItem.Kind.ITEM).values_list(
+        *ITEM_FIELDS)
+    return _LockedPack(items={row[ITEM_FIELDS.index("key")]: row for row in rows},
+                       scale=tuple(_scale_of(content)))
+
+
+def _scale_of(content: dict) -> list[str]:
+    return [level["value"] for level in (content.get("scale") or {}).get("levels", [])]
+
+
 def scale_values(pack: Pack) -> list[str]:
-    return [level["value"] for level in (pack.content.get("scale") or {}).get("levels", [])]
+    """The values of the pack's scale, in order."""
+    if pack.locked_at is not None:
+        return list(_locked_pack(pack.pk, pack.locked_at).scale)
+    return _scale_of(pack.content)
+
+
+def answerable_item(pack: Pack, key: str) -> PackItem | None:
+    """The pack's item (not an area or section) with this key, or None. A new instance each
+    time (callers may set attributes on it), with `item.pack` set to `pack`."""
+    if pack.locked_at is None:
+        # Not expected (starting an assessment locks its pack), but never serve stale items.
+        return PackItem.objects.filter(pack=pack, key=str(key), kind=PackItem.Kind.ITEM).first()
+    row = _locked_pack(pack.pk, pack.locked_at).items.get(str(key))
+    if row is None:
+        return None
+    item = PackItem.from_db(PackItem.objects.db, ITEM_FIELDS, row)
+    item.pack = pack
+    return item
 
 
 @transaction.atomic
@@ -141,7 +186,6 @@ def _clean_links(links: Iterable[str]) -> list[str]:
     return cleaned
 
 
-@transaction.atomic
 def save_answer(
     *,
     assessment: Assessment,
@@ -185,21 +229,29 @@ def save_answer(
             raise ValidationError({"rationale": f"At most {MAX_NOTE} characters."})
         changes["rationale"] = rationale
     respondent = None if consensus else user
-    response = _locked_response(assessment, item, respondent)
-    if expected_version is not None and response.version != expected_version:
+    # Without a savepoint (autosave is the busiest write): nothing in the block raises but a
+    # database error, which must undo the whole request anyway; a conflict is raised after.
+    with transaction.atomic(savepoint=False):
+        response = _locked_response(assessment, item, respondent)
+        conflict = expected_version is not None and response.version != expected_version
+        if not conflict:
+            for name, new in changes.items():
+                setattr(response, name, new)
+            response.version += 1
+            response.updated_by = user
+            response.save()
+    if conflict:
         raise AnswerConflict(response)
-    for name, new in changes.items():
-        setattr(response, name, new)
-    response.version += 1
-    response.updated_by = user
-    response.save()
     return response
 
 
 def _locked_response(assessment: Assessment, item: PackItem, respondent) -> Response:
     lookup = {"assessment": assessment, "item": item, "respondent": respondent}
-    response = Response.objects.select_for_update().filter(**lookup).first()
-    if response is not None:
+    try:
+        response = Response.objects.select_for_update().get(**lookup)
+    except Response.DoesNotExist:
+        pass
+    else:
         # The caller holds these already: spare the queries str(response) would make.
         response.item, response.respondent = item, respondent
         return response

@@ -11,15 +11,15 @@ from django.http import Http404
 
 from . import audit
 from .models import Invitation, Membership, Organization, Site
-from .rules import role_in
+from .rules import active_memberships
 
 
 def access_organization(*, user, slug: str) -> Organization:
     """The organization with this slug, if the user is an active member of it."""
-    org = Organization.objects.filter(slug=str(slug)).first()
-    if org is None or role_in(user, org) is None:
+    membership = active_memberships(user).get(str(slug))
+    if membership is None:
         raise Http404("No such organization.")
-    return org
+    return membership.organization
 
 
 def require_permission(*, user, permission: str, organization: Organization) -> None:

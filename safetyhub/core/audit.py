@@ -202,7 +202,8 @@ def record(
         object_repr = object_repr or str(obj)[:200]
     actor = current_actor()
     chain_key = f"org:{organization_id}" if organization_id else PLATFORM_CHAIN
-    with transaction.atomic():
+    # No savepoint of its own: an entry that cannot be written must undo the caller's change.
+    with transaction.atomic(savepoint=False):
         head = _locked_head(chain_key)
         entry = AuditEntry(
             chain=chain_key,
@@ -227,15 +228,16 @@ def record(
 
 def _locked_head(chain_key: str) -> AuditChain:
     """The chain's head row, locked until the transaction ends (created on first use)."""
-    head = AuditChain.objects.select_for_update().filter(key=chain_key).first()
-    if head is None:
-        try:
-            with transaction.atomic():
-                AuditChain.objects.create(key=chain_key)
-        except IntegrityError:
-            pass  # created by a concurrent writer: lock theirs
-        head = AuditChain.objects.select_for_update().get(key=chain_key)
-    return head
+    try:
+        return AuditChain.objects.select_for_update().get(key=chain_key)
+    except AuditChain.DoesNotExist:
+        pass
+    try:
+        with transaction.atomic():
+            AuditChain.objects.create(key=chain_key)
+    except IntegrityError:
+        pass  # created by a concurrent writer: lock theirs
+    return AuditChain.objects.select_for_update().get(key=chain_key)
 
 
 def entry_hash(entry: AuditEntry) -> str:

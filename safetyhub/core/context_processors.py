@@ -1,3 +1,5 @@
+from django.utils.functional import SimpleLazyObject
+
 from .queries import memberships_for_switcher
 
 
@@ -10,7 +12,7 @@ def shell(request) -> dict:
     org = getattr(request, "organization", None)
     return {
         "current_org": org,
-        "switcher": memberships_for_switcher(user=user),
+        "switcher": SimpleLazyObject(lambda: memberships_for_switcher(user=user)),
         "can": {
             "manage_members": org is not None and user.has_perm("core.manage_members", org),
             "manage_sites": org is not None and user.has_perm("core.manage_sites", org),

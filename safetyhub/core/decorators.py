@@ -26,7 +26,8 @@ def org_view(permission: str = "core.view_organization") -> Callable:
                 return redirect(f"{reverse('two_factor')}?{urlencode({'next': request.path})}")
             require_permission(user=request.user, permission=permission, organization=org)
             request.organization = org
-            request.session["last_org"] = org.slug
+            if request.session.get("last_org") != org.slug:  # a write only when it changes
+                request.session["last_org"] = org.slug
             return view(request, *args, **kwargs)
 
         return wrapper

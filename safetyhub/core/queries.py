@@ -5,18 +5,13 @@ import datetime as dt
 from django.db.models import Count, Q, QuerySet
 
 from .models import AuditEntry, Invitation, Membership, Organization, Site
+from .rules import active_memberships
 
 
 def memberships_for_switcher(*, user) -> list[Membership]:
-    cached = getattr(user, "_safetyhub_switcher", None)
-    if cached is None:
-        cached = list(
-            Membership.objects.filter(user=user, is_active=True)
-            .select_related("organization")
-            .order_by("organization__name")
-        )
-        user._safetyhub_switcher = cached
-    return cached
+    """The user's active memberships by organization name (no query of its own: the
+    memberships the permission rules read)."""
+    return sorted(active_memberships(user).values(), key=lambda m: m.organization.name)
 
 
 def members_of(*, organization: Organization) -> QuerySet[Membership]:

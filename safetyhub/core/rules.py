@@ -1,7 +1,8 @@
 """Who may do what inside an organization: predicates on the person's role there.
 
-Every permission takes (user, organization). Roles are read once per request and cached on
-the user object, so checking several permissions costs one query.
+Every permission takes (user, organization). Memberships, with their organizations, are read
+once per request and cached on the user object, so opening an organization and checking
+several permissions costs one query.
 """
 
 import rules
@@ -9,27 +10,32 @@ import rules
 from .models import Membership, Role
 
 
-def roles_by_organization(user) -> dict[int, str]:
-    """{organization id: role} for the user's active memberships (cached on the user)."""
+def active_memberships(user) -> dict[str, Membership]:
+    """{organization slug: membership} for the user's active memberships, with their
+    organizations, read in one query and cached on the user."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return {}
-    cached = getattr(user, "_safetyhub_roles", None)
+    cached = getattr(user, "_safetyhub_memberships", None)
     if cached is None:
-        cached = dict(
-            Membership.objects.filter(user=user, is_active=True).values_list(
-                "organization_id", "role"
-            )
-        )
-        user._safetyhub_roles = cached
+        memberships = (Membership.objects.filter(user=user, is_active=True)
+                       .select_related("organization").order_by())
+        cached = user._safetyhub_memberships = {m.organization.slug: m for m in memberships}
     return cached
 
 
+def roles_by_organization(user) -> dict[int, str]:
+    """{organization id: role} for the user's active memberships (cached on the user)."""
+    return {m.organization_id: m.role for m in active_memberships(user).values()}
+
+
 def forget_roles(user) -> None:
-    user.__dict__.pop("_safetyhub_roles", None)
+    user.__dict__.pop("_safetyhub_memberships", None)
 
 
 def role_in(user, organization) -> str | None:
-    return roles_by_organization(user).get(getattr(organization, "pk", organization))
+    org_id = getattr(organization, "pk", organization)
+    return next((m.role for m in active_memberships(user).values()
+                 if m.organization_id == org_id), None)
 
 
 def has_role(*roles: str) -> rules.Predicate:

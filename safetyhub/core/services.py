@@ -242,12 +242,10 @@ def user_for_api_token(secret: str) -> User | None:
     """The active user owning this live token, or None."""
     if not secret.startswith(API_TOKEN_PREFIX):
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=hash_secret(secret), revoked_at=None, user__is_active=True)
-        .first()
-    )
-    if token is None:
+    try:
+        token = ApiToken.objects.select_related("user").get(
+            key_hash=hash_secret(secret), revoked_at=None, user__is_active=True)
+    except ApiToken.DoesNotExist:
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):

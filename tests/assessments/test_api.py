@@ -218,6 +218,22 @@ def test_autosave_saves_one_answer_and_counts_versions(org, assessment, member_a
     assert entry.actor_id == member.pk
 
 
+def test_autosave_reads_and_writes_only_what_it_needs(org, assessment, member_api):
+    """The busiest write: its query budget is what bench/autosave.py's figures rest on."""
+    item = items(assessment.pack)[0]
+    url = f"{base(org, assessment)}/responses/{item.key}"
+    assert put(member_api, url, {"value": "1"}).status_code == 200  # creates it
+    with CaptureQueriesContext(connection) as queries:
+        assert put(member_api, url, {"value": "2"}).status_code == 200
+    statements = [q["sql"].split()[0] for q in queries.captured_queries]
+    # token, membership + organization, assessment + pack + team role, the answer locked,
+    # its update, the audit chain's head locked, the entry, the head moved on.
+    assert statements.count("SELECT") == 5, queries.captured_queries
+    assert statements.count("UPDATE") == 2 and statements.count("INSERT") == 1
+    assert statements.count("SAVEPOINT") == 1  # the request's own (the test holds a transaction)
+    assert not any('"content"' in q["sql"] for q in queries.captured_queries)  # pack's
+
+
 def test_autosave_conflict_returns_409_with_both_answers(org, assessment, owner, owner_api,
                                                           member_api):
     item = items(assessment.pack)[1]

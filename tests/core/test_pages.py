@@ -9,6 +9,7 @@ from safetyhub.core.models import AuditEntry, Invitation, Membership, Role, Site
 
 from ..conftest import client_for
 from ..factories import MembershipFactory, OrganizationFactory, SiteFactory
+from ..queries import count_queries
 
 
 def test_home_sends_visitors_to_sign_in(client, db):
@@ -173,10 +174,16 @@ def test_file_uploads_may_be_larger_than_other_requests(owner_client, org, setti
     assert "larger than" in response.content.decode()
 
 
-def count_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
+def test_the_session_is_written_only_when_the_organization_changes(owner_client, org):
+    def session_writes(url: str) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert owner_client.get(url).status_code == 200
+        return sum(1 for q in ctx.captured_queries
+                   if q["sql"].startswith(("UPDATE", "INSERT")) and "django_session" in q["sql"])
+
+    assert session_writes(f"/o/{org.slug}/") == 1  # notes the organization
+    assert session_writes(f"/o/{org.slug}/sites/") == 0
+    assert owner_client.session["last_org"] == org.slug
 
 
 @pytest.mark.parametrize("page", ["members/", "sites/", "audit/"])

@@ -3,11 +3,10 @@ import copy
 import pytest
 import yaml
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from safetyhub.frameworks.models import Pack
 
+from ..queries import count_queries
 from .test_services import ORG_PACK, upload
 
 
@@ -122,12 +121,6 @@ def test_an_org_pack_is_not_found_by_another_organization(outsider_client, org, 
         assert outsider_client.get(f"/o/{other_org.slug}/frameworks/{path}").status_code == 404
     listing = outsider_client.get(f"/o/{other_org.slug}/frameworks/").content.decode()
     assert "Riverside falls readiness" not in listing
-
-
-def count_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
 
 
 @pytest.mark.parametrize("page", ["frameworks/", "frameworks/tactics/",

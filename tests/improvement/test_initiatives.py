@@ -8,8 +8,6 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from safetyhub.core.models import AuditEntry, Membership, Role
@@ -19,6 +17,7 @@ from safetyhub.improvement.models import Initiative, Measure, ProgressNote
 
 from ..conftest import client_for
 from ..factories import MembershipFactory, SiteFactory, UserFactory
+from ..queries import count_queries
 
 TODAY = dt.date.today()
 
@@ -420,14 +419,6 @@ def test_the_list_links_each_initiative_and_offers_new_to_leads(org, owner_clien
     assert f'href="/o/{org.slug}/plan/new/"' in body
     assert f'href="/o/{org.slug}/plan/new/"' not in member_client.get(
         plan_url(org)).content.decode()
-
-
-def count_queries(client, url) -> int:
-    client.get(url)  # warm per-process caches (URL resolver, templates)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
 
 
 @pytest.mark.parametrize("url", [plan_url, board_url])

@@ -9,8 +9,6 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from safetyhub import spc
 from safetyhub.core.models import AuditEntry, Role
@@ -19,6 +17,7 @@ from safetyhub.improvement.models import DataPoint, Initiative, Measure, PdsaCyc
 
 from ..conftest import client_for
 from ..factories import MembershipFactory, UserFactory
+from ..queries import count_queries
 
 START = dt.date(2025, 1, 1)
 
@@ -424,9 +423,7 @@ def test_editing_a_measure(falls, owner_client):
 
 def test_the_list_costs_the_same_queries_for_1_and_3_measures(org, owner, owner_client):
     def count() -> int:
-        with CaptureQueriesContext(connection) as ctx:
-            assert owner_client.get(f"/o/{org.slug}/measures/").status_code == 200
-        return len(ctx.captured_queries)
+        return count_queries(owner_client, f"/o/{org.slug}/measures/")
 
     first = make_measure(org, by=owner)
     add_points(first, SHIFT, [1000] * len(SHIFT))

@@ -166,8 +166,7 @@ def _require(request, assessment: Assessment, permission: str, message: str) -> 
 
 
 def _item(assessment: Assessment, key: str) -> PackItem | None:
-    return PackItem.objects.filter(pack=assessment.pack, key=key,
-                                   kind=PackItem.Kind.ITEM).first()
+    return services.answerable_item(assessment.pack, key)
 
 
 def _can_see_spread(request, assessment: Assessment, member: TeamMember | None) -> bool:
@@ -178,18 +177,14 @@ def _can_see_spread(request, assessment: Assessment, member: TeamMember | None) 
     return member is not None and member.finished_at is not None
 
 
-def _own_rows(assessment: Assessment, user, *, read_only: bool, only: PackItem | None = None):
+def _own_rows(assessment: Assessment, user, *, read_only: bool):
     """[(section, [Row])] of the user's own answers: four queries whatever the team size."""
-    items = PackItem.objects.filter(pack=assessment.pack).order_by("position")
+    items = PackItem.objects.filter(
+        pack=assessment.pack, kind__in=[PackItem.Kind.SECTION, PackItem.Kind.ITEM],
+    ).order_by("position")
     responses = Response.objects.filter(assessment=assessment, respondent=user)
     evidence = Evidence.objects.filter(response__assessment=assessment,
                                        response__respondent=user)
-    if only is not None:
-        items = items.filter(pk__in=[only.pk, only.parent_id])
-        responses = responses.filter(item=only)
-        evidence = evidence.filter(response__item=only)
-    else:
-        items = items.filter(kind__in=[PackItem.Kind.SECTION, PackItem.Kind.ITEM])
     by_item = {r.item_id: r for r in responses}
     files = defaultdict(list)
     for e in evidence.select_related("response"):
@@ -544,15 +539,10 @@ def _save(request, pk, key, *, consensus: bool):
     assessment = _assessment(request, pk)
     _require(request, assessment, "assessments.answer_assessment", NOT_ON_TEAM)
     item = _item(assessment, key)
-    read_only = not assessment.is_open
     sheet = _consensus_sheet if consensus else _own_sheet
 
     def fresh_row(focus: bool = False) -> Row:
-        if consensus:
-            sections, _results, _me = _consensus_rows(request, assessment, read_only=read_only)
-        else:
-            sections = _own_rows(assessment, request.user, read_only=read_only, only=item)
-        row = _find_row(sections, item)
+        row = _fresh_row(request, assessment, item, consensus=consensus)
         row.focus = focus
         return row
 
@@ -585,8 +575,8 @@ def _save(request, pk, key, *, consensus: bool):
     try:
         if errors:
             raise ValidationError(errors)
-        services.save_answer(assessment=assessment, item=item, user=request.user,
-                             consensus=consensus, expected_version=expected, **sent)
+        saved = services.save_answer(assessment=assessment, item=item, user=request.user,
+                                     consensus=consensus, expected_version=expected, **sent)
     except services.AnswerConflict as conflict:
         row = fresh_row()
         labels = {lvl["value"]: lvl["label"] for lvl in row.levels}
@@ -610,11 +600,18 @@ def _save(request, pk, key, *, consensus: bool):
         if _is_htmx(request):
             return fragment(row, status=422)
         return sheet(request, assessment, row=row, status=422)
-    if _is_htmx(request):
-        row = fresh_row(focus=request.POST.get("resolve") == "1")
+    if not _is_htmx(request):
+        return redirect(_sheet_url(assessment, consensus=consensus, item=item))
+    if request.POST.get("resolve") == "1":  # the conflict's choice replaces the whole row
+        row = fresh_row(focus=True)
         row.status = "saved"
         return fragment(row)
-    return redirect(_sheet_url(assessment, consensus=consensus, item=item))
+    # The answer form takes only the row's feedback from the answer (hx-select-oob): send
+    # just that, from the answer as saved.
+    row = _row(assessment, item, saved, consensus=consensus, read_only=False)
+    row.status = "saved"
+    return render(request, "assessments/_row_feedback.html", {"assessment": assessment,
+                                                               "row": row})
 
 
 @require_http_methods(["GET", "POST"])
@@ -664,7 +661,7 @@ def upload_evidence(request, pk, key):
             evidence = services.add_evidence(response=response, upload=upload,
                                              by=request.user)
     except ValidationError as exc:
-        row = _upload_row(request, assessment, item, consensus)
+        row = _fresh_row(request, assessment, item, consensus=consensus)
         row.errors = exc.message_dict
         row.status = "invalid"
         if expected is not None:
@@ -675,7 +672,7 @@ def upload_evidence(request, pk, key):
     if not _is_htmx(request):
         messages.success(request, f"Attached {evidence.original_name}.")
         return redirect(_sheet_url(assessment, consensus=consensus, item=item))
-    row = _upload_row(request, assessment, item, consensus)
+    row = _fresh_row(request, assessment, item, consensus=consensus)
     row.status = "attached"
     row.attached = evidence.original_name
     if not created and expected is not None:
@@ -692,13 +689,18 @@ def _row_fragment(request, assessment: Assessment, row: Row, status: int = 200):
                                       "max_upload": _max_upload()}, status=status)
 
 
-def _upload_row(request, assessment, item, consensus: bool) -> Row:
+def _fresh_row(request, assessment: Assessment, item: PackItem, *, consensus: bool) -> Row:
+    """The element's row as saved now: the user's own answer (two queries), or the team's
+    with each member's beside it."""
     read_only = not assessment.is_open
     if consensus:
         sections, _results, _me = _consensus_rows(request, assessment, read_only=read_only)
-    else:
-        sections = _own_rows(assessment, request.user, read_only=read_only, only=item)
-    return _find_row(sections, item)
+        return _find_row(sections, item)
+    response = Response.objects.filter(assessment=assessment, item=item,
+                                       respondent=request.user).first()
+    evidence = Evidence.objects.filter(response=response) if response else ()
+    return _row(assessment, item, response, consensus=False, read_only=read_only,
+                evidence=evidence)
 
 
 @require_GET

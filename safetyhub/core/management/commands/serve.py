@@ -4,15 +4,20 @@ import sys
 from django.core.management.base import BaseCommand
 
 
+def default_workers() -> int:
+    """WEB_CONCURRENCY, else gunicorn's rule of thumb for sync workers: two per core plus one
+    (a request waiting on the database leaves its core to another worker)."""
+    return int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1) + 1)
+
+
 class Command(BaseCommand):
     help = "Serve SafetyHub with gunicorn (a production WSGI server)."
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8000"))
-        parser.add_argument("--workers", type=int,
-                            default=int(os.environ.get("WEB_CONCURRENCY", "3")))
+        parser.add_argument("--workers", type=int, default=default_workers())
         parser.add_argument("--worker-class", default="",
-                            help="gunicorn worker class, e.g. gthread (default: gunicorn's)")
+                            help="gunicorn worker class, e.g. gthread (default: sync)")
         parser.add_argument("--threads", type=int, default=0,
                             help="threads per worker, for gthread (default: gunicorn's)")
 
