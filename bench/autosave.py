@@ -226,8 +226,8 @@ class Result:
             self.errors[what] = self.errors.get(what, 0) + 1
 
 
-def run_load(*, port: int, data: dict, args, kind: str, think_ms: float, clients: int
-             ) -> Result:
+def run_load(*, port: int, data: dict, args, kind: str, think_ms: float, clients: int,
+             rounds: int | None = None) -> Result:
     """`kind` api, page or healthz; each client warms up, then makes `rounds` requests."""
     result = Result()
     barrier = threading.Barrier(clients + 1)
@@ -285,19 +285,17 @@ def run_load(*, port: int, data: dict, args, kind: str, think_ms: float, clients
             if think_ms:
                 time.sleep(rng.uniform(0.5, 1.5) * think_ms / 1000)
 
-        # A lone client warms every worker, as fifty do between them.
-        warmup = args.warmup * (args.workers if clients == 1 else 1)
         try:
-            for i in range(warmup):
+            for i in range(args.warmup):
                 one(i, measured=False)
             barrier.wait(timeout=120)
             if think_ms:  # spread the assessors' first saves over one think time
                 time.sleep(rng.uniform(0, think_ms / 1000))
-            for i in range(args.rounds):
+            for i in range(args.rounds if rounds is None else rounds):
                 if time.monotonic() > deadline:
                     result.error("deadline")
                     break
-                one(warmup + i, measured=True)
+                one(args.warmup + i, measured=True)
                 pause()
         except threading.BrokenBarrierError:
             result.error("barrier")
@@ -435,6 +433,9 @@ def main() -> int:
         kinds = {"healthz": "GET /healthz (baseline)",
                  "api": "PUT …/responses/{key} (API)",
                  "page": "POST …/answer/{key}/ (sheet)"}
+        for kind in kinds:  # every worker through every path once before any figure
+            run_load(port=port, data=data, args=args, kind=kind, think_ms=0.0,
+                     clients=args.clients, rounds=0)
         paced_p95 = {}
         for shape in shapes:
             think = args.think_ms if shape == "paced" else 0.0

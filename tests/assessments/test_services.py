@@ -101,6 +101,23 @@ def test_an_item_of_another_pack_is_refused(assessment, member):
         services.save_answer(assessment=assessment, item=foreign, user=member, value="yes")
 
 
+def test_a_locked_packs_items_and_scale_are_read_once(assessment, django_assert_num_queries):
+    pack = assessment.pack
+    item = first_item(pack)
+    section = pack.items.get(pk=item.parent_id)
+    services.answerable_item(pack, item.key)  # may read the pack once
+    with django_assert_num_queries(0):
+        first = services.answerable_item(pack, item.key)
+        again = services.answerable_item(pack, item.key)
+        assert services.scale_values(pack) == [lvl["value"]
+                                               for lvl in pack.content["scale"]["levels"]]
+        assert services.answerable_item(pack, section.key) is None  # a section, not an item
+        assert services.answerable_item(pack, "no-such-key") is None
+        assert first.pack is pack  # set, not read again
+    assert (first.pk, first.key, first.data) == (item.pk, item.key, item.data)
+    assert first is not again  # callers set attributes on it: never one shared instance
+
+
 def test_people_off_the_team_cannot_answer(assessment, org):
     colleague = MembershipFactory(organization=org, role=Role.ASSESSOR).user
     with pytest.raises(ValidationError) as exc:
