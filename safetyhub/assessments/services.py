@@ -53,11 +53,11 @@ class AnswerConflict(ValidationError):
 
 @dataclass(frozen=True)
 class _LockedPack:
-    items: dict[str, tuple]  # key: the item row's values, in `ITEM_FIELDS` order
+    items: dict[str, tuple]  # key: the item row's values, in `_ITEM_FIELDS` order
     scale: tuple[str, ...]
 
 
-ITEM_FIELDS = tuple(f.attname for f in PackItem._meta.concrete_fields)
+_ITEM_FIELDS = tuple(f.attname for f in PackItem._meta.concrete_fields)
 
 
 @functools.lru_cache(maxsize=64)
@@ -68,8 +68,8 @@ def _locked_pack(pack_pk: int, locked_at: dt.datetime) -> _LockedPack:
     too: a pack row is locked once in its life.)"""
     content = Pack.objects.values_list("content", flat=True).get(pk=pack_pk)
     rows = PackItem.objects.filter(pack_id=pack_pk, kind=PackItem.Kind.ITEM).values_list(
-        *ITEM_FIELDS)
-    return _LockedPack(items={row[ITEM_FIELDS.index("key")]: row for row in rows},
+        *_ITEM_FIELDS)
+    return _LockedPack(items={row[_ITEM_FIELDS.index("key")]: row for row in rows},
                        scale=tuple(_scale_of(content)))
 
 
@@ -93,7 +93,7 @@ def answerable_item(pack: Pack, key: str) -> PackItem | None:
     row = _locked_pack(pack.pk, pack.locked_at).items.get(str(key))
     if row is None:
         return None
-    item = PackItem.from_db(PackItem.objects.db, ITEM_FIELDS, row)
+    item = PackItem.from_db(PackItem.objects.db, _ITEM_FIELDS, row)
     item.pack = pack
     return item
 

@@ -33,9 +33,7 @@ def forget_roles(user) -> None:
 
 
 def role_in(user, organization) -> str | None:
-    org_id = getattr(organization, "pk", organization)
-    return next((m.role for m in active_memberships(user).values()
-                 if m.organization_id == org_id), None)
+    return roles_by_organization(user).get(getattr(organization, "pk", organization))
 
 
 def has_role(*roles: str) -> rules.Predicate:
