@@ -6,8 +6,11 @@ Every page a test visits is checked with axe-core against WCAG 2.0/2.1/2.2 A and
 * axe-core and a small probe are added to every document of the test's browser contexts as
   init scripts, so they are there whatever the page's Content-Security-Policy says (the
   policy itself stays enforced, and any violation of it fails the test);
-* the probe runs axe when the page has loaded (`load`) and after every HTMX swap
-  (`htmx:afterSettle`), and hands the results to Python through a binding;
+* the probe runs axe when the page has loaded (`load`), after every HTMX swap
+  (`htmx:afterSettle`), and as a page is left before it fired `load` (`beforeunload`: once a
+  navigation has begun, `load` never fires; a page whose stylesheets had not arrived yet is
+  let go unchecked, as its contrast and sizes would be wrong), and hands the results to
+  Python through a binding;
 * a route handler holds every top-level navigation until the page being left has been
   checked (Chromium runs no new script in a page once a navigation has started, so the
   check cannot wait until then to begin, but a check already running does finish);
@@ -79,7 +82,17 @@ PAGE_PROBE = """
   };
   Object.defineProperty(window, "__safetyhubCheck", {value: check});
   report({kind: "document"});
-  window.addEventListener("load", () => check("load"));
+  let loaded = false;
+  window.addEventListener("load", () => { loaded = true; check("load"); });
+  // A navigation away can begin before "load" (a test moves on as soon as it sees what it
+  // waits for), and "load" then never fires. Check the page as it is left if its styles have
+  // loaded (contrast and target sizes depend on them); if not, say so and let it go.
+  window.addEventListener("beforeunload", () => {
+    if (loaded) return;
+    const links = [...document.querySelectorAll('link[rel="stylesheet"]')];
+    if (links.every((link) => link.sheet)) check("left before load");
+    else report({kind: "unstyled"});
+  });
   document.addEventListener("htmx:afterSettle", () => check("htmx swap"));
   document.addEventListener("securitypolicyviolation", (e) => report({
     kind: "csp", directive: e.effectiveDirective, blocked: e.blockedURI, sample: e.sample,
@@ -168,6 +181,8 @@ class AccessibilityAudit:
                     self.violations.setdefault((rule["id"], target, url), Violation(
                         rule["id"], rule["impact"] or "?", rule["help"], target, node["html"],
                         url))
+        elif kind == "unstyled":  # left before it could be checked: nothing to wait for
+            document.done = document.queued = max(document.queued, 1)
         elif kind == "error":
             document.done += 1
             self.problems.append(f"axe-core could not check {url}: {payload['error']}")
