@@ -69,7 +69,8 @@ def _locked_pack(pack_pk: int, locked_at: dt.datetime) -> _LockedPack:
     content = Pack.objects.values_list("content", flat=True).get(pk=pack_pk)
     rows = PackItem.objects.filter(pack_id=pack_pk, kind=PackItem.Kind.ITEM).values_list(
         *_ITEM_FIELDS)
-    return _LockedPack(items={row[_ITEM_FIELDS.index("key")]: row for row in rows},
+    key = _ITEM_FIELDS.index("key")
+    return _LockedPack(items={row[key]: row for row in rows},
                        scale=tuple(_scale_of(content)))
 
 
