@@ -9,6 +9,13 @@ from safetyhub.core.models import Role
 from .factories import MembershipFactory, OrganizationFactory, UserFactory
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-django has put the tests in Django's order
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the browser tests last: they are the slowest and the ones a sick machine upsets
+    (a stuck browser), so every other test has reported by then whatever happens."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture
 def org(db):
     return OrganizationFactory(name="Riverside General", slug="riverside")

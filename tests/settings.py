@@ -1,10 +1,14 @@
 """Test settings: the real settings with a private data folder, plain static files and a
 fast password hasher. Everything else (databases included) is exactly as in production."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
-os.environ.setdefault("SAFETYHUB_DATA_DIR", tempfile.mkdtemp(prefix="safetyhub-test-"))
+if "SAFETYHUB_DATA_DIR" not in os.environ:  # child processes inherit it and leave it be
+    os.environ["SAFETYHUB_DATA_DIR"] = tempfile.mkdtemp(prefix="safetyhub-test-")
+    atexit.register(shutil.rmtree, os.environ["SAFETYHUB_DATA_DIR"], ignore_errors=True)
 
 from safetyhub.settings import *  # noqa: F403
 from safetyhub.settings import DATA_DIR, STORAGES

@@ -22,7 +22,11 @@ Every page a test visits is checked with axe-core against WCAG 2.0/2.1/2.2 A and
 
 Use `page` for the first person and `new_page()` for anyone else (a fresh context with its
 own cookies); both are audited, so every test that uses them is. Helpers:
-`login(page, live_server, email, password)`, `field(page, label)`, `check_accessibility(page)`.
+`login(page, live_server, email, password)`, `sign_out(page)`, `field(page, label)`,
+`check_accessibility(page)`.
+
+A test must wait for what each action leads to before the next one: a navigation that has
+not reached the server yet (the audit may be holding it) is cancelled by the next `goto`.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ CHROMIUM_ARGS = [
 ]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 TIMEOUT_MS = 10_000
+expect.set_options(timeout=TIMEOUT_MS)  # as long as every other wait, not expect's own 5 s
 
 # Runs in every document before the page's own scripts. Each document gets an id, so
 # Python knows which documents have been checked; reports go through a binding.
@@ -282,11 +287,10 @@ def new_page(browser, live_server, a11y):
         return page
 
     yield open_page
-    try:
-        a11y.finish()
-    finally:
+    with contextlib.ExitStack() as closing:  # every context is closed, whatever fails
         for context in contexts:
-            context.close()
+            closing.callback(context.close)
+        a11y.finish()
 
 
 @pytest.fixture
@@ -313,3 +317,9 @@ def login(page: Page, live_server, email: str, password: str) -> None:
     field(page, "Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+
+
+def sign_out(page: Page) -> None:
+    """Sign out with the header's button and wait until the sign-in page shows it is done."""
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/$"))
