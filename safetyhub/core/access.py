@@ -16,10 +16,10 @@ from .rules import active_memberships
 
 def access_organization(*, user, slug: str) -> Organization:
     """The organization with this slug, if the user is an active member of it."""
-    membership = active_memberships(user).get(str(slug))
-    if membership is None:
-        raise Http404("No such organization.")
-    return membership.organization
+    for membership in active_memberships(user).values():
+        if membership.organization.slug == str(slug):
+            return membership.organization
+    raise Http404("No such organization.")
 
 
 def require_permission(*, user, permission: str, organization: Organization) -> None:

@@ -10,8 +10,8 @@ import rules
 from .models import Membership, Role
 
 
-def active_memberships(user) -> dict[str, Membership]:
-    """{organization slug: membership} for the user's active memberships, with their
+def active_memberships(user) -> dict[int, Membership]:
+    """{organization id: membership} for the user's active memberships, with their
     organizations, read in one query and cached on the user."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return {}
@@ -19,13 +19,8 @@ def active_memberships(user) -> dict[str, Membership]:
     if cached is None:
         memberships = (Membership.objects.filter(user=user, is_active=True)
                        .select_related("organization").order_by())
-        cached = user._safetyhub_memberships = {m.organization.slug: m for m in memberships}
+        cached = user._safetyhub_memberships = {m.organization_id: m for m in memberships}
     return cached
-
-
-def roles_by_organization(user) -> dict[int, str]:
-    """{organization id: role} for the user's active memberships (cached on the user)."""
-    return {m.organization_id: m.role for m in active_memberships(user).values()}
 
 
 def forget_roles(user) -> None:
@@ -33,7 +28,8 @@ def forget_roles(user) -> None:
 
 
 def role_in(user, organization) -> str | None:
-    return roles_by_organization(user).get(getattr(organization, "pk", organization))
+    membership = active_memberships(user).get(getattr(organization, "pk", organization))
+    return membership.role if membership else None
 
 
 def has_role(*roles: str) -> rules.Predicate:

@@ -24,7 +24,6 @@ from ..forms.organizations import (
     SiteForm,
 )
 from ..models import User
-from ..rules import roles_by_organization
 
 
 def add_errors(form, exc: ValidationError) -> None:
@@ -37,12 +36,10 @@ def add_errors(form, exc: ValidationError) -> None:
 def home(request):
     if not request.user.is_authenticated:
         return redirect("login")
-    roles = roles_by_organization(request.user)
     last = request.session.get("last_org")
     memberships = queries.memberships_for_switcher(user=request.user)
-    for membership in memberships:
-        if membership.organization.slug == last and membership.organization_id in roles:
-            return redirect("dashboard", org_slug=last)
+    if any(membership.organization.slug == last for membership in memberships):
+        return redirect("dashboard", org_slug=last)
     if memberships:
         return redirect("dashboard", org_slug=memberships[0].organization.slug)
     return render(request, "core/no_organization.html")
