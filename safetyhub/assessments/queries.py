@@ -218,3 +218,27 @@ def cycles_of(*, assessment: Assessment) -> QuerySet[Assessment]:
         organization=assessment.organization, pack__pack_id=assessment.pack.pack_id,
         status=Assessment.Status.FINALIZED,
     ).select_related("pack").order_by("opens_on", "pk")
+
+
+def own_answers(*, assessment: Assessment, user, item: PackItem | None = None,
+                ) -> tuple[dict[int, Response], dict[int, list[Evidence]]]:
+    """The user's own answers by item id and their evidence files by item id (only `item`'s
+    if given): two queries at most, whatever the team size."""
+    responses = Response.objects.filter(assessment=assessment, respondent=user)
+    if item is not None:
+        responses = responses.filter(item=item)
+    answers = {r.item_id: r for r in responses}
+    item_of = {r.pk: r.item_id for r in answers.values()}
+    files = defaultdict(list)
+    if answers:
+        for evidence in Evidence.objects.filter(response__in=item_of):
+            files[item_of[evidence.response_id]].append(evidence)
+    return answers, files
+
+
+def evidence_by_response(*, assessment: Assessment) -> dict[int, list[Evidence]]:
+    """Every evidence file of the assessment's answers, by answer id (one query)."""
+    files = defaultdict(list)
+    for evidence in Evidence.objects.filter(response__assessment=assessment):
+        files[evidence.response_id].append(evidence)
+    return files

@@ -323,6 +323,24 @@ def reopen(*, assessment: Assessment, by: User, reason: str) -> Assessment:
 
 
 @transaction.atomic
+@transaction.atomic  # a refused file leaves no empty answer behind
+def attach_evidence(*, assessment: Assessment, item: PackItem, user: User, upload,
+                    consensus: bool = False) -> tuple[Evidence, bool]:
+    """Attach a file to the user's own answer (or, with `consensus`, the team's), creating
+    the answer, empty, if there is none yet. Returns the file and whether the answer was
+    created."""
+    if upload is None:
+        raise ValidationError({"file": "Choose a file to attach."})
+    respondent = None if consensus else user
+    response = Response.objects.filter(assessment=assessment, item=item,
+                                       respondent=respondent).first()
+    created = response is None
+    if created:
+        response = save_answer(assessment=assessment, item=item, user=user,
+                               consensus=consensus)
+    return add_evidence(response=response, upload=upload, by=user), created
+
+
 def add_evidence(*, response: Response, upload, by: User) -> Evidence:
     """Attach a file to an answer; its size and type are checked (by content, not name)."""
     _check_answerable(response.assessment, user=by, consensus=response.is_consensus)

@@ -7,13 +7,11 @@ the row to take (status, version, errors, conflict), so nothing the person is ty
 replaced. Without JavaScript each element is an ordinary form with a Save button. A save that
 meets someone else's newer save is refused with 409 and both answers are shown."""
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,7 +27,7 @@ from .. import services
 from ..access import access_assessment
 from ..forms import ReopenForm, StartAssessmentForm
 from ..models import Assessment, Evidence, Response, TeamMember
-from ..queries import assessment_results, assessments_for
+from ..queries import assessment_results, assessments_for, evidence_by_response, own_answers
 
 ANSWER_FIELDS = ("value", "criteria_met", "note", "evidence_links")
 CONSENSUS_FIELDS = (*ANSWER_FIELDS, "rationale")
@@ -165,10 +163,6 @@ def _require(request, assessment: Assessment, permission: str, message: str) -> 
         raise PermissionDenied(message)
 
 
-def _item(assessment: Assessment, key: str) -> PackItem | None:
-    return services.answerable_item(assessment.pack, key)
-
-
 def _can_see_spread(request, assessment: Assessment, member: TeamMember | None) -> bool:
     """Members' own answers stay private to each member until they have finished their
     own scoring (so scores stay independent); leads always see the spread."""
@@ -178,17 +172,11 @@ def _can_see_spread(request, assessment: Assessment, member: TeamMember | None) 
 
 
 def _own_rows(assessment: Assessment, user, *, read_only: bool):
-    """[(section, [Row])] of the user's own answers: four queries whatever the team size."""
+    """[(section, [Row])] of the user's own answers: three queries whatever the team size."""
     items = PackItem.objects.filter(
         pack=assessment.pack, kind__in=[PackItem.Kind.SECTION, PackItem.Kind.ITEM],
     ).order_by("position")
-    responses = Response.objects.filter(assessment=assessment, respondent=user)
-    evidence = Evidence.objects.filter(response__assessment=assessment,
-                                       response__respondent=user)
-    by_item = {r.item_id: r for r in responses}
-    files = defaultdict(list)
-    for e in evidence.select_related("response"):
-        files[e.response.item_id].append(e)
+    by_item, files = own_answers(assessment=assessment, user=user)
     sections, current = [], None
     for item in items:
         if item.kind == PackItem.Kind.SECTION:
@@ -209,9 +197,7 @@ def _consensus_rows(request, assessment: Assessment, *, read_only: bool):
     them. A fixed number of queries whatever the size of the team."""
     results = assessment_results(assessment=assessment)
     labels = results.labels()
-    files = defaultdict(list)
-    for e in Evidence.objects.filter(response__assessment=assessment):
-        files[e.response_id].append(e)
+    files = evidence_by_response(assessment=assessment)
     me = next((m for m in results.team if m.user_id == request.user.pk), None)
     show = (assessment.mode == Assessment.Mode.INDEPENDENT_THEN_CONSENSUS
             and _can_see_spread(request, assessment, me))
@@ -538,7 +524,7 @@ def _conflict(row_for, current: Response, sent: dict, labels: dict[str, str]) ->
 def _save(request, pk, key, *, consensus: bool):
     assessment = _assessment(request, pk)
     _require(request, assessment, "assessments.answer_assessment", NOT_ON_TEAM)
-    item = _item(assessment, key)
+    item = services.answerable_item(assessment.pack, key)
     sheet = _consensus_sheet if consensus else _own_sheet
 
     def fresh_row(focus: bool = False) -> Row:
@@ -636,30 +622,19 @@ def upload_evidence(request, pk, key):
     assessment = _assessment(request, pk)
     _require(request, assessment, "assessments.answer_assessment", NOT_ON_TEAM)
     consensus = request.GET.get("consensus") == "1"
-    item = _item(assessment, key)
+    item = services.answerable_item(assessment.pack, key)
     sheet = _consensus_sheet if consensus else _own_sheet
     if item is None:
         return sheet(request, assessment, status=422,
                      page_error=f"{key!r} is not an item of this assessment's pack.")
-    upload = request.FILES.get("file")
-    respondent = None if consensus else request.user
     try:
         expected = int(request.POST.get("expected_version", ""))
     except ValueError:
         expected = None
-    created = False
     try:
-        if upload is None:
-            raise ValidationError({"file": "Choose a file to attach."})
-        with transaction.atomic():  # a refused file leaves no empty answer behind
-            response = Response.objects.filter(assessment=assessment, item=item,
-                                                respondent=respondent).first()
-            if response is None:
-                response = services.save_answer(assessment=assessment, item=item,
-                                                user=request.user, consensus=consensus)
-                created = True
-            evidence = services.add_evidence(response=response, upload=upload,
-                                             by=request.user)
+        evidence, created = services.attach_evidence(
+            assessment=assessment, item=item, user=request.user,
+            upload=request.FILES.get("file"), consensus=consensus)
     except ValidationError as exc:
         row = _fresh_row(request, assessment, item, consensus=consensus)
         row.errors = exc.message_dict
@@ -696,11 +671,9 @@ def _fresh_row(request, assessment: Assessment, item: PackItem, *, consensus: bo
     if consensus:
         sections, _results, _me = _consensus_rows(request, assessment, read_only=read_only)
         return _find_row(sections, item)
-    response = Response.objects.filter(assessment=assessment, item=item,
-                                       respondent=request.user).first()
-    evidence = Evidence.objects.filter(response=response) if response else ()
-    return _row(assessment, item, response, consensus=False, read_only=read_only,
-                evidence=evidence)
+    answers, files = own_answers(assessment=assessment, user=request.user, item=item)
+    return _row(assessment, item, answers.get(item.pk), consensus=False, read_only=read_only,
+                evidence=files[item.pk])
 
 
 @require_GET
