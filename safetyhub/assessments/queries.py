@@ -26,7 +26,7 @@ def assessments_for(*, user, organization: Organization) -> QuerySet[Assessment]
 
 def scale_of(assessment: Assessment) -> list[scoring.ScaleLevel]:
     return [scoring.ScaleLevel(value=lvl["value"], label=lvl["label"], numeric=lvl.get("numeric"))
-            for lvl in (assessment.pack.content.get("scale") or {}).get("levels", [])]
+            for lvl in assessment.pack.scale_levels]
 
 
 @dataclass

@@ -66,23 +66,19 @@ def _locked_pack(pack_pk: int, locked_at: dt.datetime) -> _LockedPack:
     locked when the assessment starts and a locked pack never changes (a change is a new
     version), so autosave need not read them again for every answer. (Keyed by the lock time
     too: a pack row is locked once in its life.)"""
-    content = Pack.objects.values_list("content", flat=True).get(pk=pack_pk)
+    pack = Pack.objects.only("content").get(pk=pack_pk)
     rows = PackItem.objects.filter(pack_id=pack_pk, kind=PackItem.Kind.ITEM).values_list(
         *_ITEM_FIELDS)
     key = _ITEM_FIELDS.index("key")
     return _LockedPack(items={row[key]: row for row in rows},
-                       scale=tuple(_scale_of(content)))
-
-
-def _scale_of(content: dict) -> list[str]:
-    return [level["value"] for level in (content.get("scale") or {}).get("levels", [])]
+                       scale=tuple(level["value"] for level in pack.scale_levels))
 
 
 def scale_values(pack: Pack) -> list[str]:
     """The values of the pack's scale, in order."""
     if pack.locked_at is not None:
         return list(_locked_pack(pack.pk, pack.locked_at).scale)
-    return _scale_of(pack.content)
+    return [level["value"] for level in pack.scale_levels]
 
 
 def answerable_item(pack: Pack, key: str) -> PackItem | None:

@@ -49,6 +49,11 @@ class Pack(models.Model):
     def is_builtin(self) -> bool:
         return self.organization_id is None
 
+    @property
+    def scale_levels(self) -> list[dict]:
+        """The answer scale's levels as the pack file gives them ([] for a pack without one)."""
+        return (self.content.get("scale") or {}).get("levels", [])
+
 
 class PackItem(models.Model):
     """One addressable thing in a pack: a section, an item, a tactic, a resource or a

@@ -59,7 +59,7 @@ def item_detail(request, pack_id: str, version: str, key: str):
         context["used_by"] = [t for t in pack.items.filter(kind=PackItem.Kind.TACTIC)
                               if item.key in t.data.get("resources", [])]
     context["crosswalk"] = queries.crosswalk(item=item, organization=org)
-    context["scale"] = (pack.content.get("scale") or {}).get("levels", [])
+    context["scale"] = pack.scale_levels
     return render(request, "frameworks/item_detail.html", context)
 
 

@@ -116,7 +116,7 @@ def _levels(assessment: Assessment, item: PackItem) -> list[dict]:
     has its own, else the scale's."""
     own = {lvl["value"]: lvl for lvl in item.data.get("levels") or []}
     levels = []
-    for lvl in (assessment.pack.content.get("scale") or {}).get("levels", []):
+    for lvl in assessment.pack.scale_levels:
         specific = (own.get(lvl["value"]) or {}).get("definition")
         levels.append({**lvl, "definition": specific or lvl.get("definition"),
                        "specific": bool(specific)})
