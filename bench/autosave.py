@@ -18,8 +18,8 @@ What it does, all on 127.0.0.1 and bounded in count and time:
    update), by both ways an answer is saved:
    - the API: PUT /api/v1/orgs/{slug}/assessments/{id}/responses/{key} with a token;
    - the answer sheet: the HTMX POST /o/{slug}/assessments/{id}/answer/{key}/ a browser
-     sends when a score is clicked (session cookie, CSRF token), answered with the
-     re-rendered row;
+     sends when a score is clicked (session cookie, CSRF token), answered with the row's
+     feedback;
    and, as a same-run baseline, the same number of GET /healthz;
 5. prints count, median, p95, p99, max (ms) and throughput, and for the closed loop the CPU
    one request costs the web server, PostgreSQL and the load generator (from /proc), which
@@ -147,7 +147,7 @@ def set_up_data(clients: int) -> dict:
                         settings.CSRF_COOKIE_NAME: get_random_string(32, CSRF_ALLOWED_CHARS)})
     keys = list(PackItem.objects.filter(pack=pack, kind=PackItem.Kind.ITEM)
                 .order_by("position").values_list("key", flat=True))
-    values = [lvl["value"] for lvl in pack.content["scale"]["levels"]]
+    values = services.scale_values(pack)
 
     # Queries of one autosave (an update of an existing answer), through the real stack.
     client = Client(headers={"authorization": f"Bearer {lead_token}"})
