@@ -5,20 +5,19 @@ from __future__ import annotations
 
 import csv
 import math
-from pathlib import Path
 
 import pytest
 
 from safetyhub.spc import qic
 from safetyhub.spc.runs import crossings_min, longest_run_max, runs_analysis
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "spc_qicharts2"
+from .reference import REFERENCE
+
 TABLE = REFERENCE / "anhoej_limits_n1_100.csv"
 
 
 def test_limits_match_the_reference_table_for_n_1_to_100():
-    assert TABLE.is_file(), (f"{TABLE} not found: shared/ must sit beside the repository "
-                             "(…/shared/reference/spc_qicharts2)")
+    assert TABLE.is_file(), f"{TABLE} not found"
     with open(TABLE, encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [int(r["n_useful"]) for r in rows] == list(range(1, 101))

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 import pytest
 
 from safetyhub.spc import Point, qic
 from safetyhub.spc.cli import main
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "spc_qicharts2"
+from .reference import REFERENCE
 
 
 def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
@@ -100,7 +99,7 @@ def test_reads_standard_input_and_explains_signals():
 
 def test_reference_input_gives_the_reference_output():
     source = REFERENCE / "input_montgomery_tbl_07_08.csv"
-    assert source.is_file(), f"{source} not found: shared/ must sit beside the repository"
+    assert source.is_file(), f"{source} not found"
     status, out, _ = run(str(source), "--chart", "c", "--x", "sample", "--y", "count",
                          "--exclude", "6", "20", "--freeze", "26")
     assert status == 0

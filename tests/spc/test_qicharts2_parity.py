@@ -1,7 +1,7 @@
-"""Every case of the qicharts2 0.8.1 reference folder (shared/reference/spc_qicharts2/,
-spc.md §11), reproduced by safetyhub.spc.qic.
+"""Every case of the qicharts2 0.8.1 reference folder (tests/spc/data/qicharts2/, see
+tests/spc/reference.py), reproduced by safetyhub.spc.qic.
 
-The folder lives beside the repository: <repo>/../shared/reference/spc_qicharts2. Each
+Each
 MANIFEST row names the qicharts2 call; the call is parsed (dataset, y expression, n,
 chart, part, exclude, freeze, multiply) and replayed with the row's screening setting.
 Centre line, limits and y must match to 1e-9 relative (absolute floor 1e-12; NA must be
@@ -16,17 +16,14 @@ from __future__ import annotations
 import csv
 import math
 import re
-from pathlib import Path
 
 import pytest
 
 from safetyhub.spc import explain, qic
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "spc_qicharts2"
-MISSING_MESSAGE = (
-    f"qicharts2 reference folder not found at {REFERENCE}: shared/ must sit beside the "
-    "repository (…/shared/reference/spc_qicharts2 next to the repository root)"
-)
+from .reference import REFERENCE
+
+MISSING_MESSAGE = f"qicharts2 reference folder not found at {REFERENCE}"
 
 DATASETS = {
     "cdi": "input_qicharts2_cdi.csv",
