@@ -1,14 +1,16 @@
 """SafetyHub settings: one flat module read from the environment.
 
 With no environment at all it runs locally on an SQLite file under ./data. Production sets
-DATABASE_URL (PostgreSQL), SECRET_KEY, ALLOWED_HOSTS and SAFETYHUB_HTTPS=true.
+DATABASE_URL (PostgreSQL), SECRET_KEY, AUDIT_KEYS, ALLOWED_HOSTS and SAFETYHUB_HTTPS=true.
 """
 
 import os
+import re
 import secrets
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 
@@ -52,9 +54,9 @@ def database_from_url(url: str) -> dict:
     raise ValueError(f"DATABASE_URL: unsupported scheme {parts.scheme!r} (use sqlite or postgres)")
 
 
-def local_secret_key() -> str:
-    """A per-installation key kept in the data folder, so a local run needs no set-up."""
-    path = DATA_DIR / "secret_key"
+def local_secret(name: str) -> str:
+    """A per-installation secret kept in the data folder, so a local run needs no set-up."""
+    path = DATA_DIR / name
     if not path.exists():
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(50))
@@ -62,9 +64,40 @@ def local_secret_key() -> str:
     return path.read_text().strip()
 
 
+AUDIT_KEY_ID = re.compile(r"[A-Za-z0-9_.-]{1,40}")
+LOCAL_AUDIT_KEY_ID = "data-folder"  # the key a local run keeps beside its database
+
+
+def audit_keys_from(value: str) -> list[tuple[str, bytes]]:
+    """AUDIT_KEYS="id:secret,older-id:older-secret": the audit trail's HMAC keys, newest
+    first. The first signs new entries; the others still verify the entries they signed."""
+    keys: list[tuple[str, bytes]] = []
+    for number, item in enumerate(value.split(","), 1):
+        key_id, _, secret = item.strip().partition(":")
+        if not AUDIT_KEY_ID.fullmatch(key_id):
+            raise ImproperlyConfigured(
+                f"AUDIT_KEYS: key {number}: give it an id of letters, digits, '.', '_' or '-' "
+                "(at most 40), then ':' and the secret")
+        if len(secret) < 32:
+            raise ImproperlyConfigured(
+                f"AUDIT_KEYS: key {key_id!r}: the secret must be at least 32 characters")
+        if key_id in dict(keys):
+            raise ImproperlyConfigured(f"AUDIT_KEYS: key id {key_id!r} is given twice")
+        keys.append((key_id, secret.encode()))
+    return keys
+
+
 DEBUG = envbool("DEBUG", False)
 HTTPS = envbool("SAFETYHUB_HTTPS", False)
-SECRET_KEY = os.environ.get("SECRET_KEY") or local_secret_key()
+SECRET_KEY = os.environ.get("SECRET_KEY") or local_secret("secret_key")
+# The audit trail is keyed with a secret that is not in the database, so someone who can
+# write to the database still cannot rewrite history and recompute the chain. Production
+# sets AUDIT_KEYS (docs/operations.md); a local run keeps a key in the data folder.
+AUDIT_KEYS = (audit_keys_from(os.environ["AUDIT_KEYS"]) if os.environ.get("AUDIT_KEYS")
+              else [(LOCAL_AUDIT_KEY_ID, local_secret("audit_key").encode())])
+# Signed chain heads that `safetyhub audit checkpoint` appends and `audit verify` checks
+# (keep the file off the database server, ideally on append-only storage).
+AUDIT_CHECKPOINT_FILE = os.environ.get("AUDIT_CHECKPOINT_FILE", "")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -5,20 +5,25 @@ Models join the trail with `register(Model, …)`; their saves and deletes are t
 signal, whatever path made them (services, admin, shell). Who acted comes from `acting_as`,
 set per request by middleware and by tasks and commands for their own work.
 
-Each organization has its own chain (plus one "platform" chain): an entry's hash covers its
-content and the previous entry's hash, so altering or removing any row breaks the chain, and
-`verify_chains` names the first broken link.
+Each organization has its own chain (plus one "platform" chain): an entry's hash is an
+HMAC-SHA256, under a key kept outside the database (settings.AUDIT_KEYS), of its content and
+the previous entry's hash. Altering or removing any row breaks the chain, and someone with
+write access to the database cannot recompute it without the key; `verify_chains` names the
+first broken link. Dropping the newest entries is caught against signed chain heads kept
+outside the database (checkpoints.py).
 """
 
 import contextvars
 import datetime as dt
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models.signals import post_delete, post_init, post_save
 from django.utils import timezone
@@ -201,6 +206,7 @@ def record(
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:200]
     actor = current_actor()
+    key_id, key = signing_key()
     chain_key = f"org:{organization_id}" if organization_id else PLATFORM_CHAIN
     # No savepoint of its own: an entry that cannot be written must undo the caller's change.
     with transaction.atomic(savepoint=False):
@@ -218,8 +224,9 @@ def record(
             object_repr=object_repr[:200],
             changes=changes or {},
             prev_hash=head.last_hash,
+            key_id=key_id,
         )
-        entry.hash = entry_hash(entry)
+        entry.hash = entry_hash(entry, key)
         entry.save(force_insert=True)
         head.last_seq, head.last_hash = entry.seq, entry.hash
         head.save(update_fields=["last_seq", "last_hash"])
@@ -240,8 +247,24 @@ def _locked_head(chain_key: str) -> AuditChain:
     return AuditChain.objects.select_for_update().get(key=chain_key)
 
 
-def entry_hash(entry: AuditEntry) -> str:
-    payload = {
+def signing_key() -> tuple[str, bytes]:
+    """The id and secret of the key that signs new entries (the first of AUDIT_KEYS)."""
+    return settings.AUDIT_KEYS[0]
+
+
+def verification_keys() -> dict[str, bytes]:
+    """Every configured key by id: entries signed before a rotation verify with their own."""
+    return dict(settings.AUDIT_KEYS)
+
+
+def canonical(payload: dict) -> bytes:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode()
+
+
+def entry_content(entry: AuditEntry) -> dict:
+    """Everything an entry's hash covers."""
+    return {
         "chain": entry.chain,
         "seq": entry.seq,
         "at": entry.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
@@ -254,15 +277,20 @@ def entry_hash(entry: AuditEntry) -> str:
         "object_repr": entry.object_repr,
         "changes": entry.changes,
         "prev": entry.prev_hash,
+        "key": entry.key_id,
     }
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def entry_hash(entry: AuditEntry, key: bytes) -> str:
+    return hmac.new(key, canonical(entry_content(entry)), hashlib.sha256).hexdigest()
 
 
 @dataclass
 class ChainReport:
     chain: str
     entries: int = 0
+    last_seq: int = 0
+    last_hash: str = ""
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -270,42 +298,49 @@ class ChainReport:
         return not self.problems
 
 
+def _first_problem(key: str, entry: AuditEntry, expected_seq: int, prev_hash: str,
+                   keys: dict[str, bytes]) -> str | None:
+    if entry.seq != expected_seq:
+        return f"{key}: entry #{expected_seq} is missing (next present is #{entry.seq})"
+    if entry.prev_hash != prev_hash:
+        return f"{key}: entry #{entry.seq} does not link to entry #{entry.seq - 1}"
+    secret = keys.get(entry.key_id)
+    if secret is None:
+        return (f"{key}: entry #{entry.seq} is signed with key {entry.key_id!r}, which is not "
+                "in AUDIT_KEYS (put the retired key back after the current one, or the entry "
+                "is forged)")
+    if not hmac.compare_digest(entry_hash(entry, secret), entry.hash):
+        return (f"{key}: entry #{entry.seq} was altered "
+                "(its content no longer matches its keyed hash)")
+    return None
+
+
 def verify_chains(chain_keys: Iterable[str] | None = None) -> list[ChainReport]:
     """Recompute every chain; report the first broken link of each (altered, removed or
-    inserted rows, or a truncated tail)."""
+    inserted rows, or a tail removed without resetting the chain head; a tail removed
+    together with the head is caught by checkpoints)."""
+    keys = verification_keys()
     heads = {h.key: h for h in AuditChain.objects.all()}
-    keys = sorted(chain_keys if chain_keys is not None else
-                  set(heads) | set(AuditEntry.objects.values_list("chain", flat=True).distinct()))
+    chains = sorted(chain_keys if chain_keys is not None else
+                    set(heads) | set(AuditEntry.objects.values_list("chain", flat=True)
+                                     .distinct()))
     reports = []
-    for key in keys:
+    for key in chains:
         report = ChainReport(chain=key)
-        expected_seq, prev_hash = 1, ""
         entries = AuditEntry.objects.filter(chain=key).order_by("seq").iterator(chunk_size=2000)
         for entry in entries:
             report.entries += 1
-            if entry.seq != expected_seq:
-                report.problems.append(
-                    f"{key}: entry #{expected_seq} is missing (next present is #{entry.seq})"
-                )
+            problem = _first_problem(key, entry, report.last_seq + 1, report.last_hash, keys)
+            if problem:
+                report.problems.append(problem)
                 break
-            if entry.prev_hash != prev_hash:
-                report.problems.append(
-                    f"{key}: entry #{entry.seq} does not link to entry #{entry.seq - 1}"
-                )
-                break
-            if entry_hash(entry) != entry.hash:
-                report.problems.append(
-                    f"{key}: entry #{entry.seq} was altered "
-                    "(its content no longer matches its hash)"
-                )
-                break
-            expected_seq, prev_hash = entry.seq + 1, entry.hash
+            report.last_seq, report.last_hash = entry.seq, entry.hash
         head = heads.get(key)
         if not report.problems and head is not None and (
-            head.last_seq != expected_seq - 1 or head.last_hash != prev_hash
+            head.last_seq != report.last_seq or head.last_hash != report.last_hash
         ):
             report.problems.append(
-                f"{key}: entries after #{expected_seq - 1} were removed "
+                f"{key}: entries after #{report.last_seq} were removed "
                 f"(the chain head records #{head.last_seq})"
             )
         reports.append(report)

@@ -249,6 +249,8 @@ class AuditEntry(models.Model):
     changes = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # Which of settings.AUDIT_KEYS signed the entry (keys rotate; old entries keep theirs).
+    key_id = models.CharField(max_length=40, default="")
 
     objects = AppendOnlyQuerySet.as_manager()
 

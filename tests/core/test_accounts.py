@@ -196,6 +196,7 @@ def production_env(tmp_path, **overrides) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="safetyhub.settings",
         SAFETYHUB_HTTPS="true",
         SECRET_KEY=secrets.token_urlsafe(64),
+        AUDIT_KEYS=f"2027:{secrets.token_urlsafe(48)}",
         ALLOWED_HOSTS="safetyhub.example.org",
         DEBUG="false",
         SAFETYHUB_DATA_DIR=str(tmp_path),
@@ -216,6 +217,17 @@ def test_deploy_check_passes_with_https(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNINGS" not in result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_deploy_check_warns_when_the_audit_key_sits_beside_the_database(tmp_path):
+    env = production_env(tmp_path)
+    del env["AUDIT_KEYS"]
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 1
+    assert "safetyhub.W001" in result.stdout + result.stderr
 
 
 def test_https_setting_makes_cookies_secure_and_turns_on_hsts(tmp_path):

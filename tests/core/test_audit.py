@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, connections, transaction
 
-from safetyhub.core import audit, services
+from safetyhub.core import append_only, audit, services
 from safetyhub.core.models import AuditEntry, AuditTrailIsAppendOnly, Membership, Role, Site
 
 from ..factories import OrganizationFactory, SiteFactory, UserFactory
@@ -19,14 +19,10 @@ def entries_for(obj) -> list[AuditEntry]:
 
 
 def tamper(sql: str, params: list) -> None:
-    """Change audit rows behind the application's back, as an intruder with database
-    access would (on PostgreSQL, first switching off the append-only trigger)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE core_auditentry DISABLE TRIGGER audit_append_only")
+    """Change audit rows behind the application's back, as an intruder who owns the
+    database would (first switching off the append-only trigger)."""
+    with append_only.suspended(connection), connection.cursor() as cursor:
         cursor.execute(sql, params)
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE core_auditentry ENABLE TRIGGER audit_append_only")
 
 
 def test_create_update_delete_are_recorded_with_actor_and_changes(org, owner):
@@ -94,12 +90,16 @@ def test_entries_cannot_be_changed_or_deleted_through_the_orm(org):
         AuditEntry.objects.filter(pk=entry.pk).delete()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL trigger")
-def test_postgresql_refuses_raw_updates_of_entries(org):
+@pytest.mark.parametrize("sql", [
+    "UPDATE core_auditentry SET object_repr = 'x' WHERE id = %s",
+    "DELETE FROM core_auditentry WHERE id = %s",
+])
+def test_the_database_refuses_raw_updates_and_deletes_of_entries(org, sql):
     entry = entries_for(SiteFactory(organization=org))[0]
     with pytest.raises(Exception, match="append-only"), transaction.atomic(), \
             connection.cursor() as cursor:
-        cursor.execute("UPDATE core_auditentry SET object_repr = 'x' WHERE id = %s", [entry.pk])
+        cursor.execute(sql, [entry.pk])
+    assert AuditEntry.objects.filter(pk=entry.pk, object_repr=entry.object_repr).exists()
 
 
 def test_verify_passes_on_an_untouched_trail(org, capsys):
@@ -134,15 +134,64 @@ def test_verify_names_a_removed_tail(org):
         call_command("audit", "verify")
 
 
-def test_verify_detects_a_rehashed_forgery(org):
-    """Rewriting an entry and recomputing its own hash still breaks the next link."""
+def rewrite_chain_from(target: AuditEntry, key: bytes, **changes) -> None:
+    """The forger's move: change an entry, then recompute its hash and every later hash
+    and the chain head, as anyone with write access to the database can. Without the
+    audit key they must sign with a key of their own."""
+    later = list(AuditEntry.objects.filter(chain=target.chain, seq__gte=target.seq)
+                 .order_by("seq"))
+    prev = target.prev_hash
+    for entry in later:
+        if entry.pk == target.pk:
+            for name, value in changes.items():
+                setattr(entry, name, value)
+        entry.prev_hash = prev
+        entry.hash = audit.entry_hash(entry, key)
+        tamper("UPDATE core_auditentry SET actor_label = %s, prev_hash = %s, hash = %s "
+               "WHERE id = %s", [entry.actor_label, entry.prev_hash, entry.hash, entry.pk])
+        prev = entry.hash
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE core_auditchain SET last_hash = %s WHERE key = %s",
+                       [prev, target.chain])
+
+
+def test_verify_detects_a_chain_rehashed_to_its_end(org):
+    """Editing an entry and recomputing every later hash (the attack a plain SHA-256 chain
+    cannot catch) fails: the forger does not hold the key."""
     sites = [SiteFactory(organization=org, name=f"Unit {n}") for n in range(3)]
     target = entries_for(sites[0])[0]
-    target.actor_label = "forger"
-    forged_hash = audit.entry_hash(target)
-    tamper("UPDATE core_auditentry SET actor_label = %s, hash = %s WHERE id = %s",
-           ["forger", forged_hash, target.pk])
-    with pytest.raises(CommandError, match=rf"entry #{target.seq + 1} does not link"):
+    rewrite_chain_from(target, b"a key the forger made up, 32 bytes+", actor_label="forger")
+    with pytest.raises(CommandError, match=rf"org:{org.pk}: entry #{target.seq} was altered"):
+        call_command("audit", "verify")
+
+
+def test_a_chain_rehashed_with_the_real_key_verifies_so_the_key_is_what_protects_it(org):
+    """The counterpart: whoever holds the key can sign a forged chain. The key must be
+    kept away from the database (docs/operations.md)."""
+    target = entries_for(SiteFactory(organization=org))[0]
+    rewrite_chain_from(target, audit.signing_key()[1], actor_label="forger")
+    call_command("audit", "verify")
+
+
+def test_entries_record_the_key_that_signed_them(org):
+    entry = entries_for(SiteFactory(organization=org))[0]
+    key_id, key = audit.signing_key()
+    assert entry.key_id == key_id
+    assert entry.hash == audit.entry_hash(entry, key)
+    assert entry.hash != audit.entry_hash(entry, b"another key of at least 32 bytes!")
+
+
+def test_rotated_keys_verify_old_entries_and_sign_new_ones(org, settings):
+    first = SiteFactory(organization=org, name="Before")
+    old_id, old_key = audit.signing_key()
+    settings.AUDIT_KEYS = [("2027", b"n" * 40), (old_id, old_key)]
+    second = SiteFactory(organization=org, name="After")
+    assert entries_for(first)[0].key_id == old_id
+    assert entries_for(second)[0].key_id == "2027"
+    assert all(report.ok for report in audit.verify_chains())
+
+    settings.AUDIT_KEYS = [("2027", b"n" * 40)]  # the old key dropped too early
+    with pytest.raises(CommandError, match=rf"signed with key '{old_id}', which is not in"):
         call_command("audit", "verify")
 
 

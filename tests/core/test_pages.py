@@ -128,11 +128,27 @@ def test_audit_log_rejects_bad_filters_clearly(owner_client, org):
 def test_audit_csv_export_holds_the_entries_and_is_itself_audited(owner_client, org):
     SiteFactory(organization=org, name="Exported Unit")
     response = owner_client.get(f"/o/{org.slug}/audit.csv?object_type=core.Site")
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content)
+                                           .decode("utf-8-sig"))))
     assert [r["record"] for r in rows] == ["Exported Unit"]
     assert rows[0]["action"] == "create"
-    export = AuditEntry.objects.get(object_type="core.AuditExport")
-    assert export.organization_id == org.pk
+    export = AuditEntry.objects.get(object_type="core.AuditLog")
+    assert (export.action, export.organization_id) == ("view", org.pk)
+
+
+def test_audit_csv_opens_in_excel_as_utf8_text_without_running_formulas(owner_client, org):
+    """Names people typed are exported as text: a formula is neutralized, and the file
+    starts with the byte-order mark Excel needs to read UTF-8 (ä, é, …) correctly."""
+    SiteFactory(organization=org, name='=HYPERLINK("https://evil.example","Click")')
+    SiteFactory(organization=org, name="+1 Ward Zoë")
+    SiteFactory(organization=org, name="@SUM(A1:A2)")
+    response = owner_client.get(f"/o/{org.slug}/audit.csv?object_type=core.Site")
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbf")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    records = sorted(r["record"] for r in csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert records == ["'+1 Ward Zoë", "'=HYPERLINK(\"https://evil.example\",\"Click\")",
+                       "'@SUM(A1:A2)"]
 
 
 def test_settings_page_turns_on_the_second_factor_requirement(owner_client, org):

@@ -33,6 +33,7 @@ from django.views.decorators.http import require_GET
 
 from safetyhub.core import audit, charts
 from safetyhub.core.decorators import org_view
+from safetyhub.core.exports import spreadsheet_cell
 from safetyhub.frameworks.models import PackItem
 
 from .. import queries, scoring
@@ -471,19 +472,14 @@ def report_pdf(request, pk: int):
 
 # --- spreadsheet ----------------------------------------------------------------------------
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def cell(value):
-    """A value safe to put in a spreadsheet cell: text that a spreadsheet would read as a
-    formula (starting = + - @, or a tab or carriage return) gets a leading quote, and
-    characters a workbook cannot hold are dropped."""
-    if not isinstance(value, str):
-        return value
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    """A value safe to put in a workbook cell: characters a workbook cannot hold are
+    dropped, and text that would run as a formula is quoted (core.exports)."""
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return spreadsheet_cell(value)
 
 
 def _person(user) -> str:

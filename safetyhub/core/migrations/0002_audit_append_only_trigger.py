@@ -1,32 +1,19 @@
-"""On PostgreSQL the database itself refuses UPDATE and DELETE of audit entries, so even raw
-SQL from the application's role cannot rewrite history quietly. (SQLite relies on the model
-guard and the hash chain.)"""
+"""On PostgreSQL the database itself refuses UPDATE and DELETE of audit entries
+(safetyhub/core/append_only.py; SQLite got the same guard in 0004)."""
 
 from django.db import migrations
 
-CREATE = """
-CREATE OR REPLACE FUNCTION safetyhub_audit_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'audit entries are append-only';
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON core_auditentry
-    FOR EACH ROW EXECUTE FUNCTION safetyhub_audit_append_only();
-"""
-DROP = """
-DROP TRIGGER IF EXISTS audit_append_only ON core_auditentry;
-DROP FUNCTION IF EXISTS safetyhub_audit_append_only();
-"""
+from safetyhub.core import append_only
 
 
 def create_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
+        append_only.install(schema_editor.connection)
 
 
 def drop_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+        append_only.remove(schema_editor.connection)
 
 
 class Migration(migrations.Migration):

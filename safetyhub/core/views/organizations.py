@@ -1,13 +1,13 @@
 """Pages inside an organization: dashboard, areas, members, invitations, sites, settings and
 the audit log. Views parse, call a service or a query, and render."""
 
-import csv
+import itertools
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import audit, queries, services
 from ..access import access_invitation, access_membership
 from ..decorators import org_view
+from ..exports import csv_download
 from ..forms.accounts import InvitedAccountForm
 from ..forms.organizations import (
     AuditFilterForm,
@@ -198,11 +199,6 @@ def audit_log(request):
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @require_GET
 @org_view("core.view_audit")
 def audit_log_csv(request):
@@ -214,27 +210,18 @@ def audit_log_csv(request):
         )
     org = request.organization
     entries = queries.audit_entries(organization=org, **filters).iterator(chunk_size=2000)
-    writer = csv.writer(_Echo())
     header = ["at", "actor", "action", "record_type", "record_id", "record", "changes",
               "chain", "seq", "hash"]
-
-    def rows():
-        yield writer.writerow(header)
-        for e in entries:
-            yield writer.writerow([
-                e.at.isoformat(), e.actor_label, e.action, e.object_type, e.object_id,
-                e.object_repr, audit.changes_as_text(e.changes), e.chain, e.seq, e.hash,
-            ])
-
+    rows = ([e.at.isoformat(), e.actor_label, e.action, e.object_type, e.object_id,
+             e.object_repr, audit.changes_as_text(e.changes), e.chain, e.seq, e.hash]
+            for e in entries)
     with audit.acting_as(request.user):
         audit.record(
-            action="event", organization_id=org.pk, object_type="core.AuditExport",
+            action="view", organization_id=org.pk, object_type="core.AuditLog",
             object_repr="Audit log exported as CSV", changes={"filters": {
                 k: str(v) for k, v in filters.items()}},
         )
-    response = StreamingHttpResponse(rows(), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="audit-{org.slug}.csv"'
-    return response
+    return csv_download(itertools.chain([header], rows), filename=f"audit-{org.slug}.csv")
 
 
 @require_http_methods(["GET", "POST"])
