@@ -4,6 +4,7 @@
     safetyhub serve           production WSGI server (gunicorn)
     safetyhub worker          background-task worker
     safetyhub audit verify    check the audit trail's hash chains
+    safetyhub audit checkpoint --file F   keep signed chain heads outside the database
     safetyhub <command>       any other management command (migrate, createsuperuser, …)
 """
 
