@@ -233,6 +233,27 @@ def record(
     return entry
 
 
+def record_account_event(*, event: str, user=None, client_address: str = "",
+                         detail: dict | None = None) -> AuditEntry:
+    """Record a sign-in, failed sign-in, lockout, sign-out, password reset, 2FA or API-token
+    change on the platform chain (accounts belong to no one organization).
+
+    `user` is the account concerned (None when a failed sign-in names no known account: what
+    was typed is not kept, since people type passwords into the wrong field). `detail` must
+    never hold a secret (password, code, token); it is for reasons and counts.
+    """
+    changes = {"event": event, **(detail or {})}
+    if client_address:
+        changes["client_address"] = client_address
+    return record(
+        action=AuditEntry.Action.EVENT,
+        object_type="core.Account",
+        object_id=str(user.pk) if user is not None else "",
+        object_repr=user.email if user is not None else "unknown account",
+        changes=changes,
+    )
+
+
 def _locked_head(chain_key: str) -> AuditChain:
     """The chain's head row, locked until the transaction ends (created on first use)."""
     try:
