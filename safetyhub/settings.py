@@ -4,6 +4,7 @@ With no environment at all it runs locally on an SQLite file under ./data. Produ
 DATABASE_URL (PostgreSQL), SECRET_KEY, AUDIT_KEYS, ALLOWED_HOSTS and SAFETYHUB_HTTPS=true.
 """
 
+import ipaddress
 import os
 import re
 import secrets
@@ -29,6 +30,18 @@ def envint(name: str, default: int) -> int:
 def envlist(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     return [item.strip() for item in value.split(",") if item.strip()] if value else default
+
+
+def proxies_from(values: list[str]) -> list[str]:
+    """TRUSTED_PROXIES entries, each an IP address or network; a typo stops the start."""
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"TRUSTED_PROXIES: {value!r} is not an IP address or network "
+                "(e.g. 10.0.0.5 or 10.0.0.0/24)") from None
+    return values
 
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -101,6 +114,10 @@ AUDIT_CHECKPOINT_FILE = os.environ.get("AUDIT_CHECKPOINT_FILE", "")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The reverse proxies in front of SafetyHub (addresses or networks). Only a request that
+# arrives from one of them has its X-Forwarded-For read (core/net.py); by default none is
+# trusted and the connection's own address is the client's.
+TRUSTED_PROXIES = proxies_from(envlist("TRUSTED_PROXIES", []))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -200,14 +217,19 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 3
 
-# Lockout after repeated failed logins (django-axes): per account and per address.
+# Lockout after repeated failed logins (django-axes): an account is locked for the address
+# that failed with it, never for everyone, and an address alone is never locked (behind a
+# hospital's NAT it is every member of staff). An address that fails often, whatever the
+# accounts, is slowed down instead: LOGIN_ADDRESS_FAILURE_LIMIT failures a minute, then 429s
+# until the minute is over (core/views/accounts.py).
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envint("LOGIN_LOCKOUT_MINUTES", 15) / 60
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "safetyhub.core.net.client_address"
+LOGIN_ADDRESS_FAILURE_LIMIT = envint("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -266,6 +288,17 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "SafetyHub <safetyhub@
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# The cache holds throttle counts (core/throttle.py). A table in the database (created by
+# core's migrations): every web process and machine shares it, with nothing more to run.
+# MAX_ENTRIES is high so that many keys cannot push counts out (Django culls beyond it).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "safetyhub_cache",
+        "OPTIONS": {"MAX_ENTRIES": 200_000},
+    }
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")

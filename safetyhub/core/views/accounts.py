@@ -19,14 +19,18 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from .. import services, two_factor
+from .. import services, throttle, two_factor
 from ..forms.accounts import ApiTokenForm, LoginForm, TotpCodeForm
 from ..models import ApiToken, User
+from ..net import client_address
 from .organizations import add_errors
+from .system import too_many
 
 # Who passed the password step and waits for the code step; kept in the session only.
 PENDING_SESSION_KEY = "two_factor_pending"
 PENDING_LIFETIME_SECONDS = 10 * 60
+# Failed sign-ins are counted per address in windows of this many seconds (see post()).
+ADDRESS_FAILURE_WINDOW = 60
 
 
 def safe_next(request: HttpRequest) -> str:
@@ -48,6 +52,23 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def post(self, request, *args, **kwargs):
+        # An address that failed LOGIN_ADDRESS_FAILURE_LIMIT times this minute, whatever the
+        # accounts, is slowed down: every sign-in from it waits for the next minute, the
+        # right password too (else the pause would tell a guesser when they were right).
+        # Nothing is locked: other addresses are untouched, and this one may try again in
+        # under a minute. Each account is locked on its own, per address, by axes.
+        full = throttle.blocked(self._address_key(), limit=settings.LOGIN_ADDRESS_FAILURE_LIMIT,
+                                window=ADDRESS_FAILURE_WINDOW)
+        if full is not None:
+            return too_many(request, throttle.Throttled(
+                "Too many failed sign-ins came from your network in the last minute.",
+                retry_after=full.retry_after))
+        return super().post(request, *args, **kwargs)
+
+    def _address_key(self) -> str:
+        return f"login-failures:{client_address(self.request)}"
+
     def form_valid(self, form):
         user = form.get_user()
         if two_factor.confirmed_device(user) is None:
@@ -63,6 +84,8 @@ class LoginView(auth_views.LoginView):
         return HttpResponseRedirect(_with_next(reverse("login_verify"), self.get_redirect_url()))
 
     def form_invalid(self, form):
+        throttle.hit(self._address_key(), limit=settings.LOGIN_ADDRESS_FAILURE_LIMIT,
+                     window=ADDRESS_FAILURE_WINDOW)
         response = super().form_invalid(form)
         response.status_code = 422
         return response

@@ -4,6 +4,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from ..throttle import Throttled
+
 
 @never_cache
 @require_GET
@@ -26,3 +28,15 @@ def csrf_failure(request, reason: str = ""):
             status=403,
         )
     return render(request, "403_csrf.html", {"reason": reason}, status=403)
+
+
+def too_many(request, exc: Throttled):
+    """429 for a throttle (core/throttle.py): what was refused, and when to try again."""
+    if request.path.startswith("/api/"):
+        response = JsonResponse(
+            {"detail": [{"field": "rate", "reason": exc.message}]}, status=429)
+    else:
+        response = render(request, "429.html",
+                          {"message": exc.message, "retry_after": exc.retry_after}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
