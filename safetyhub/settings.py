@@ -150,6 +150,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "safetyhub.core.middleware.AuditActorMiddleware",
+    "safetyhub.core.middleware.ThrottledMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -230,6 +231,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "safetyhub.core.net.client_address"
 LOGIN_ADDRESS_FAILURE_LIMIT = envint("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
+
+# Throttles (core/throttle.py). Password-reset mails an hour, per account and per address
+# (the page answers the same either way); reports (web, PDF, XLSX) one organization may have
+# rendering at once; wrong invitation links an hour from one address.
+PASSWORD_RESET_MAILS_PER_ACCOUNT = envint("PASSWORD_RESET_MAILS_PER_ACCOUNT", 3)
+PASSWORD_RESET_REQUESTS_PER_ADDRESS = envint("PASSWORD_RESET_REQUESTS_PER_ADDRESS", 10)
+REPORTS_AT_ONCE_PER_ORGANIZATION = envint("REPORTS_AT_ONCE_PER_ORGANIZATION", 2)
+INVITATION_FAILURES_PER_ADDRESS = envint("INVITATION_FAILURES_PER_ADDRESS", 20)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -6,6 +6,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 from . import audit
+from .throttle import Throttled
 
 request_log = logging.getLogger("safetyhub.request")
 
@@ -93,3 +94,21 @@ class ApiJsonErrorsMiddleware:
                 json_response["Allow"] = response["Allow"]
             return json_response
         return response
+
+
+class ThrottledMiddleware:
+    """A view that raised core.throttle.Throttled answers 429 with the reason and when to
+    try again (HTML, or the API's JSON shape under /api/)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Throttled):
+            from .views.system import too_many
+
+            return too_many(request, exception)
+        return None

@@ -1,6 +1,10 @@
 """Counting and limiting repeated actions: failed sign-ins from one address, password-reset
 mails, report rendering per organization, wrong invitation links.
 
+A view that raises Throttled is answered 429 (core.middleware.ThrottledMiddleware, and the
+API's handler); a view inside the request transaction returns views.system.too_many(…)
+instead, so that the counts it made are kept.
+
 Counts live in Django's cache (settings.CACHES: a table in the database, so every web process
 and every machine sees the same counts). They are approximate under heavy concurrency (the
 cache's increment is not atomic on every backend), which is fine for a throttle: it bounds
@@ -15,10 +19,12 @@ import math
 import secrets
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
+from django.template.defaultfilters import pluralize
 
 
 @dataclass(frozen=True)
@@ -92,3 +98,19 @@ def concurrent(key: str, *, limit: int, timeout: int, message: str) -> Iterator[
                     cache.delete(slot)
             return
     raise Throttled(message, retry_after=5)
+
+
+# A report that takes longer than this has died; its slot is then given back.
+REPORT_SLOT_SECONDS = 5 * 60
+
+
+def report_slot(*, organization) -> AbstractContextManager[None]:
+    """One of the organization's settings.REPORTS_AT_ONCE_PER_ORGANIZATION slots for
+    rendering a report (web, PDF or spreadsheet), for the length of a `with` block: a few
+    people asking for many reports at once cannot take every web worker from everyone else."""
+    limit = settings.REPORTS_AT_ONCE_PER_ORGANIZATION
+    return concurrent(
+        f"reports:{organization.pk}", limit=limit, timeout=REPORT_SLOT_SECONDS,
+        message=f"{organization.name} already has {limit} report{pluralize(limit)} being "
+                "prepared. Try again in a few seconds.",
+    )

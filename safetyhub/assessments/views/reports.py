@@ -31,7 +31,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from safetyhub.core import audit, charts
+from safetyhub.core import audit, charts, throttle
 from safetyhub.core.decorators import org_view
 from safetyhub.core.exports import spreadsheet_cell
 from safetyhub.frameworks.models import PackItem
@@ -452,7 +452,7 @@ def render_pdf(*, user, assessment: Assessment) -> bytes:
 @org_view()
 def report_html(request, pk: int):
     assessment = access_assessment(user=request.user, organization=request.organization, pk=pk)
-    with ChartPainter() as painter:
+    with throttle.report_slot(organization=request.organization), ChartPainter() as painter:
         context = report_context(user=request.user, assessment=assessment, painter=painter)
         response = render(request, "assessments/report.html",
                           {**context, "layout": "base.html", "print": False})
@@ -465,7 +465,8 @@ def report_html(request, pk: int):
 @org_view()
 def report_pdf(request, pk: int):
     assessment = access_assessment(user=request.user, organization=request.organization, pk=pk)
-    pdf = render_pdf(user=request.user, assessment=assessment)
+    with throttle.report_slot(organization=request.organization):
+        pdf = render_pdf(user=request.user, assessment=assessment)
     _record_export(assessment, "pdf")
     return _download(pdf, content_type=PDF_TYPE, filename=_filename(assessment, "pdf"))
 
@@ -592,7 +593,8 @@ def build_workbook(*, assessment: Assessment) -> bytes:
 @org_view()
 def responses_xlsx(request, pk: int):
     assessment = access_assessment(user=request.user, organization=request.organization, pk=pk)
-    content = build_workbook(assessment=assessment)
+    with throttle.report_slot(organization=request.organization):
+        content = build_workbook(assessment=assessment)
     _record_export(assessment, "xlsx")
     return _download(content, content_type=XLSX_TYPE, filename=_filename(assessment, "xlsx"))
 

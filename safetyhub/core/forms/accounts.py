@@ -1,10 +1,15 @@
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template import loader
 
+from .. import throttle
+from ..net import client_address
 from ..tasks import send_email
+
+HOUR = 60 * 60
 
 
 class InvitedAccountForm(forms.Form):
@@ -66,7 +71,26 @@ class ApiTokenForm(forms.Form):
 
 class QueuedPasswordResetForm(PasswordResetForm):
     """Queue the reset email, so the answer takes as long for an unknown address as for a
-    known one (the page never reveals who has an account)."""
+    known one (the page never reveals who has an account).
+
+    Mails are limited per account and per address an hour, so the form cannot flood someone's
+    inbox or be used to probe at speed; beyond a limit nothing is sent, and the page still
+    answers the same, so the limit reveals nothing either."""
+
+    def save(self, *, request=None, **kwargs) -> None:
+        if request is not None and throttle.hit(
+            f"password-reset-address:{client_address(request)}",
+            limit=settings.PASSWORD_RESET_REQUESTS_PER_ADDRESS, window=HOUR,
+        ).exceeded:
+            return
+        super().save(request=request, **kwargs)
+
+    def get_users(self, email):
+        for user in super().get_users(email):
+            if not throttle.hit(f"password-reset-account:{user.pk}",
+                                limit=settings.PASSWORD_RESET_MAILS_PER_ACCOUNT,
+                                window=HOUR).exceeded:
+                yield user
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email,
                   to_email, html_email_template_name=None) -> None:

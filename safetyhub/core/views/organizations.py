@@ -3,6 +3,7 @@ the audit log. Views parse, call a service or a query, and render."""
 
 import itertools
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import audit, queries, services
+from .. import audit, queries, services, throttle
 from ..access import access_invitation, access_membership
 from ..decorators import org_view
 from ..exports import csv_download
@@ -25,6 +26,11 @@ from ..forms.organizations import (
     SiteForm,
 )
 from ..models import User
+from ..net import client_address
+from .system import too_many
+
+# Wrong invitation links are counted per address over this many seconds.
+INVITATION_FAILURE_WINDOW = 60 * 60
 
 
 def add_errors(form, exc: ValidationError) -> None:
@@ -226,8 +232,18 @@ def audit_log_csv(request):
 
 @require_http_methods(["GET", "POST"])
 def accept_invitation(request, token: str):
+    # Invitation links cannot be guessed (256 bits); still, an address that keeps trying
+    # links that do not work is stopped for the rest of the hour.
+    failures = f"invitation-failures:{client_address(request)}"
+    limit = settings.INVITATION_FAILURES_PER_ADDRESS
+    full = throttle.blocked(failures, limit=limit, window=INVITATION_FAILURE_WINDOW)
+    if full is not None:
+        return too_many(request, throttle.Throttled(
+            "Too many invitation links that do not work were opened from your network.",
+            retry_after=full.retry_after))
     invitation = services.open_invitation(token)
     if invitation is None:
+        throttle.hit(failures, limit=limit, window=INVITATION_FAILURE_WINDOW)
         return render(request, "core/invitation_invalid.html", status=404)
     user = request.user if request.user.is_authenticated else None
     form = None
