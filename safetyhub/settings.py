@@ -141,6 +141,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "safetyhub.core.middleware.NoStoreMiddleware",  # outside the API's error rewriting
     "safetyhub.core.middleware.RequestLogMiddleware",
     "safetyhub.core.middleware.BodySizeLimitMiddleware",
     "safetyhub.core.middleware.ApiJsonErrorsMiddleware",
@@ -152,6 +153,7 @@ MIDDLEWARE = [
     "safetyhub.core.middleware.AuditActorMiddleware",
     "safetyhub.core.middleware.ThrottledMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "safetyhub.core.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -242,7 +244,10 @@ INVITATION_FAILURES_PER_ADDRESS = envint("INVITATION_FAILURES_PER_ADDRESS", 20)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# A session ends SESSION_COOKIE_AGE after sign-in whatever happens, and earlier when unused
+# for SESSION_IDLE_MINUTES (0: no idle limit); see core.middleware.IdleTimeoutMiddleware.
 SESSION_COOKIE_AGE = 60 * 60 * 12
+SESSION_IDLE_SECONDS = envint("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_HTTPONLY = True

@@ -1,9 +1,14 @@
+import datetime as dt
 import logging
 import time
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
 
 from . import audit
 from .throttle import Throttled
@@ -111,4 +116,70 @@ class ThrottledMiddleware:
             from .views.system import too_many
 
             return too_many(request, exception)
+        return None
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: private, no-store` on every answer to a signed-in person and on every
+    API answer: what one person saw must not be kept by a shared proxy, nor by the browser for
+    the next person at a ward computer to find with Back. Static files (answered before this
+    by WhiteNoise) and anonymous pages keep their own caching. It sits outside the other
+    middleware, so answers they make or replace (413, the API's JSON errors) get it too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+# When the session last saw its person (Unix seconds), written at most once a minute.
+LAST_ACTIVITY_KEY = "last_activity"
+ACTIVITY_RESOLUTION_SECONDS = 60
+
+
+class IdleTimeoutMiddleware:
+    """Sign out a session left unused for settings.SESSION_IDLE_SECONDS, and keep its
+    absolute lifetime (SESSION_COOKIE_AGE from sign-in) from sliding.
+
+    Every request with the session counts as activity, HTMX and autosave ones included. The
+    time is written only when it moved by a minute or more, so ordinary browsing does not
+    write the session on every request. A session that timed out continues as anonymous: a
+    page sends its person to sign in (with a note why), an HTMX request is answered 403, so
+    that nothing on the page is replaced and the autosave says the session ended while what
+    was typed stays on the page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            response = self._check(request)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+    def _check(self, request) -> HttpResponse | None:
+        session = request.session
+        now = int(time.time())
+        last = session.get(LAST_ACTIVITY_KEY)
+        idle = settings.SESSION_IDLE_SECONDS
+        if idle and isinstance(last, int) and now - last > idle:
+            logout(request)
+            minutes = idle // 60
+            reason = (f"You were signed out after {minutes} minute{'s' if minutes != 1 else ''}"
+                      " without activity. Sign in again to continue.")
+            if request.headers.get("HX-Request") == "true":
+                return HttpResponse(reason, status=403, content_type="text/plain")
+            messages.info(request, reason)
+            return None
+        if not isinstance(last, int) or now - last >= ACTIVITY_RESOLUTION_SECONDS:
+            session[LAST_ACTIVITY_KEY] = now
+        if session.get("_session_expiry") is None:
+            # Saving the session would otherwise move its expiry to now + SESSION_COOKIE_AGE.
+            session.set_expiry(timezone.now() + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE))
         return None
