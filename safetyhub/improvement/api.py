@@ -4,9 +4,9 @@ progress notes, and their PDSA cycles (list, start, read, record any stage).
 Every endpoint resolves the organization with `api_organization` (404 for outsiders) and the
 initiative or cycle with the access helpers (404 for missing and foreign alike), then applies
 the same permission rules as the pages (`improvement.*` in rules.py: everyone in the
-organization reads; admins, safety leads and the initiative's owner and team write; executive
-viewers only read). Writes go through services.py; bad input is answered 422 naming the
-field."""
+organization reads; admins, safety leads and the initiative's owner and team write, but only
+the owner, safety leads and admins change the owner and team; executive viewers only read).
+Writes go through services.py; bad input is answered 422 naming the field."""
 
 import datetime as dt
 from enum import StrEnum
@@ -27,11 +27,13 @@ from safetyhub.frameworks.models import PackItem
 from . import queries, services
 from .access import access_cycle, access_initiative
 from .models import Initiative, Measure, PdsaCycle
+from .rules import ASSIGN_RULE
 
 router = Router(tags=["improvement"])
 
 VIEW = "improvement.view_plan"
 CHANGE = "improvement.change_initiative"
+ASSIGN = "improvement.assign_initiative"
 NOT_ALLOWED = ("Only the initiative's owner and team, a patient-safety lead or an organization "
                "admin can change it.")
 
@@ -386,12 +388,25 @@ def initiative_update(request, slug: str, initiative_id: int, payload: Initiativ
                             else _people(org, [payload.owner], "owner", already)[0])
     if "team" in sent:
         changes["team"] = _people(org, payload.team or [], "team", already)
+    # Clients may send back the owner and team they read; only a change needs the right.
+    if _changes_people(initiative, changes) and not request.user.has_perm(ASSIGN, initiative):
+        raise PermissionDenied(ASSIGN_RULE)
     try:
         services.update_initiative(initiative=initiative, by=request.user,
                                    expected_updated_at=payload.expected_updated_at, **changes)
     except ValidationError as exc:
         raise _renamed(exc, INITIATIVE_NAMES) from None
     return _out(org, initiative.pk)
+
+
+def _changes_people(initiative: Initiative, changes: dict) -> bool:
+    """Whether `changes` names another owner or another team than the initiative has."""
+    if "owner" in changes:
+        owner = changes["owner"]
+        if (owner.pk if owner is not None else None) != initiative.owner_id:
+            return True
+    return "team" in changes and (
+        {u.pk for u in changes["team"]} != {u.pk for u in initiative.team.all()})
 
 
 @router.get("/orgs/{slug}/initiatives/{initiative_id}/notes", response=list[NoteRead])

@@ -112,7 +112,9 @@ class InitiativeForm(forms.Form):
     team = PeopleChoiceField(label="Team", queryset=User.objects.none(), required=False,
                              widget=forms.CheckboxSelectMultiple,
                              help_text="The owner and the team can update the initiative, "
-                                       "add progress notes and run PDSA cycles.")
+                                       "add progress notes and run PDSA cycles; only the "
+                                       "owner, a patient-safety lead or an organization "
+                                       "admin changes the owner and team.")
     status = forms.ChoiceField(label="Status", choices=Initiative.Status.choices,
                                initial=Initiative.Status.PROPOSED)
     start_on = forms.DateField(label="Start date", required=False, widget=DATE)
@@ -122,7 +124,9 @@ class InitiativeForm(forms.Form):
     updated_at = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, organization: Organization, initiative: Initiative | None = None,
-                 **kwargs):
+                 can_assign: bool = True, **kwargs):
+        """`can_assign`: whether the person may change the owner and team (rules.py
+        `assign_initiative`); without it the form has neither field."""
         if initiative is not None and "initial" not in kwargs:
             kwargs["initial"] = {
                 "title": initiative.title, "description": initiative.description,
@@ -156,6 +160,9 @@ class InitiativeForm(forms.Form):
         site_field.depth = {s.pk: d for s, d in tree}
         site_field.choices = [("", site_field.empty_label)] + [
             (s.pk, site_field.label_from_instance(s)) for s, _ in tree]
+        if not can_assign:
+            del self.fields["owner"], self.fields["team"]
+            return
         members = queries.people(organization=organization)
         roles = {u.pk: role for u, role in members}
         # Whoever is already on the initiative stays choosable after leaving, so that saving

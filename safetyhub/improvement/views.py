@@ -32,9 +32,11 @@ from .forms import (
     StatusForm,
 )
 from .models import Initiative, PdsaCycle
+from .rules import ASSIGN_RULE
 
 VIEW = "improvement.view_plan"
 CHANGE = "improvement.change_initiative"
+ASSIGN = "improvement.assign_initiative"
 NOT_ALLOWED = ("Only the initiative's owner and team, a patient-safety lead or an organization "
                "admin can change it.")
 STAGE_SAVED = {"plan": "Plan saved.", "do": "What happened is saved.",
@@ -165,8 +167,9 @@ def initiative_status(request, pk: int):
 
 
 def _initiative_fields(form: InitiativeForm) -> dict:
+    """The form's initiative fields (without owner and team when the form has none)."""
     data = form.cleaned_data
-    return {name: data[name] for name in services.INITIATIVE_FIELDS}
+    return {name: data[name] for name in services.INITIATIVE_FIELDS if name in data}
 
 
 @require_http_methods(["GET", "POST"])
@@ -194,7 +197,14 @@ def initiative_edit(request, pk: int):
     org = request.organization
     initiative = access_initiative(user=request.user, organization=org, pk=pk)
     _require_change(request, initiative)
-    form = InitiativeForm(request.POST or None, organization=org, initiative=initiative)
+    can_assign = request.user.has_perm(ASSIGN, initiative)
+    # The form offers owner and team only to those who may change them; anyone else
+    # sending them forged the request, which is refused whole (nothing is saved).
+    if request.method == "POST" and not can_assign and (
+            "owner" in request.POST or "team" in request.POST):
+        raise PermissionDenied(ASSIGN_RULE)
+    form = InitiativeForm(request.POST or None, organization=org, initiative=initiative,
+                          can_assign=can_assign)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_initiative(
@@ -210,7 +220,8 @@ def initiative_edit(request, pk: int):
             messages.success(request, f"Saved “{form.cleaned_data['title']}”.")
             return redirect("improvement:initiative", org_slug=org.slug, pk=initiative.pk)
     return render(request, "improvement/initiative_form.html",
-                  {"form": form, "initiative": initiative},
+                  {"form": form, "initiative": initiative, "can_assign": can_assign,
+                   "team": queries.team_of(initiative), "assign_rule": ASSIGN_RULE},
                   status=422 if form.errors else 200)
 
 
@@ -226,6 +237,7 @@ def _render_initiative(request, initiative: Initiative, *, note_form: NoteForm |
         "cycles": queries.cycles_of(initiative),
         "measures": _with_links(org.slug, queries.measures_of_initiative(initiative)),
         "can_change": request.user.has_perm(CHANGE, initiative),
+        "can_assign": request.user.has_perm(ASSIGN, initiative),
         "source_readable": source is not None and request.user.has_perm(
             "assessments.view_assessment", source),
         "note_form": note_form or NoteForm(),
