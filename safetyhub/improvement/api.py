@@ -173,6 +173,8 @@ class CycleUpdate(Schema):
     act: PdsaDecision | None = None
     act_notes: str | None = Field(None, max_length=10_000)
     measure_ids: list[int] | None = Field(None, max_length=200)
+    expected_updated_at: dt.datetime | None = Field(
+        None, description="the `updated_at` you loaded: refused with 422 if it changed since")
 
 
 class CycleRead(Schema):
@@ -190,6 +192,9 @@ class CycleRead(Schema):
     act_notes: str
     measure_ids: list[int]
     created_at: dt.datetime
+    updated_at: dt.datetime = Field(
+        ..., description="send it back as `expected_updated_at` to be refused, not "
+                         "overwritten, if someone changed the cycle in between")
 
     @staticmethod
     def resolve_measure_ids(cycle: PdsaCycle) -> list[int]:
@@ -224,7 +229,7 @@ def _renamed(exc: ValidationError, names: dict[str, str]) -> ValidationError:
 
 
 INITIATIVE_NAMES = {"site": "site_id", "updated_at": "expected_updated_at"}
-CYCLE_NAMES = {"measures": "measure_ids"}
+CYCLE_NAMES = {"measures": "measure_ids", "updated_at": "expected_updated_at"}
 
 
 def _item(request, organization: Organization, ref: ItemRef | None, kind: str, field: str
@@ -463,7 +468,8 @@ def cycle_update(request, slug: str, cycle_id: int, payload: CycleUpdate):
     for name in ("change", "started_on", "act"):
         if name in sent and sent[name] is None:
             raise ValidationError({name: "Cannot be empty."})
-    changes = {name: value for name, value in sent.items() if name != "measure_ids"}
+    changes = {name: value for name, value in sent.items()
+               if name not in ("measure_ids", "expected_updated_at")}
     if "act" in changes:
         changes["act"] = payload.act.value
     for name in ("prediction", "plan_details", "observations", "study", "act_notes"):
@@ -472,7 +478,9 @@ def cycle_update(request, slug: str, cycle_id: int, payload: CycleUpdate):
     if "measure_ids" in sent:
         changes["measures"] = _measures(org, payload.measure_ids or [])
     try:
-        cycle = services.update_cycle(cycle=cycle, by=request.user, **changes)
+        cycle = services.update_cycle(cycle=cycle, by=request.user,
+                                      expected_updated_at=payload.expected_updated_at,
+                                      **changes)
     except ValidationError as exc:
         raise _renamed(exc, CYCLE_NAMES) from None
     return cycle

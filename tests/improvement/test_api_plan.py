@@ -278,6 +278,13 @@ def test_cycles(org, member, rounds, other_org):
     assert (body["observations"], body["ended_on"], body["act"], body["measure_ids"],
             body["prediction"]) == ("12 patients", "2026-03-09", "adopt", [], "Fewer calls")
     assert client.get(cycle_url).json()["act"] == "adopt"
+    stale = call(client, "patch", cycle_url, {"study": "Mine",
+                                              "expected_updated_at": first.json()["updated_at"]})
+    assert stale.status_code == 422
+    assert "Someone else changed this PDSA cycle" in fields_of(stale)["expected_updated_at"]
+    fresh = call(client, "patch", cycle_url, {"study": "Mine",
+                                              "expected_updated_at": body["updated_at"]})
+    assert fresh.status_code == 200 and fresh.json()["study"] == "Mine"
     assert client.get(f"{API}/{org.slug}/initiatives/{rounds.pk}").json()["cycle_count"] == 2
 
 
