@@ -641,6 +641,33 @@ def test_the_owner_a_lead_and_an_admin_change_owner_and_team(org, owner, member,
     assert set(initiative.team.all()) == {member, teammate}
 
 
+@pytest.mark.parametrize("role", Role.values)
+def test_every_role_as_owner_team_member_or_neither_changing_the_team(org, owner, role):
+    """The same-organization walk: who may edit the initiative, and who may change its
+    owner and team, for each role in each place on the initiative."""
+    newcomer = person(org, email="newcomer@example.org")
+    plan_lead = role in (Role.ORG_ADMIN, Role.SAFETY_LEAD)
+    for place in ("owner", "team", "neither"):
+        user = person(org, role)
+        initiative = make_initiative(org, owner, title=f"{role} {place}",
+                                     owner=user if place == "owner" else None,
+                                     team=[user] if place == "team" else [])
+        team_before = set(initiative.team.all())
+        may_edit = plan_lead or (place != "neither" and role != Role.EXECUTIVE_VIEWER)
+        may_assign = plan_lead or (place == "owner" and role != Role.EXECUTIVE_VIEWER)
+        url = detail_url(initiative) + "edit/"
+        client = client_for(user)
+        page = client.get(url)
+        assert page.status_code == (200 if may_edit else 403), (role, place)
+        assert ('name="team"' in page.content.decode()) == may_assign, (role, place)
+        response = client.post(url, form_data(title=initiative.title,
+                                              owner=user.pk if place == "owner" else "",
+                                              team=[newcomer.pk]))
+        assert response.status_code == (302 if may_assign else 403), (role, place)
+        initiative.refresh_from_db()
+        assert set(initiative.team.all()) == ({newcomer} if may_assign else team_before)
+
+
 def test_the_initiative_page(org, owner, owner_client, member):
     from safetyhub.assessments import services as assessment_services
     from safetyhub.assessments.models import Assessment
