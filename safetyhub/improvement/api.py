@@ -4,9 +4,9 @@ progress notes, and their PDSA cycles (list, start, read, record any stage).
 Every endpoint resolves the organization with `api_organization` (404 for outsiders) and the
 initiative or cycle with the access helpers (404 for missing and foreign alike), then applies
 the same permission rules as the pages (`improvement.*` in rules.py: everyone in the
-organization reads; admins, safety leads and the initiative's owner and team write; executive
-viewers only read). Writes go through services.py; bad input is answered 422 naming the
-field."""
+organization reads; admins, safety leads and the initiative's owner and team write, but only
+the owner, safety leads and admins change the owner and team; executive viewers only read).
+Writes go through services.py; bad input is answered 422 naming the field."""
 
 import datetime as dt
 from enum import StrEnum
@@ -27,11 +27,13 @@ from safetyhub.frameworks.models import PackItem
 from . import queries, services
 from .access import access_cycle, access_initiative
 from .models import Initiative, Measure, PdsaCycle
+from .rules import ASSIGN_RULE
 
 router = Router(tags=["improvement"])
 
 VIEW = "improvement.view_plan"
 CHANGE = "improvement.change_initiative"
+ASSIGN = "improvement.assign_initiative"
 NOT_ALLOWED = ("Only the initiative's owner and team, a patient-safety lead or an organization "
                "admin can change it.")
 
@@ -171,6 +173,8 @@ class CycleUpdate(Schema):
     act: PdsaDecision | None = None
     act_notes: str | None = Field(None, max_length=10_000)
     measure_ids: list[int] | None = Field(None, max_length=200)
+    expected_updated_at: dt.datetime | None = Field(
+        None, description="the `updated_at` you loaded: refused with 422 if it changed since")
 
 
 class CycleRead(Schema):
@@ -188,6 +192,9 @@ class CycleRead(Schema):
     act_notes: str
     measure_ids: list[int]
     created_at: dt.datetime
+    updated_at: dt.datetime = Field(
+        ..., description="send it back as `expected_updated_at` to be refused, not "
+                         "overwritten, if someone changed the cycle in between")
 
     @staticmethod
     def resolve_measure_ids(cycle: PdsaCycle) -> list[int]:
@@ -222,7 +229,7 @@ def _renamed(exc: ValidationError, names: dict[str, str]) -> ValidationError:
 
 
 INITIATIVE_NAMES = {"site": "site_id", "updated_at": "expected_updated_at"}
-CYCLE_NAMES = {"measures": "measure_ids"}
+CYCLE_NAMES = {"measures": "measure_ids", "updated_at": "expected_updated_at"}
 
 
 def _item(request, organization: Organization, ref: ItemRef | None, kind: str, field: str
@@ -386,12 +393,25 @@ def initiative_update(request, slug: str, initiative_id: int, payload: Initiativ
                             else _people(org, [payload.owner], "owner", already)[0])
     if "team" in sent:
         changes["team"] = _people(org, payload.team or [], "team", already)
+    # Clients may send back the owner and team they read; only a change needs the right.
+    if _changes_people(initiative, changes) and not request.user.has_perm(ASSIGN, initiative):
+        raise PermissionDenied(ASSIGN_RULE)
     try:
         services.update_initiative(initiative=initiative, by=request.user,
                                    expected_updated_at=payload.expected_updated_at, **changes)
     except ValidationError as exc:
         raise _renamed(exc, INITIATIVE_NAMES) from None
     return _out(org, initiative.pk)
+
+
+def _changes_people(initiative: Initiative, changes: dict) -> bool:
+    """Whether `changes` names another owner or another team than the initiative has."""
+    if "owner" in changes:
+        owner = changes["owner"]
+        if (owner.pk if owner is not None else None) != initiative.owner_id:
+            return True
+    return "team" in changes and (
+        {u.pk for u in changes["team"]} != {u.pk for u in initiative.team.all()})
 
 
 @router.get("/orgs/{slug}/initiatives/{initiative_id}/notes", response=list[NoteRead])
@@ -448,7 +468,8 @@ def cycle_update(request, slug: str, cycle_id: int, payload: CycleUpdate):
     for name in ("change", "started_on", "act"):
         if name in sent and sent[name] is None:
             raise ValidationError({name: "Cannot be empty."})
-    changes = {name: value for name, value in sent.items() if name != "measure_ids"}
+    changes = {name: value for name, value in sent.items()
+               if name not in ("measure_ids", "expected_updated_at")}
     if "act" in changes:
         changes["act"] = payload.act.value
     for name in ("prediction", "plan_details", "observations", "study", "act_notes"):
@@ -457,7 +478,9 @@ def cycle_update(request, slug: str, cycle_id: int, payload: CycleUpdate):
     if "measure_ids" in sent:
         changes["measures"] = _measures(org, payload.measure_ids or [])
     try:
-        cycle = services.update_cycle(cycle=cycle, by=request.user, **changes)
+        cycle = services.update_cycle(cycle=cycle, by=request.user,
+                                      expected_updated_at=payload.expected_updated_at,
+                                      **changes)
     except ValidationError as exc:
         raise _renamed(exc, CYCLE_NAMES) from None
     return cycle

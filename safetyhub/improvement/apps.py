@@ -16,4 +16,4 @@ class ImprovementConfig(AppConfig):
         audit.register(Measure)
         audit.register(DataPoint, exclude=["updated_at"])
         audit.register(PhaseSplit)
-        audit.register(PdsaCycle)
+        audit.register(PdsaCycle, exclude=["updated_at"])

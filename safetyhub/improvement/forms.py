@@ -92,7 +92,27 @@ def _grouped(items: list[PackItem], group_of, empty_label: str) -> list:
     return [("", empty_label), *groups.items()]
 
 
-class InitiativeForm(forms.Form):
+class _VersionMixin(forms.Form):
+    """The version of the row the page was loaded from, sent back so that a change saved by
+    someone else in between is refused rather than overwritten."""
+
+    updated_at = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def field_error_count(self) -> int:
+        return len([name for name in self.errors if name in self.fields
+                    and name != "updated_at"])
+
+    def clean_updated_at(self) -> dt.datetime | None:
+        value = self.cleaned_data["updated_at"]
+        if not value:
+            return None
+        try:
+            return dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise forms.ValidationError("Reload the page and make your changes again.") from None
+
+
+class InitiativeForm(_VersionMixin):
     title = forms.CharField(label="Title", max_length=200,
                             help_text="What the initiative will achieve, in a few words.")
     description = forms.CharField(label="Description", required=False, widget=_textarea(4))
@@ -112,17 +132,20 @@ class InitiativeForm(forms.Form):
     team = PeopleChoiceField(label="Team", queryset=User.objects.none(), required=False,
                              widget=forms.CheckboxSelectMultiple,
                              help_text="The owner and the team can update the initiative, "
-                                       "add progress notes and run PDSA cycles.")
+                                       "add progress notes and run PDSA cycles; only the "
+                                       "owner, a patient-safety lead or an organization "
+                                       "admin changes the owner and team.")
     status = forms.ChoiceField(label="Status", choices=Initiative.Status.choices,
                                initial=Initiative.Status.PROPOSED)
     start_on = forms.DateField(label="Start date", required=False, widget=DATE)
     due_on = forms.DateField(label="Due date", required=False, widget=DATE,
                              help_text="On or after the start date. Past it, and neither done "
                                        "nor stopped, the initiative shows as overdue.")
-    updated_at = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, organization: Organization, initiative: Initiative | None = None,
-                 **kwargs):
+                 can_assign: bool = True, **kwargs):
+        """`can_assign`: whether the person may change the owner and team (rules.py
+        `assign_initiative`); without it the form has neither field."""
         if initiative is not None and "initial" not in kwargs:
             kwargs["initial"] = {
                 "title": initiative.title, "description": initiative.description,
@@ -156,6 +179,9 @@ class InitiativeForm(forms.Form):
         site_field.depth = {s.pk: d for s, d in tree}
         site_field.choices = [("", site_field.empty_label)] + [
             (s.pk, site_field.label_from_instance(s)) for s, _ in tree]
+        if not can_assign:
+            del self.fields["owner"], self.fields["team"]
+            return
         members = queries.people(organization=organization)
         roles = {u.pk: role for u, role in members}
         # Whoever is already on the initiative stays choosable after leaving, so that saving
@@ -168,18 +194,6 @@ class InitiativeForm(forms.Form):
                 pk__in=set(roles) | current).order_by("full_name", "email")
             self.fields[name].roles = roles
 
-    def field_error_count(self) -> int:
-        return len([name for name in self.errors if name in self.fields
-                    and name != "updated_at"])
-
-    def clean_updated_at(self) -> dt.datetime | None:
-        value = self.cleaned_data["updated_at"]
-        if not value:
-            return None
-        try:
-            return dt.datetime.fromisoformat(value)
-        except ValueError:
-            raise forms.ValidationError("Reload the page and make your changes again.") from None
 
 
 class NoteForm(forms.Form):
@@ -227,22 +241,20 @@ class CycleStartForm(_MeasuresMixin, CyclePlanForm):
         self._set_measures(organization)
 
 
-class CycleDoForm(forms.Form):
+class CycleForm(_MeasuresMixin, _VersionMixin, CyclePlanForm):
+    """The whole cycle in one form: the page's four stages and its measures are saved
+    together, so text typed in one stage is never lost by saving another, and a change
+    someone else saved in between is refused, not overwritten (`updated_at`)."""
+
     observations = forms.CharField(label="What happened", required=False, widget=_textarea(4),
                                    help_text="What you did, what you saw, problems and "
                                              "surprises.")
     ended_on = forms.DateField(label="Test ended on", required=False, widget=DATE,
                                help_text="Empty while the test is still running.")
-
-
-class CycleStudyForm(forms.Form):
     study = forms.CharField(label="Results against the prediction", required=False,
                             widget=_textarea(4),
                             help_text="Compare what happened with the prediction; look at "
                                       "the measures' charts above.")
-
-
-class CycleActForm(forms.Form):
     act = forms.ChoiceField(
         label="Decision", required=False, widget=forms.RadioSelect,
         choices=[("", "Not decided yet"),
@@ -252,22 +264,35 @@ class CycleActForm(forms.Form):
     act_notes = forms.CharField(label="What next", required=False, widget=_textarea(),
                                 help_text="For example the next cycle's change, or who "
                                           "spreads the change and how.")
-
-
-class CycleMeasuresForm(_MeasuresMixin, forms.Form):
     measures = MeasuresField(label="Linked measures", queryset=Measure.objects.none(),
                              required=False, widget=forms.CheckboxSelectMultiple,
                              help_text="The cycle shows as a marker on these measures' charts.")
 
-    def __init__(self, *args, organization: Organization, **kwargs):
+    # The page's sections, in order, and the fields each shows.
+    STAGES = {
+        "plan": ("change", "prediction", "plan_details", "started_on"),
+        "do": ("observations", "ended_on"),
+        "study": ("study",),
+        "act": ("act", "act_notes"),
+        "measures": ("measures",),
+    }
+
+    def __init__(self, *args, organization: Organization, cycle: PdsaCycle, **kwargs):
+        kwargs.setdefault("initial", {
+            **{name: getattr(cycle, name) for name in (
+                "change", "prediction", "plan_details", "started_on", "observations",
+                "ended_on", "study", "act", "act_notes")},
+            "measures": [m.pk for m in cycle.measures.all()],
+            "updated_at": cycle.updated_at.isoformat(),
+        })
         super().__init__(*args, **kwargs)
         self._set_measures(organization)
+        # Without measures in the organization there is nothing to link (nor linked), and
+        # the page shows no such field: leave the cycle's measures alone.
+        if not self.fields["measures"].queryset.exists():
+            del self.fields["measures"]
 
-
-STAGE_FORMS = {
-    "plan": CyclePlanForm,
-    "do": CycleDoForm,
-    "study": CycleStudyForm,
-    "act": CycleActForm,
-    "measures": CycleMeasuresForm,
-}
+    def cycle_fields(self) -> dict:
+        """What to pass to services.update_cycle."""
+        return {name: value for name, value in self.cleaned_data.items()
+                if name != "updated_at"}

@@ -169,6 +169,14 @@ def _to_ms(moment: dt.datetime) -> dt.datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
+def _check_version(locked: Initiative | PdsaCycle, expected_updated_at: dt.datetime | None,
+                   message: str) -> None:
+    """Refuse ({"updated_at": message}) when the row changed since the caller loaded it."""
+    if expected_updated_at is not None and _to_ms(locked.updated_at) != _to_ms(
+            expected_updated_at):
+        raise ValidationError({"updated_at": message})
+
+
 INITIATIVE_FIELDS = ("title", "description", "recommendation", "tactic", "site", "owner",
                      "team", "status", "start_on", "due_on")
 
@@ -228,11 +236,8 @@ def update_initiative(
     trail records who changed what, and when. With `expected_updated_at` (the version the
     caller loaded) a change made by someone else in between is refused, not overwritten."""
     locked = Initiative.objects.select_for_update().get(pk=initiative.pk)
-    if expected_updated_at is not None and _to_ms(locked.updated_at) != _to_ms(
-            expected_updated_at):
-        raise ValidationError({"updated_at": (
-            "Someone else changed this initiative after you opened it. Reload it to see "
-            "their changes, then make yours again.")})
+    _check_version(locked, expected_updated_at, "Someone else changed this initiative after "
+                   "you opened it. Reload it to see their changes, then make yours again.")
     passed = {"title": title, "description": description, "recommendation": recommendation,
               "tactic": tactic, "site": site, "owner": owner, "team": team,
               "status": status, "start_on": start_on, "due_on": due_on}
@@ -361,6 +366,7 @@ def update_cycle(
     *,
     cycle: PdsaCycle,
     by: User,
+    expected_updated_at: dt.datetime | None = None,
     change: str = UNSET,
     prediction: str = UNSET,
     plan_details: str = UNSET,
@@ -375,8 +381,11 @@ def update_cycle(
     """Record any stage of a cycle: plan (change, prediction, who/when/where, start), do
     (what happened, end), study (results against the prediction), act (adopt, adapt or
     abandon, and what next), and the measures whose charts show it. Fields not passed
-    stay as they are."""
+    stay as they are. With `expected_updated_at` (the version the caller loaded) a change
+    made by someone else in between is refused, not overwritten."""
     locked = PdsaCycle.objects.select_for_update().get(pk=cycle.pk)
+    _check_version(locked, expected_updated_at, "Someone else changed this PDSA cycle after "
+                   "you opened it. Reload it to see their changes, then make yours again.")
     passed = {"change": change, "prediction": prediction, "plan_details": plan_details,
               "started_on": started_on, "ended_on": ended_on, "observations": observations,
               "study": study, "act": act, "act_notes": act_notes}

@@ -23,23 +23,21 @@ from safetyhub.frameworks.access import access_pack_item
 from . import queries, services
 from .access import access_cycle, access_initiative
 from .forms import (
-    STAGE_FORMS,
-    CycleMeasuresForm,
+    CycleForm,
     CycleStartForm,
     InitiativeForm,
     NoteForm,
     PlanFilterForm,
     StatusForm,
 )
-from .models import Initiative, PdsaCycle
+from .models import Initiative
+from .rules import ASSIGN_RULE
 
 VIEW = "improvement.view_plan"
 CHANGE = "improvement.change_initiative"
+ASSIGN = "improvement.assign_initiative"
 NOT_ALLOWED = ("Only the initiative's owner and team, a patient-safety lead or an organization "
                "admin can change it.")
-STAGE_SAVED = {"plan": "Plan saved.", "do": "What happened is saved.",
-               "study": "Study saved.", "act": "Decision saved.",
-               "measures": "Linked measures saved."}
 
 
 def measure_link(org_slug: str, pk: int) -> str | None:
@@ -165,8 +163,9 @@ def initiative_status(request, pk: int):
 
 
 def _initiative_fields(form: InitiativeForm) -> dict:
+    """The form's initiative fields (without owner and team when the form has none)."""
     data = form.cleaned_data
-    return {name: data[name] for name in services.INITIATIVE_FIELDS}
+    return {name: data[name] for name in services.INITIATIVE_FIELDS if name in data}
 
 
 @require_http_methods(["GET", "POST"])
@@ -194,7 +193,14 @@ def initiative_edit(request, pk: int):
     org = request.organization
     initiative = access_initiative(user=request.user, organization=org, pk=pk)
     _require_change(request, initiative)
-    form = InitiativeForm(request.POST or None, organization=org, initiative=initiative)
+    can_assign = request.user.has_perm(ASSIGN, initiative)
+    # The form offers owner and team only to those who may change them; anyone else
+    # sending them forged the request, which is refused whole (nothing is saved).
+    if request.method == "POST" and not can_assign and (
+            "owner" in request.POST or "team" in request.POST):
+        raise PermissionDenied(ASSIGN_RULE)
+    form = InitiativeForm(request.POST or None, organization=org, initiative=initiative,
+                          can_assign=can_assign)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_initiative(
@@ -210,7 +216,8 @@ def initiative_edit(request, pk: int):
             messages.success(request, f"Saved “{form.cleaned_data['title']}”.")
             return redirect("improvement:initiative", org_slug=org.slug, pk=initiative.pk)
     return render(request, "improvement/initiative_form.html",
-                  {"form": form, "initiative": initiative},
+                  {"form": form, "initiative": initiative, "can_assign": can_assign,
+                   "team": queries.team_of(initiative), "assign_rule": ASSIGN_RULE},
                   status=422 if form.errors else 200)
 
 
@@ -226,6 +233,7 @@ def _render_initiative(request, initiative: Initiative, *, note_form: NoteForm |
         "cycles": queries.cycles_of(initiative),
         "measures": _with_links(org.slug, queries.measures_of_initiative(initiative)),
         "can_change": request.user.has_perm(CHANGE, initiative),
+        "can_assign": request.user.has_perm(ASSIGN, initiative),
         "source_readable": source is not None and request.user.has_perm(
             "assessments.view_assessment", source),
         "note_form": note_form or NoteForm(),
@@ -306,64 +314,39 @@ def cycle_start(request, pk: int):
                   status=422 if form.errors else 200)
 
 
-def _stage_forms(request, cycle: PdsaCycle, bound: tuple[str, object] | None = None) -> dict:
-    """One form per stage, filled with the cycle's values (or, for the stage just posted,
-    with what was typed)."""
-    org = request.organization
-    initial = {
-        "plan": {"change": cycle.change, "prediction": cycle.prediction,
-                 "plan_details": cycle.plan_details, "started_on": cycle.started_on},
-        "do": {"observations": cycle.observations, "ended_on": cycle.ended_on},
-        "study": {"study": cycle.study},
-        "act": {"act": cycle.act, "act_notes": cycle.act_notes},
-        "measures": {"measures": [m.pk for m in cycle.measures.all()]},
-    }
-    forms = {}
-    for stage, form_class in STAGE_FORMS.items():
-        if bound is not None and bound[0] == stage:
-            forms[stage] = bound[1]
-            continue
-        kwargs = {"organization": org} if form_class is CycleMeasuresForm else {}
-        forms[stage] = form_class(initial=initial[stage], prefix=stage, **kwargs)
-    return forms
-
-
 @require_http_methods(["GET", "POST"])
 @org_view(VIEW)
 def cycle_detail(request, pk: int):
-    """A PDSA cycle, its four stages as sections, each its own form, and its measures."""
+    """A PDSA cycle: its four stages and its measures as sections of one form, saved
+    together (text typed in one stage is not lost by saving another)."""
     org = request.organization
     cycle = access_cycle(user=request.user, organization=org, pk=pk)
     can_change = request.user.has_perm("improvement.change_cycle", cycle)
-    bound = None
-    if request.method == "POST":
-        if not can_change:
-            raise PermissionDenied(NOT_ALLOWED)
-        stage = request.POST.get("stage", "")
-        if stage not in STAGE_FORMS:
-            messages.error(request, "Choose which part of the cycle to save.")
-            return redirect("improvement:cycle", org_slug=org.slug, pk=cycle.pk)
-        form_class = STAGE_FORMS[stage]
-        kwargs = {"organization": org} if form_class is CycleMeasuresForm else {}
-        form = form_class(request.POST, prefix=stage, **kwargs)
-        if form.is_valid():
-            try:
-                services.update_cycle(cycle=cycle, by=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_errors(form, exc)
-            else:
-                messages.success(request, STAGE_SAVED[stage])
-                return redirect(reverse("improvement:cycle",
-                                        kwargs={"org_slug": org.slug, "pk": cycle.pk})
-                                + f"#{stage}")
-        bound = (stage, form)
-    forms = _stage_forms(request, cycle, bound)
+    if request.method == "POST" and not can_change:
+        raise PermissionDenied(NOT_ALLOWED)
+    form = CycleForm(request.POST or None, organization=org, cycle=cycle)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_cycle(cycle=cycle, by=request.user,
+                                  expected_updated_at=form.cleaned_data["updated_at"],
+                                  **form.cycle_fields())
+        except ValidationError as exc:
+            conflict = exc.message_dict.pop("updated_at", None)
+            if conflict:
+                form.add_error(None, conflict)
+            add_errors(form, ValidationError(exc.message_dict))
+        else:
+            messages.success(request, "PDSA cycle saved.")
+            # Back to the section whose Save was pressed (the buttons name their stage).
+            section = request.POST.get("section", "")
+            anchor = f"#{section}" if section in CycleForm.STAGES else ""
+            return redirect(reverse("improvement:cycle",
+                                    kwargs={"org_slug": org.slug, "pk": cycle.pk}) + anchor)
     return render(request, "improvement/cycle_detail.html", {
         "cycle": cycle,
         "initiative": cycle.initiative,
-        "forms": forms,
-        "error_stage": bound[0] if bound else None,
+        "form": form,
         "can_change": can_change,
         "measures": _with_links(org.slug, cycle.measures.all()),
-        "has_org_measures": bool(forms["measures"].fields["measures"].queryset),
-    }, status=422 if bound else 200)
+        "has_org_measures": "measures" in form.fields,
+    }, status=422 if form.errors else 200)

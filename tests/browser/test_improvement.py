@@ -118,3 +118,54 @@ def test_a_lead_measures_a_change_from_priority_to_pdsa_marker(page, live_server
     expect(page.get_by_text("Special cause: concern")).to_be_visible()
     expect(page.locator("img.chart-thumb")).to_have_attribute(
         "alt", re.compile(r"points in a row"))
+
+
+def test_the_pdsa_page_saves_every_stage_at_once_and_warns_before_losing_text(
+        page, live_server, org):
+    from safetyhub.improvement import services as plan_services
+
+    member = UserFactory(email="nurse@example.org", full_name="Noor Haddad")
+    MembershipFactory(organization=org, user=member, role=Role.ASSESSOR)
+    initiative = plan_services.create_initiative(organization=org, by=member,
+                                                 title="Safer handovers", owner=member)
+    cycle = plan_services.start_cycle(initiative=initiative, by=member,
+                                      change="Bedside handover", started_on=dt.date(2026, 4, 1))
+    url = f"{live_server.url}/o/{org.slug}/plan/cycles/{cycle.pk}/"
+    login(page, live_server, member.email, PASSWORD)
+    page.goto(url)
+
+    # Text typed in two stages, then the Do stage's Save: both are kept.
+    field(page, "Prediction").click()
+    field(page, "Prediction").fill("Fewer missed tasks")
+    field(page, "What happened").fill("Ran on ward 4 for a week")
+    page.get_by_role("button", name="Save the cycle").nth(1).click()
+    expect(page.get_by_text("PDSA cycle saved.")).to_be_visible()
+    page.reload()
+    expect(field(page, "Prediction")).to_have_value("Fewer missed tasks")
+    expect(field(page, "What happened")).to_have_value("Ran on ward 4 for a week")
+    cycle.refresh_from_db()
+    assert (cycle.prediction, cycle.observations) == ("Fewer missed tasks",
+                                                      "Ran on ward 4 for a week")
+
+    # Typed but not saved: leaving the page asks first; staying keeps the text.
+    field(page, "Results against the prediction").click()
+    field(page, "Results against the prediction").fill("Missed tasks halved")
+    breadcrumb = page.get_by_role("navigation", name="Breadcrumb").get_by_role(
+        "link", name="Action plan")
+    asked = []
+
+    def stay(dialog) -> None:  # runs while the click waits on the dialog
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.once("dialog", stay)
+    breadcrumb.click()
+    assert asked == ["beforeunload"]
+    expect(page).to_have_url(url + "#do")  # where the last Save brought them
+    expect(field(page, "Results against the prediction")).to_have_value("Missed tasks halved")
+    # Leaving anyway is the person's choice.
+    page.once("dialog", lambda d: d.accept())
+    breadcrumb.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Action plan")
+    cycle.refresh_from_db()
+    assert cycle.study == ""

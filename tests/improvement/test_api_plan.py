@@ -187,6 +187,36 @@ def test_readers_get_403_on_writes(org, owner, rounds):
     assert PdsaCycle.objects.get().study == ""
 
 
+def test_only_the_owner_leads_and_admins_change_owner_and_team(org, owner, member, rounds,
+                                                                outsider_client):
+    teammate = person(org, email="teammate@example.org")
+    services.update_initiative(initiative=rounds, by=owner, team=[member, teammate])
+    url = f"{API}/{org.slug}/initiatives/{rounds.pk}"
+    client = client_for(teammate)
+    for body in ({"owner": teammate.pk}, {"owner": None}, {"team": [teammate.pk]},
+                 {"team": []}, {"title": "Taken over", "owner": "teammate@example.org"}):
+        response = call(client, "patch", url, body)
+        assert response.status_code == 403, body
+        assert "can change its owner and team" in response.json()["detail"][0]["reason"]
+    # Sending back the owner and team they read is no change: the rest is saved.
+    same = call(client, "patch", url, {"title": "Renamed", "owner": member.pk,
+                                       "team": [teammate.pk, "member@example.org"]})
+    assert same.status_code == 200, same.content
+    rounds.refresh_from_db()
+    assert (rounds.title, rounds.owner) == ("Renamed", member)
+    assert set(rounds.team.all()) == {member, teammate}
+    # An outsider learns nothing, not even that the initiative exists.
+    assert call(outsider_client, "patch", url, {"owner": None}).status_code == 404
+    # The owner, a safety lead and an admin may.
+    lead = person(org, Role.SAFETY_LEAD)
+    for user, body in [(member, {"team": [member.pk]}), (lead, {"owner": teammate.pk}),
+                       (owner, {"team": [teammate.pk, lead.pk]})]:
+        response = call(client_for(user), "patch", url, body)
+        assert response.status_code == 200, (user, response.content)
+    rounds.refresh_from_db()
+    assert rounds.owner == teammate and set(rounds.team.all()) == {teammate, lead}
+
+
 def test_outsiders_get_404_and_anonymous_401(org, owner, rounds, outsider_client, other_org):
     cycle = services.start_cycle(initiative=rounds, by=owner, change="Victim's change")
     base = f"{API}/{org.slug}/initiatives/{rounds.pk}"
@@ -248,6 +278,13 @@ def test_cycles(org, member, rounds, other_org):
     assert (body["observations"], body["ended_on"], body["act"], body["measure_ids"],
             body["prediction"]) == ("12 patients", "2026-03-09", "adopt", [], "Fewer calls")
     assert client.get(cycle_url).json()["act"] == "adopt"
+    stale = call(client, "patch", cycle_url, {"study": "Mine",
+                                              "expected_updated_at": first.json()["updated_at"]})
+    assert stale.status_code == 422
+    assert "Someone else changed this PDSA cycle" in fields_of(stale)["expected_updated_at"]
+    fresh = call(client, "patch", cycle_url, {"study": "Mine",
+                                              "expected_updated_at": body["updated_at"]})
+    assert fresh.status_code == 200 and fresh.json()["study"] == "Mine"
     assert client.get(f"{API}/{org.slug}/initiatives/{rounds.pk}").json()["cycle_count"] == 2
 
 

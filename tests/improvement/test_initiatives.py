@@ -9,6 +9,7 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import escape
 
 from safetyhub.core.models import AuditEntry, Membership, Role
 from safetyhub.frameworks.models import Pack, PackItem
@@ -268,6 +269,23 @@ def test_who_may_change_an_initiative(org, owner, member):
     assert [u.has_perm("improvement.add_initiative", org)
             for u in (owner, lead, member, executive)] == [True, True, False, False]
     assert all(u.has_perm("improvement.view_plan", org) for u in (executive, bystander))
+
+
+def test_only_the_owner_leads_and_admins_may_change_owner_and_team(org, owner, member):
+    lead = person(org, Role.SAFETY_LEAD)
+    executive = person(org, Role.EXECUTIVE_VIEWER)
+    teammate, bystander = person(org), person(org, Role.STAFF_REPORTER)
+    initiative = make_initiative(org, owner, owner=member, team=[teammate, executive])
+    can = {u.email: u.has_perm("improvement.assign_initiative", initiative)
+           for u in (owner, lead, member, teammate, executive, bystander)}
+    assert can == {owner.email: True, lead.email: True, member.email: True,
+                   teammate.email: False, executive.email: False, bystander.email: False}
+    # An executive named owner still only reads; an owner who left loses the right.
+    led_by_executive = make_initiative(org, owner, owner=executive)
+    assert not executive.has_perm("improvement.assign_initiative", led_by_executive)
+    Membership.objects.filter(user=member).update(is_active=False)
+    left = type(member).objects.get(pk=member.pk)  # roles are cached per user object
+    assert not left.has_perm("improvement.assign_initiative", initiative)
 
 
 def page_urls(initiative) -> dict[str, str]:
@@ -573,6 +591,81 @@ def test_the_owner_edits_and_a_stale_form_is_refused(org, owner, member):
     assert "Someone else changed this initiative" in response.content.decode()
     initiative.refresh_from_db()
     assert (initiative.title, initiative.status) == ("Renamed", "active")
+
+
+def test_a_team_member_edits_the_rest_but_not_the_owner_or_team(org, owner, member):
+    teammate = person(org, email="teammate@example.org")
+    initiative = make_initiative(org, owner, owner=member, team=[member, teammate])
+    client = client_for(teammate)
+    url = detail_url(initiative) + "edit/"
+    page = client.get(url).content.decode()
+    assert 'name="owner"' not in page and 'name="team"' not in page
+    assert "Only the initiative&#x27;s owner, a patient-safety lead or an organization " \
+           "admin can change its owner and team." in page
+    assert f"<dt>Owner</dt><dd>{escape(str(member))}</dd>" in page  # shown, read only
+    stamp = re.search(r'name="updated_at" value="([^"]+)"', page).group(1)
+    # A forged post changing the owner or the team is refused whole: nothing changes.
+    for forged in ({"owner": teammate.pk}, {"team": [teammate.pk]}, {"owner": ""}):
+        response = client.post(url, form_data(title="Taken over", updated_at=stamp) | forged)
+        assert response.status_code == 403, forged
+    initiative.refresh_from_db()
+    assert initiative.title == "Leader safety rounds" and initiative.owner == member
+    assert set(initiative.team.all()) == {member, teammate}
+    # What they could change before, they still can; owner and team stay as they were.
+    data = form_data(title="Renamed", status="active", updated_at=stamp)
+    del data["owner"]
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    initiative.refresh_from_db()
+    assert (initiative.title, initiative.status, initiative.owner) == ("Renamed", "active",
+                                                                      member)
+    assert set(initiative.team.all()) == {member, teammate}
+    detail = client.get(detail_url(initiative)).content.decode()
+    assert "Edit the initiative" in detail
+
+
+@pytest.mark.parametrize("role", ["owner", Role.SAFETY_LEAD, Role.ORG_ADMIN])
+def test_the_owner_a_lead_and_an_admin_change_owner_and_team(org, owner, member, role):
+    teammate = person(org, email="teammate@example.org")
+    initiative = make_initiative(org, owner, owner=member, team=[member])
+    editor = member if role == "owner" else person(org, role)
+    client = client_for(editor)
+    url = detail_url(initiative) + "edit/"
+    page = client.get(url).content.decode()
+    assert 'name="owner"' in page and 'name="team"' in page
+    response = client.post(url, form_data(title="Leader safety rounds", owner=teammate.pk,
+                                          team=[member.pk, teammate.pk]))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    initiative.refresh_from_db()
+    assert initiative.owner == teammate
+    assert set(initiative.team.all()) == {member, teammate}
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_every_role_as_owner_team_member_or_neither_changing_the_team(org, owner, role):
+    """The same-organization walk: who may edit the initiative, and who may change its
+    owner and team, for each role in each place on the initiative."""
+    newcomer = person(org, email="newcomer@example.org")
+    plan_lead = role in (Role.ORG_ADMIN, Role.SAFETY_LEAD)
+    for place in ("owner", "team", "neither"):
+        user = person(org, role)
+        initiative = make_initiative(org, owner, title=f"{role} {place}",
+                                     owner=user if place == "owner" else None,
+                                     team=[user] if place == "team" else [])
+        team_before = set(initiative.team.all())
+        may_edit = plan_lead or (place != "neither" and role != Role.EXECUTIVE_VIEWER)
+        may_assign = plan_lead or (place == "owner" and role != Role.EXECUTIVE_VIEWER)
+        url = detail_url(initiative) + "edit/"
+        client = client_for(user)
+        page = client.get(url)
+        assert page.status_code == (200 if may_edit else 403), (role, place)
+        assert ('name="team"' in page.content.decode()) == may_assign, (role, place)
+        response = client.post(url, form_data(title=initiative.title,
+                                              owner=user.pk if place == "owner" else "",
+                                              team=[newcomer.pk]))
+        assert response.status_code == (302 if may_assign else 403), (role, place)
+        initiative.refresh_from_db()
+        assert set(initiative.team.all()) == ({newcomer} if may_assign else team_before)
 
 
 def test_the_initiative_page(org, owner, owner_client, member):

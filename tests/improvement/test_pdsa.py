@@ -1,5 +1,7 @@
 """PDSA cycles on an initiative: starting them (numbered per initiative, also when two people
-start one at the same moment), recording each stage, linking measures, and their pages."""
+start one at the same moment), recording each stage, linking measures, and their pages (the
+whole cycle is one form: saving one stage never loses what was typed in another, and a
+change saved by someone else in between is refused, not overwritten)."""
 
 import datetime as dt
 import threading
@@ -111,6 +113,22 @@ def test_update_cycle_refuses_bad_input_and_changes_nothing(owner, initiative, o
     assert (cycle.observations, cycle.act, cycle.ended_on) == ("", "", None)
 
 
+def test_update_cycle_refuses_a_stale_version(owner, member, initiative):
+    cycle = start(initiative, member)
+    loaded = cycle.updated_at
+    services.update_cycle(cycle=cycle, by=owner, study="Theirs", expected_updated_at=loaded)
+    with pytest.raises(ValidationError) as exc:
+        services.update_cycle(cycle=cycle, by=member, study="Mine",
+                              expected_updated_at=loaded)
+    assert "Someone else changed this PDSA cycle" in errors_of(exc)["updated_at"][0]
+    cycle.refresh_from_db()
+    assert cycle.study == "Theirs" and cycle.updated_at > loaded
+    # The version is not itself a change the audit trail repeats on every save.
+    entry = AuditEntry.objects.filter(object_id=str(cycle.pk), changes__has_key="study"
+                                      ).latest("seq")
+    assert "updated_at" not in entry.changes
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_people_starting_a_cycle_at_once_get_1_and_2():
     org = OrganizationFactory()
@@ -170,7 +188,20 @@ def test_the_start_page_keeps_what_was_typed(member, initiative):
     assert not PdsaCycle.objects.exists()
 
 
-def test_the_cycle_page_shows_the_four_stages_and_saves_each(org, member, initiative):
+def cycle_form(cycle, **changes) -> dict:
+    """The cycle page's form as a browser sends it: every stage, as loaded, plus changes."""
+    data = {"change": cycle.change, "prediction": cycle.prediction,
+            "plan_details": cycle.plan_details, "started_on": f"{cycle.started_on:%Y-%m-%d}",
+            "observations": cycle.observations,
+            "ended_on": f"{cycle.ended_on:%Y-%m-%d}" if cycle.ended_on else "",
+            "study": cycle.study, "act": cycle.act, "act_notes": cycle.act_notes,
+            "measures": [m.pk for m in cycle.measures.all()],
+            "updated_at": cycle.updated_at.isoformat()}
+    data.update(changes)
+    return data
+
+
+def test_the_cycle_page_is_one_form_whose_save_keeps_every_stage(org, member, initiative):
     cycle = start(initiative, member, started_on=dt.date(2026, 4, 1))
     measure = make_measure(org)
     client = client_for(member)
@@ -178,55 +209,89 @@ def test_the_cycle_page_shows_the_four_stages_and_saves_each(org, member, initia
     for stage, title in [("plan", "Plan"), ("do", "Do"), ("study", "Study"), ("act", "Act"),
                          ("measures", "Measures")]:
         assert f'<h2 id="{stage}" tabindex="-1">{title}</h2>' in body
-        assert f'<input type="hidden" name="stage" value="{stage}">' in body
-    posts = [
-        ("plan", {"plan-change": "Bedside huddle v2", "plan-prediction": "Shorter",
-                  "plan-plan_details": "", "plan-started_on": "2026-04-02"}),
-        ("do", {"do-observations": "Ran 5 days", "do-ended_on": "2026-04-07"}),
-        ("study", {"study-study": "Handover 20% shorter"}),
-        ("act", {"act-act": "adopt", "act-act_notes": "Spread to ward 5"}),
-        ("measures", {"measures-measures": [measure.pk]}),
-    ]
-    for stage, data in posts:
-        response = client.post(cycle_url(cycle), {"stage": stage, **data})
-        assert response.status_code == 302, (stage, response.content.decode()[:2000])
-        assert response["Location"] == cycle_url(cycle) + f"#{stage}"
+        assert f'<button type="submit" name="section" value="{stage}">Save the cycle' in body
+    assert body.count('class="cycle-form"') == 1 and "data-warn-unsaved>" in body
+    # Text typed in every stage, and the Save of one stage pressed: all of it is kept.
+    response = client.post(cycle_url(cycle), cycle_form(
+        cycle, section="do", change="Bedside huddle v2", prediction="Shorter",
+        started_on="2026-04-02", observations="Ran 5 days", ended_on="2026-04-07",
+        study="Handover 20% shorter", act="adopt", act_notes="Spread to ward 5",
+        measures=[measure.pk]))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response["Location"] == cycle_url(cycle) + "#do"
     cycle.refresh_from_db()
-    assert (cycle.change, cycle.started_on, cycle.observations, cycle.ended_on, cycle.study,
-            cycle.act, cycle.act_notes) == (
-        "Bedside huddle v2", dt.date(2026, 4, 2), "Ran 5 days", dt.date(2026, 4, 7),
-        "Handover 20% shorter", "adopt", "Spread to ward 5")
+    assert (cycle.change, cycle.prediction, cycle.started_on, cycle.observations,
+            cycle.ended_on, cycle.study, cycle.act, cycle.act_notes) == (
+        "Bedside huddle v2", "Shorter", dt.date(2026, 4, 2), "Ran 5 days",
+        dt.date(2026, 4, 7), "Handover 20% shorter", "adopt", "Spread to ward 5")
     assert list(cycle.measures.all()) == [measure]
     body = client.get(cycle_url(cycle)).content.decode()
-    assert "Decision saved." in body
-    assert "<dt>Decision</dt><dd>Adopt</dd>" in body
+    assert "PDSA cycle saved." in body and "<dt>Decision</dt><dd>Adopt</dd>" in body
+    # A section that is not one goes back to the top; unticking a measure unlinks it.
+    response = client.post(cycle_url(cycle), cycle_form(cycle, section="sideways",
+                                                        measures=[]))
+    assert response.status_code == 302 and response["Location"] == cycle_url(cycle)
+    cycle.refresh_from_db()
+    assert not cycle.measures.exists() and cycle.study == "Handover 20% shorter"
 
 
-def test_a_bad_stage_is_refused_on_its_own_section(member, initiative):
+def test_without_measures_in_the_organization_the_form_saves_the_rest(member, initiative):
+    cycle = start(initiative, member)
+    client = client_for(member)
+    body = client.get(cycle_url(cycle)).content.decode()
+    assert 'name="measures"' not in body and "no measures yet" in body
+    data = cycle_form(cycle, study="Fine")
+    del data["measures"]
+    assert client.post(cycle_url(cycle), data).status_code == 302
+    cycle.refresh_from_db()
+    assert cycle.study == "Fine"
+
+
+def test_bad_input_is_refused_and_everything_typed_is_kept(member, initiative):
     cycle = start(initiative, member, started_on=dt.date(2026, 4, 1))
     client = client_for(member)
-    response = client.post(cycle_url(cycle), {"stage": "do", "do-observations": "Kept text",
-                                              "do-ended_on": "2026-03-01"})
+    response = client.post(cycle_url(cycle), cycle_form(
+        cycle, prediction="Kept prediction", observations="Kept text",
+        ended_on="2026-03-01", study="Kept study"))
     assert response.status_code == 422
     body = response.content.decode()
+    assert "The cycle was not saved" in body and "Correct the 1 field marked" in body
     do = body.split('<h2 id="do"')[1].split("</section>")[0]
-    assert "Not saved" in do and "cannot end" in do and "Kept text" in do
-    response = client.post(cycle_url(cycle), {"stage": "act", "act-act": "adopted"})
+    assert "cannot end" in do and "Kept text" in do
+    assert "Kept prediction" in body and "Kept study" in body
+    # The page still holds unsaved text: leaving it warns, as after typing.
+    assert 'data-warn-unsaved="dirty"' in body
+    response = client.post(cycle_url(cycle), cycle_form(cycle, act="adopted"))
     assert response.status_code == 422
     assert "Select a valid choice" in response.content.decode()
-    response = client.post(cycle_url(cycle), {"stage": "sideways"}, follow=True)
-    assert "Choose which part of the cycle to save." in response.content.decode()
     cycle.refresh_from_db()
-    assert (cycle.observations, cycle.act) == ("", "")
+    assert (cycle.prediction, cycle.observations, cycle.study, cycle.act) == ("", "", "", "")
+
+
+def test_a_change_saved_in_between_is_refused_not_overwritten(org, owner, member, initiative):
+    cycle = start(initiative, member)
+    client = client_for(member)
+    loaded = cycle_form(cycle)  # what the page held when it was opened
+    services.update_cycle(cycle=cycle, by=owner, study="The lead's study")
+    response = client.post(cycle_url(cycle), loaded | {"observations": "Mine"})
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "Someone else changed this PDSA cycle after you opened it" in body
+    assert "Mine" in body  # what they typed is still on the page
+    cycle.refresh_from_db()
+    assert (cycle.study, cycle.observations) == ("The lead's study", "")
+    # A form that lost its stamp is not trusted either.
+    response = client.post(cycle_url(cycle), loaded | {"updated_at": "yesterday"})
+    assert response.status_code == 422 and "Reload the page" in response.content.decode()
 
 
 def test_readers_see_the_cycle_without_forms_and_may_not_post(org, member, initiative):
     cycle = start(initiative, member, prediction="Fewer calls")
     executive = client_for(person(org, Role.EXECUTIVE_VIEWER))
     body = executive.get(cycle_url(cycle)).content.decode()
-    assert "Fewer calls" in body and 'name="stage"' not in body
-    assert executive.post(cycle_url(cycle), {"stage": "study", "study-study": "x"}
-                          ).status_code == 403
+    assert "Fewer calls" in body and 'class="cycle-form"' not in body
+    assert "Save the cycle" not in body
+    assert executive.post(cycle_url(cycle), cycle_form(cycle, study="x")).status_code == 403
     cycle.refresh_from_db()
     assert cycle.study == ""
 
@@ -235,8 +300,7 @@ def test_outsiders_get_404_for_cycles(org, member, initiative, outsider_client, 
     cycle = start(initiative, member, change="Victim's secret change")
     for url in (cycle_url(cycle), f"/o/{other_org.slug}/plan/cycles/{cycle.pk}/"):
         assert outsider_client.get(url).status_code == 404
-        assert outsider_client.post(url, {"stage": "study", "study-study": "x"}
-                                    ).status_code == 404
+        assert outsider_client.post(url, cycle_form(cycle, study="x")).status_code == 404
     assert outsider_client.post(detail_url(initiative) + "cycles/new/",
                                 {"change": "x", "started_on": "2026-01-01"}).status_code == 404
     cycle.refresh_from_db()

@@ -7,3 +7,23 @@ document.addEventListener("keydown", (event) => {
     menu.querySelector("summary")?.focus();
   });
 });
+
+// Warn before leaving a page whose form (marked data-warn-unsaved) holds changes not yet
+// saved: typed since the page loaded, or sent back by the server with errors
+// (data-warn-unsaved="dirty"). Submitting the form is not leaving it.
+(() => {
+  const unsaved = new Set(document.querySelectorAll('form[data-warn-unsaved="dirty"]'));
+  const note = (event) => {
+    const form = event.target.form || event.target.closest?.("form");
+    if (form && form.matches("[data-warn-unsaved]")) unsaved.add(form);
+  };
+  document.addEventListener("input", note);
+  document.addEventListener("change", note);
+  document.addEventListener("submit", (event) => unsaved.delete(event.target));
+  window.addEventListener("beforeunload", (event) => {
+    if ([...unsaved].some((form) => form.isConnected)) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+})();
