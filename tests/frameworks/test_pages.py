@@ -22,7 +22,7 @@ def test_pack_list_shows_shipped_packs(member_client, org):
 
 
 def test_area_page_lists_recommendations_with_provenance(member_client, org):
-    body = member_client.get(f"/o/{org.slug}/frameworks/packs/nap-2020/1/WS/").content.decode()
+    body = member_client.get(f"/o/{org.slug}/frameworks/packs/nap-2020/2/WS/").content.decode()
     assert "Implement a systems approach to workforce safety" in body
     assert "(Official title, source S2)" in body  # the area's title
     assert "(Official title)" in body or "(Official title, source S4)" in body
@@ -31,7 +31,7 @@ def test_area_page_lists_recommendations_with_provenance(member_client, org):
 def test_tactic_page_says_it_is_safetyhubs_own_and_lists_resources(member_client, org):
     tactic = Pack.objects.get(pack_id="nap-2020").items.filter(kind="tactic").first()
     body = member_client.get(
-        f"/o/{org.slug}/frameworks/packs/nap-2020/1/{tactic.key}/").content.decode()
+        f"/o/{org.slug}/frameworks/packs/nap-2020/2/{tactic.key}/").content.decode()
     assert "A SafetyHub tactic" in body
     assert "not text from the National Action Plan" in body
     assert "suggested by SafetyHub" in body
@@ -39,14 +39,14 @@ def test_tactic_page_says_it_is_safetyhubs_own_and_lists_resources(member_client
 
 
 def test_pssm_statement_page_answers_what_helps_meet_it(member_client, org):
-    body = member_client.get(f"/o/{org.slug}/frameworks/packs/pssm/1/3B/").content.decode()
+    body = member_client.get(f"/o/{org.slug}/frameworks/packs/pssm/2/3B/").content.decode()
     assert "Tactics that help" in body
     assert "SafetyHub's own draft, not an official crosswalk" in body
     assert "(Paraphrase" in body
 
 
 def test_unconfirmed_items_carry_a_warning(member_client, org):
-    body = member_client.get(f"/o/{org.slug}/frameworks/packs/pssm/1/5E/").content.decode()
+    body = member_client.get(f"/o/{org.slug}/frameworks/packs/pssm/2/5E/").content.decode()
     assert "Not confirmed" in body
 
 
