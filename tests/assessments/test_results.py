@@ -106,8 +106,8 @@ def test_results_show_each_members_answer_and_flag_disagreement_in_words(
     assert rows["CLG-1"]["result"].disagreement
     assert not rows["CLG-2"]["result"].disagreement
     assert rows["CLG-3"]["result"].disagreement
-    assert rows["CLG-1"]["answer"] == "Significant impact"
-    assert rows["CLG-1"]["members"] == ["Not started", "Significant impact"]
+    assert rows["CLG-1"]["answer"] == "Significant Impact"
+    assert rows["CLG-1"]["members"] == ["Not started", "Significant Impact"]
     assert body.count('<strong class="results-flag">Disagreement</strong>') == 2
     assert "2 elements marked <strong>Disagreement</strong>" in body
 

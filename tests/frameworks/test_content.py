@@ -93,7 +93,30 @@ def test_a_released_pack_version_never_changes():
     assert problems == []
 
 
-@pytest.mark.parametrize("pack_id", ["nap-2020", "pssm", "who-gpsap-2021"])
+@pytest.mark.parametrize("pack_id", ["nap-2020", "pssm", "who-gpsap-2021", "safetyhub-sa"])
 def test_corrected_packs_are_new_versions(pack_id):
     # Assessments may have used version 1: corrections are published as version 2.
     assert shipped(pack_id).version == "2"
+
+
+def test_ihis_scale_labels_and_area_names_are_credited_to_ihi():
+    sa = shipped("safetyhub-sa")
+    sources = {s.id: s for s in sa.sources}
+    quoted = {lvl.label: (lvl.provenance, lvl.source) for lvl in sa.scale.levels}
+    for label in ("Beginning", "Making Progress", "Significant Impact", "Exemplary", "Unsure"):
+        assert quoted[label] == ("official-title", "S12"), label
+    assert quoted["Not started"] == ("project", None)
+    assert "ihi.org" in str(sources["S12"].url)
+    for item in (i for s in sa.sections for i in s.items):
+        for level in item.levels:  # per-element definitions repeat the labels
+            assert (level.provenance == "official-title") == (level.value in "1234"), item.id
+    nap = shipped("nap-2020")
+    aliases = [a for s in nap.sections for a in s.aliases]
+    assert len(aliases) == 4
+    assert all((a.provenance, a.source) == ("official-title", "S13") for a in aliases)
+
+
+def test_the_instrument_says_it_follows_ihis_method_and_cites_it():
+    description = shipped("safetyhub-sa").description
+    assert (description.provenance, description.source) == ("paraphrase", "S12")
+    assert "follows the method of IHI's Self-Assessment Tool" in description.text

@@ -135,3 +135,29 @@ def test_framework_lists_use_a_fixed_number_of_queries(owner_client, owner, org,
     add([2, 3])
     three = count_queries(owner_client, f"/o/{org.slug}/{page}")
     assert one == three
+
+
+def test_scale_labels_and_area_aliases_show_where_they_come_from(member_client, org):
+    body = member_client.get(f"/o/{org.slug}/frameworks/packs/safetyhub-sa/2/").content.decode()
+    assert "Making Progress <span class=\"provenance provenance-official-title\">" \
+           "(Official title, source S12)</span>" in body
+    assert "Not started <span class=\"provenance provenance-project\">" in body
+    assert "follows the method of IHI&#x27;s Self-Assessment Tool" in body
+    assert "(Paraphrase, source S12)" in body
+    body = member_client.get(f"/o/{org.slug}/frameworks/packs/nap-2020/2/").content.decode()
+    assert "Also called: <span class=\"pack-text\">Workforce Safety and Well-Being " \
+           "<span class=\"provenance provenance-official-title\">(Official title, source S13)" \
+           in body
+
+
+def test_the_answer_sheet_credits_ihis_labels(org, owner, owner_client):
+    from safetyhub.assessments import services as assessments
+
+    assessment = assessments.start_assessment(
+        organization=org, pack=Pack.objects.get(organization=None, pack_id="safetyhub-sa"),
+        title="Baseline", mode="independent", lead=owner, team=[], by=owner)
+    body = owner_client.get(f"/o/{org.slug}/assessments/{assessment.pk}/answer/"
+                            ).content.decode()
+    assert "Answer labels quoted from their source: “Beginning”, “Making Progress”, " \
+           "“Significant Impact”, “Exemplary”, “Unsure” (Official title, from IHI, " \
+           "Self-Assessment Tool" in body
