@@ -161,3 +161,14 @@ def test_the_answer_sheet_credits_ihis_labels(org, owner, owner_client):
     assert "Answer labels quoted from their source: “Beginning”, “Making Progress”, " \
            "“Significant Impact”, “Exemplary”, “Unsure” (Official title, from IHI, " \
            "Self-Assessment Tool" in body
+
+
+def test_labels_stored_without_provenance_claim_no_origin():
+    from safetyhub.frameworks.templatetags.packs import text
+
+    # A version-1 pack stored scale labels without provenance: show them, claim nothing.
+    assert str(text({"value": "2", "label": "Making progress"}, field="label")) == \
+        '<span class="pack-text">Making progress</span>'
+    assert "(Official title, source S12)" in str(text(
+        {"label": "Making Progress", "provenance": "official-title", "source": "S12"},
+        field="label"))

@@ -37,7 +37,11 @@ def text(value, pack=None, block=False, field="text"):
                  if isinstance(value.data.get("title"), dict) else None}
     if not value:
         return ""
-    provenance = value.get("provenance", "project")
+    if "provenance" not in value:
+        # Stored before labels and aliases carried provenance (e.g. a pack's version 1):
+        # claim nothing rather than a wrong origin.
+        return format_html('<span class="pack-text">{}</span>', value.get(field, ""))
+    provenance = value["provenance"]
     label = provenance_label(provenance, source=value.get("source"), own=own)
     tag = "p" if block else "span"
     return format_html(
