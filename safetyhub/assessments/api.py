@@ -23,7 +23,7 @@ from safetyhub.frameworks.models import PackItem
 
 from . import queries, services
 from .access import access_assessment
-from .models import Assessment, Response, TeamMember
+from .models import Assessment, OfficialText, Response, TeamMember
 
 router = Router(tags=["assessments"])
 
@@ -162,6 +162,38 @@ class ConsensusValue(Schema):
     rationale: str
 
 
+class OfficialTextRead(Schema):
+    """The official wording of a statement, as your organization entered it."""
+
+    item_key: str = Field(..., alias="item.key")
+    text: str
+    source: str
+    entered_by: str | None
+    entered_at: dt.datetime
+
+    @staticmethod
+    def resolve_entered_by(entry: OfficialText) -> str | None:
+        return str(entry.entered_by) if entry.entered_by_id else None
+
+
+class OfficialTextWrite(Schema):
+    text: str = Field(..., max_length=services.MAX_OFFICIAL_TEXT,
+                      description="the statement's official text, word for word")
+    source: str = Field(..., max_length=services.MAX_OFFICIAL_SOURCE,
+                        description="where it was taken from: document, version, page")
+
+
+class StatementTextRead(Schema):
+    """A statement whose wording the pack does not have, and your organization's entry."""
+
+    key: str
+    number: str
+    title: str = Field(..., description="the pack's paraphrase")
+    status: str
+    official_text: OfficialTextRead | None = Field(
+        ..., description="empty: not entered, so a yes to it counts for nothing yet")
+
+
 class ItemResultRead(Schema):
     key: str
     number: str
@@ -173,6 +205,10 @@ class ItemResultRead(Schema):
                          "your own for anyone else")
     disagreement: bool
     evidence_count: int
+    needs_official_text: bool = Field(
+        ..., description="an attestation statement whose wording the pack does not have: a "
+                         "yes counts only once your organization enters its official text")
+    official_text: OfficialTextRead | None
 
 
 class SectionMeanRead(Schema):
@@ -194,16 +230,26 @@ class MeansRead(Schema):
     sections: list[SectionMeanRead]
 
 
+DomainState = StrEnum("DomainState", {"MET": "met", "NOT_MET": "not-met",
+                                      "CANNOT_SCORE": "cannot-score"})
+
+
 class DomainRead(Schema):
     key: str
     title: str
     met: bool
+    state: DomainState = Field(..., description="cannot-score: a statement in it still lacks "
+                                                "its official text (see `pending`)")
     blocking: list[str]
+    pending: list[str] = Field(..., description="statements whose official text your "
+                                                 "organization has not entered; a yes to "
+                                                 "them counts for nothing yet")
 
 
 class AttestationRead(Schema):
     score: int
     possible: int
+    unscorable: int = Field(..., description="domains that cannot be scored yet")
     sections: list[DomainRead]
 
 
@@ -449,6 +495,8 @@ def results(request, slug: str, assessment_id: int):
                     if sees_all or m.user_id == request.user.pk
                 ],
                 "disagreement": r.disagreement, "evidence_count": r.evidence_count,
+                "needs_official_text": r.needs_official_text,
+                "official_text": r.official_text,
             })
     return {
         "assessment_id": assessment.pk, "status": assessment.status, "kind": res.kind,
@@ -459,6 +507,35 @@ def results(request, slug: str, assessment_id: int):
                       "finished_at": m.finished_at} for m in res.team],
         "means": res.means, "attestation": res.attestation, "items": items,
     }
+
+
+@router.get("/orgs/{slug}/assessments/{assessment_id}/official-texts",
+            response=list[StatementTextRead])
+def official_text_list(request, slug: str, assessment_id: int):
+    """The statements whose wording the pack does not have (attestations only), each with
+    your organization's entry of its official text, if any."""
+    _org, assessment = _assessment(request, slug, assessment_id)
+    res = queries.assessment_results(assessment=assessment)
+    return [{"key": r.item.key, "number": r.item.number, "title": r.item.title,
+             "status": r.item.status, "official_text": r.official_text}
+            for section in res.sections for r in section.items if r.needs_official_text]
+
+
+@router.put("/orgs/{slug}/assessments/{assessment_id}/official-texts/{item_key}",
+            response=OfficialTextRead)
+def official_text_enter(request, slug: str, assessment_id: int, item_key: str,
+                        payload: OfficialTextWrite):
+    """Enter (or correct) the official text of a statement whose wording the pack does not
+    have; from then on a yes to it counts. The assessment's lead (or a patient-safety lead or
+    admin), while it is open."""
+    _org, assessment = _assessment(request, slug, assessment_id)
+    _require(request, "assessments.lead_assessment", assessment,
+             "Only the assessment's lead can enter official texts.")
+    item = _item(assessment, item_key)
+    entry = services.enter_official_text(assessment=assessment, item=item, text=payload.text,
+                                         source=payload.source, by=request.user)
+    entry.item = item
+    return entry
 
 
 def _priority(view: queries.PriorityView) -> dict:

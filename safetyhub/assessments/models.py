@@ -141,6 +141,35 @@ class Evidence(models.Model):
         return self.original_name
 
 
+class OfficialText(models.Model):
+    """The official wording of an attestation statement that the pack does not have (its
+    wording is not confirmed: a partial or unconfirmed item), as the organization entered it
+    from the official specification, with where it was taken from. It is kept with the
+    assessment in which the statement is attested: until it is entered, a "yes" to the
+    statement earns its domain nothing (scoring.score_all_or_nothing)."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE,
+                                   related_name="official_texts")
+    organization = models.ForeignKey("core.Organization", on_delete=models.CASCADE,
+                                     related_name="+")
+    item = models.ForeignKey("frameworks.PackItem", on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    source = models.CharField(
+        max_length=300, help_text="where the text was taken from: document, version, page")
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    entered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "item"], name="official_text_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"official text of {self.item.key}"
+
+
 class Reminder(models.Model):
     """A reminder sent, so none is sent twice."""
 

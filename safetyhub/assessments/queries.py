@@ -10,7 +10,7 @@ from safetyhub.core.models import Organization
 from safetyhub.frameworks.models import PackItem, PackLink
 
 from . import scoring
-from .models import Assessment, Evidence, Response, TeamMember
+from .models import Assessment, Evidence, OfficialText, Response, TeamMember
 
 
 def assessments_for(*, user, organization: Organization) -> QuerySet[Assessment]:
@@ -36,6 +36,13 @@ class ItemResult:
     by_member: list[tuple[TeamMember, Response | None]]
     disagreement: bool = False
     evidence_count: int = 0
+    needs_official_text: bool = False  # an attestation statement whose wording is unconfirmed
+    official_text: OfficialText | None = None  # the organization's entry of that wording
+
+    @property
+    def awaits_official_text(self) -> bool:
+        """A "yes" to it counts for nothing yet: its official text is not entered."""
+        return self.needs_official_text and self.official_text is None
 
     @property
     def consensus_value(self) -> str:
@@ -65,8 +72,15 @@ class Results:
         return {level.value: level.label for level in self.scale}
 
 
+def needs_official_text(pack, item: PackItem) -> bool:
+    """Is this an attestation statement whose wording the pack does not have, so that the
+    organization must enter its official text before a "yes" to it counts?"""
+    return pack.kind == "attestation" and item.kind == PackItem.Kind.ITEM \
+        and item.wording_unconfirmed
+
+
 def assessment_results(*, assessment: Assessment) -> Results:
-    """Everything the results page, the report and the API show, in five queries."""
+    """Everything the results page, the report and the API show, in six queries."""
     pack = assessment.pack
     items = list(PackItem.objects.filter(
         pack=pack, kind__in=[PackItem.Kind.SECTION, PackItem.Kind.ITEM]).order_by("position"))
@@ -77,6 +91,8 @@ def assessment_results(*, assessment: Assessment) -> Results:
     evidence = dict(Evidence.objects.filter(response__assessment=assessment)
                     .values("response__item_id").annotate(n=Count("pk"))
                     .values_list("response__item_id", "n"))
+    official = {t.item_id: t for t in OfficialText.objects.filter(assessment=assessment)
+                .select_related("entered_by")} if pack.kind == "attestation" else {}
     scale = scale_of(assessment)
     scoring_rule = pack.content.get("scoring") or {}
     threshold = scoring_rule.get("disagreement_levels", 2)
@@ -102,6 +118,8 @@ def assessment_results(*, assessment: Assessment) -> Results:
             item=item, consensus=consensus.get(item.pk), by_member=by_member,
             disagreement=scoring.disagrees(values, scale=scale, threshold=threshold),
             evidence_count=evidence.get(item.pk, 0),
+            needs_official_text=needs_official_text(pack, item),
+            official_text=official.get(item.pk),
         )
         by_section[item.parent_id].items.append(result)
 
@@ -111,8 +129,10 @@ def assessment_results(*, assessment: Assessment) -> Results:
     answers = {i.item.key: i.consensus_value for s in sections for i in s.items}
     means = attestation = None
     if scoring_rule.get("method") == "all-or-nothing":
+        pending = {i.item.key for s in sections for i in s.items if i.awaits_official_text}
         attestation = scoring.score_all_or_nothing(sections=plain_sections, answers=answers,
-                                                   met=scoring_rule.get("met") or "yes")
+                                                   met=scoring_rule.get("met") or "yes",
+                                                   pending=pending)
     else:
         means = scoring.score_means(sections=plain_sections, scale=scale, answers=answers)
     return Results(

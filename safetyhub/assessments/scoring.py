@@ -9,11 +9,13 @@ disagreement, and the ranking of priorities. Stated in words on the results page
   `disagreement_levels` (2 by default) or more, or when some members are Unsure and others not.
   On a scale with no numbers (yes/no attestations) any two different answers disagree.
 - Attestations: an item is met only when answered with the `met` value; a section is met only
-  when all its items are met; the score is the number of sections met.
+  when all its items are met; the score is the number of sections met. An item whose wording
+  is not confirmed cannot earn its section anything until the organization has entered its
+  official text (`pending`): its section "cannot be scored yet", whatever the answers.
 """
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from statistics import fmean
 
@@ -117,6 +119,16 @@ class SectionAttestation:
     title: str
     met: bool
     blocking: list[str]  # item keys not (yet) answered with the met value
+    pending: list[str] = field(default_factory=list)  # items still without their official text
+
+    @property
+    def scorable(self) -> bool:
+        return not self.pending
+
+    @property
+    def state(self) -> str:
+        """"met", "not-met", or "cannot-score" (an item's official text is missing)."""
+        return "cannot-score" if self.pending else "met" if self.met else "not-met"
 
 
 @dataclass
@@ -125,16 +137,24 @@ class AttestationResult:
     score: int
     possible: int
 
+    @property
+    def unscorable(self) -> int:
+        return sum(1 for s in self.sections if not s.scorable)
+
 
 def score_all_or_nothing(
-    *, sections: Sequence[Section], answers: Mapping[str, str], met: str
+    *, sections: Sequence[Section], answers: Mapping[str, str], met: str,
+    pending: Set[str] = frozenset(),
 ) -> AttestationResult:
+    """`pending`: keys of items whose wording is not confirmed and whose official text the
+    organization has not entered; a "yes" to one of them counts for nothing."""
     out = []
     for section in sections:
         blocking = [item for item in section.items if answers.get(item, "") != met]
+        waiting = [item for item in section.items if item in pending]
         out.append(SectionAttestation(key=section.key, title=section.title,
-                                      met=not blocking and bool(section.items),
-                                      blocking=blocking))
+                                      met=not blocking and not waiting and bool(section.items),
+                                      blocking=blocking, pending=waiting))
     return AttestationResult(sections=out, score=sum(s.met for s in out), possible=len(out))
 
 

@@ -4,6 +4,7 @@ ValidationError naming the field and changes nothing."""
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -17,13 +18,18 @@ from safetyhub.core.models import Membership, Organization, Site, User
 from safetyhub.frameworks.models import Pack, PackItem
 from safetyhub.frameworks.services import lock_pack
 
-from .models import Assessment, Evidence, Response, TeamMember
+from .models import Assessment, Evidence, OfficialText, Response, TeamMember
+from .queries import needs_official_text
 from .rules import team_role
 
 DEFAULT_WINDOW_DAYS = 30
 DEFAULT_REMINDER_DAYS = (7, 15, 29)
 MAX_NOTE = 5000
 MAX_LINKS = 10
+MAX_OFFICIAL_TEXT = 5000
+MAX_OFFICIAL_SOURCE = 300
+# Pasted text keeps its tabs and line breaks; other control characters are refused.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 EVIDENCE_TYPES = {
     "application/pdf": ".pdf",
     "image/png": ".png",
@@ -262,6 +268,47 @@ def _locked_response(assessment: Assessment, item: PackItem, respondent) -> Resp
 
 
 @transaction.atomic
+def enter_official_text(*, assessment: Assessment, item: PackItem, text: str, source: str,
+                        by: User) -> OfficialText:
+    """Store (or correct) the organization's entry of the official wording of a statement
+    whose wording the pack does not have. Once it is entered, a "yes" to the statement counts
+    towards its domain. Only while the assessment is open; the caller checks that `by` may
+    lead it."""
+    if not assessment.is_open:
+        raise ValidationError({"assessment": "This assessment is finalized; its statements are "
+                                             "read-only. A lead can reopen it."})
+    if item.pack_id != assessment.pack_id or item.kind != PackItem.Kind.ITEM:
+        raise ValidationError({"item": f"{item.key!r} is not a statement of this assessment's "
+                                       "pack."})
+    if not needs_official_text(assessment.pack, item):
+        raise ValidationError({"item": (
+            f"Statement {item.number or item.key} already has confirmed wording in the pack; "
+            "only statements whose wording is not confirmed take your organization's entry.")})
+    text, source = (text or "").strip(), (source or "").strip()
+    errors = {}
+    if not text:
+        errors["text"] = "Enter the statement's official text, word for word from the " \
+                         "specification."
+    elif len(text) > MAX_OFFICIAL_TEXT:
+        errors["text"] = f"The official text is at most {MAX_OFFICIAL_TEXT} characters."
+    elif CONTROL.search(text):
+        errors["text"] = "The text holds control characters; paste it as plain text."
+    if not source:
+        errors["source"] = "Say where the text comes from (the specification's title, " \
+                           "version and page)."
+    elif len(source) > MAX_OFFICIAL_SOURCE or CONTROL.search(source) or "\n" in source:
+        errors["source"] = f"The source is one line of at most {MAX_OFFICIAL_SOURCE} " \
+                           "characters."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        entry, _created = OfficialText.objects.select_for_update().update_or_create(
+            assessment=assessment, item=item,
+            defaults={"organization_id": assessment.organization_id, "text": text,
+                      "source": source, "entered_by": by})
+    return entry
+
+
 def mark_finished(*, assessment: Assessment, user: User, finished: bool = True) -> TeamMember:
     member = TeamMember.objects.select_for_update().filter(assessment=assessment,
                                                            user=user).first()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import cycles, reports, results
+from .views import cycles, reports, results, statements
 
 app_name = "assessments"
 P = "o/<slug:org_slug>/assessments/"
@@ -19,6 +19,9 @@ urlpatterns = [
     path(P + "<int:pk>/finalize/", cycles.finalize, name="finalize"),
     path(P + "<int:pk>/reopen/", cycles.reopen, name="reopen"),
     path(P + "<int:pk>/results/", results.results, name="results"),
+    path(P + "<int:pk>/official-texts/", statements.official_texts, name="official_texts"),
+    path(P + "<int:pk>/official-texts/<str:key>/", statements.enter_official_text,
+         name="enter_official_text"),
     path(P + "<int:pk>/priorities/", results.priorities, name="priorities"),
     path(P + "<int:pk>/compare/", results.compare, name="compare"),
     path(P + "<int:pk>/report/", reports.report_html, name="report"),

@@ -9,6 +9,7 @@ from a file that has any problem.
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from .schema import Pack
+from .schema import NOT_CONFIRMED, OFFICIAL, SOURCED, Pack, texts
 
 MAX_PACK_BYTES = 2_000_000
 PATTERN_HINTS = {
@@ -130,24 +131,17 @@ def check_pack(pack: Pack, *, file: str, known: Mapping[str, set[str]]) -> list[
             err(f"sources[{i}].id", f"duplicate source id {source.id!r}")
         source_ids.add(source.id)
 
-    def check_text_source(text, path: str) -> None:
-        if text is not None and text.source and " " not in text.source \
-                and "://" not in text.source and text.source not in source_ids:
-            err(f"{path}.source", f"unknown source {text.source!r} (not in `sources`)")
+    check_provenance(pack, source_ids=source_ids, err=err)
 
     scale_values = {level.value for level in pack.scale.levels} if pack.scale else set()
     recommendation_ids: set[str] = set()
     for s_i, section in enumerate(pack.sections):
         s_path = f"sections[{s_i}]"
         claim(section.id, f"{s_path}.id")
-        check_text_source(section.title, f"{s_path}.title")
-        check_text_source(section.summary, f"{s_path}.summary")
         for i_i, item in enumerate(section.items):
             i_path = f"{s_path}.items[{i_i}]"
             claim(item.id, f"{i_path}.id")
             recommendation_ids.add(item.id)
-            check_text_source(item.title, f"{i_path}.title")
-            check_text_source(item.summary, f"{i_path}.summary")
             for src_i, src in enumerate(item.sources):
                 if src not in source_ids:
                     err(f"{i_path}.sources[{src_i}]", f"unknown source {src!r} (not in `sources`)")
@@ -207,6 +201,35 @@ def check_pack(pack: Pack, *, file: str, known: Mapping[str, set[str]]) -> list[
         if link.from_ == link.to:
             err(f"links[{l_i}]", "a link must join two different items")
     return errors
+
+
+WHAT = {"official-title": "an official title", "official-text": "official text",
+        "paraphrase": "a paraphrase"}
+GOVERNED = re.compile(r"^sections\[(\d+)\](?:\.items\[(\d+)\])?")
+
+
+def check_provenance(pack: Pack, *, source_ids: set[str], err) -> None:
+    """Every text says truthfully where it comes from: a source id it names is one of the
+    pack's `sources`; official and paraphrased text names its source; and content whose
+    wording is not confirmed (a partial or unconfirmed section or item) is never labelled
+    official."""
+    for path, text in texts(pack):
+        if text.source and " " not in text.source and "://" not in text.source \
+                and text.source not in source_ids:
+            err(f"{path}.source", f"unknown source {text.source!r} (not in `sources`)")
+        if text.provenance in SOURCED and not text.source:
+            err(f"{path}.source", f"{WHAT[text.provenance]} must name its source: add "
+                                  "`source` (an id from `sources`, or a citation)")
+        governed = GOVERNED.match(path)
+        if governed and text.provenance in OFFICIAL:
+            section = pack.sections[int(governed[1])]
+            owner = section.items[int(governed[2])] if governed[2] else section
+            kind = "item" if governed[2] else "section"
+            if owner.status in NOT_CONFIRMED:
+                err(f"{path}.provenance",
+                    f"this {kind} is {owner.status}, so its wording is not confirmed and "
+                    f"cannot be labelled {text.provenance}: label it paraphrase (with its "
+                    "source) or project")
 
 
 def canonical_sha256(pack: Pack) -> str:

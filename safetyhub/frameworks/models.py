@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from .schema import NOT_CONFIRMED
+
 
 class Pack(models.Model):
     organization = models.ForeignKey(
@@ -88,6 +90,12 @@ class PackItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pack.pack_id}:{self.key}"
+
+    @property
+    def wording_unconfirmed(self) -> bool:
+        """No source available to the pack confirms this content's wording (status partial or
+        unconfirmed); the pack schema never lets such content be labelled official."""
+        return self.status in NOT_CONFIRMED
 
 
 class PackLink(models.Model):

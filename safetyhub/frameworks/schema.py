@@ -2,8 +2,12 @@
 hold, as pydantic models. Pure: no Django. docs/packs.md is the reader's version of this file.
 
 Every text carries a provenance label. A plain string is allowed wherever a text is expected
-and takes the pack's default provenance (`defaults.provenance`)."""
+and takes the pack's default provenance (`defaults.provenance`) and, when it has none of its
+own, the default source (`defaults.source`). The rules a single field cannot state (an official
+or paraphrased text names its source; an item not confirmed is never labelled official) are
+checked by loader.check_pack, which walks every text with `texts`."""
 
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -17,6 +21,11 @@ from pydantic import (
 )
 
 Provenance = Literal["official-title", "official-text", "paraphrase", "project"]
+# Provenances that quote or restate someone else's text: they must name where it comes from.
+SOURCED: frozenset[str] = frozenset({"official-title", "official-text", "paraphrase"})
+OFFICIAL: frozenset[str] = frozenset({"official-title", "official-text"})
+# Statuses of content whose wording is not confirmed: never labelled official.
+NOT_CONFIRMED: frozenset[str] = frozenset({"partial", "unconfirmed"})
 PROVENANCE_LABELS: dict[str, str] = {
     "official-title": "Official title, quoted",
     "official-text": "Official text, quoted verbatim (held by this organization)",
@@ -52,34 +61,47 @@ def _default_provenance(info: ValidationInfo) -> str:
     return (info.context or {}).get("default_provenance", "project")
 
 
+def _with_defaults(value: dict, info: ValidationInfo) -> dict:
+    """The pack's default provenance for a text that gives none, and its default source for a
+    text of the default provenance that names no source of its own."""
+    context = info.context or {}
+    if "provenance" not in value:
+        value = {**value, "provenance": _default_provenance(info)}
+    if value.get("source") is None and context.get("default_source") \
+            and value["provenance"] == _default_provenance(info):
+        value = {**value, "source": context["default_source"]}
+    return value
+
+
+SourceRef = Annotated[str | None, Field(description="source id from `sources`, or a citation")]
+
+
 class Text(Strict):
     """A piece of text and where it comes from."""
 
     text: NonEmpty
     provenance: Provenance
-    source: str | None = Field(None, description="source id from `sources`, or a citation")
+    source: SourceRef = None
 
     @model_validator(mode="before")
     @classmethod
     def _from_string(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, str):
-            return {"text": value, "provenance": _default_provenance(info)}
-        if isinstance(value, dict) and "provenance" not in value:
-            return {**value, "provenance": _default_provenance(info)}
-        return value
+            value = {"text": value}
+        return _with_defaults(value, info) if isinstance(value, dict) else value
 
 
 class Labelled(Strict):
-    """Objects whose several texts share one provenance (tactics, criteria, resources)."""
+    """Objects whose texts share one provenance and source (tactics, criteria, resources,
+    links, scale levels' labels, aliases)."""
 
     provenance: Provenance = "project"
+    source: SourceRef = None
 
     @model_validator(mode="before")
     @classmethod
     def _default(cls, value: Any, info: ValidationInfo) -> Any:
-        if isinstance(value, dict) and "provenance" not in value:
-            return {**value, "provenance": _default_provenance(info)}
-        return value
+        return _with_defaults(value, info) if isinstance(value, dict) else value
 
 
 class Source(Strict):
@@ -90,10 +112,13 @@ class Source(Strict):
 
 class Defaults(Strict):
     provenance: Provenance = "project"
+    source: SourceRef = None
 
 
-class Level(Strict):
-    """One answer on a scale. Numeric levels count in means; the others are counted apart."""
+class Level(Labelled):
+    """One answer on a scale. Numeric levels count in means; the others are counted apart.
+    `provenance` and `source` are the label's (a scale's wording may be a publisher's); the
+    definition carries its own."""
 
     value: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,20}$")]
     label: NonEmpty
@@ -144,7 +169,9 @@ class Item(Strict):
     )
 
 
-class Alias(Strict):
+class Alias(Labelled):
+    """Another name of a section (a later edition's, say), with where that name comes from."""
+
     text: NonEmpty
     note: str | None = None
 
@@ -234,6 +261,32 @@ class Pack(Strict):
         # Make the pack's default provenance visible to its texts while they validate.
         if isinstance(value, dict) and isinstance(value.get("defaults"), dict):
             provenance = value["defaults"].get("provenance")
+            source = value["defaults"].get("source")
             if info.context is not None and isinstance(provenance, str):
                 info.context["default_provenance"] = provenance
+            if info.context is not None and isinstance(source, str):
+                info.context["default_source"] = source
         return value
+
+
+Sourced = Text | Labelled
+
+
+def texts(node: BaseModel, path: str = "") -> Iterator[tuple[str, Sourced]]:
+    """Every text of a pack (or of one part of it) with its path, in reading order: each
+    Text, and each object whose texts share one provenance. A pack's own `defaults` are not
+    a text."""
+    if isinstance(node, (Text, Labelled)):
+        yield path, node
+    for name in type(node).model_fields:
+        if name == "defaults":
+            continue
+        value = getattr(node, name)
+        key = "from" if name == "from_" else name
+        here = f"{path}.{key}" if path else key
+        if isinstance(value, BaseModel):
+            yield from texts(value, here)
+        elif isinstance(value, list):
+            for index, entry in enumerate(value):
+                if isinstance(entry, BaseModel):
+                    yield from texts(entry, f"{here}[{index}]")

@@ -123,7 +123,7 @@ def test_list_queries_do_not_grow_with_the_number_of_assessments(org, owner, mem
 def test_start_by_emails_and_ids(org, owner, owner_api, member, colleague):
     site = SiteFactory(organization=org, name="Main campus")
     response = post(owner_api, f"/api/v1/orgs/{org.slug}/assessments", {
-        "title": "Baseline 2026", "pack_id": "safetyhub-sa", "version": "1",
+        "title": "Baseline 2026", "pack_id": "safetyhub-sa", "version": "2",
         "team": ["MEMBER@example.org", colleague.pk], "site_id": site.pk,
         "opens_on": "2026-03-02", "window_days": 20, "reminder_days": [5, 12],
     })

@@ -517,7 +517,7 @@ def test_consensus_sheet_shows_the_spread_side_by_side(org, assessment, lead, me
     page = client_for(lead).get(url("consensus", assessment)).content.decode()
     assert "Members disagree" in page
     assert "Not yet in the plan" in page and "We have board minutes" in page
-    assert "Significant impact" in page
+    assert "Significant Impact" in page
     assert f'hx-post="{url("save_consensus", assessment, item.key)}"' in page
     assert f'action="{url("evidence", assessment, item.key)}?consensus=1"' in page
     assert 'name="rationale"' in page
@@ -551,7 +551,7 @@ def test_concurrent_consensus_edits_conflict_and_nothing_is_overwritten(
     conflict = body.split('class="conflict"')[1]
     assert "Their answer" in conflict and "Your answer" in conflict
     theirs, mine = conflict.split("Your answer")
-    assert "Significant impact" in theirs and f"Saved by {lead}" in theirs
+    assert "Significant Impact" in theirs and f"Saved by {lead}" in theirs
     assert "Beginning" in mine
     assert "Keep their answer" in conflict and "Keep my answer" in conflict
     assert '<input type="hidden" name="expected_version" value="1">' in conflict

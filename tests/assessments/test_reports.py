@@ -38,6 +38,18 @@ def pack_items(pack: Pack) -> dict[str, list[PackItem]]:
     return items
 
 
+def enter_official_texts(assessment: Assessment, by) -> list[PackItem]:
+    """The organization enters the official wording of every statement whose wording the
+    pack does not have (so that a yes to it counts)."""
+    items = list(PackItem.objects.filter(pack=assessment.pack, kind=PackItem.Kind.ITEM,
+                                         status__in=["partial", "unconfirmed"]))
+    for item in items:
+        services.enter_official_text(assessment=assessment, item=item, by=by,
+                                     text=f"Official wording of {item.key}.",
+                                     source="CMS PSSM specification, version 1, page 2")
+    return items
+
+
 def build_cycle(*, org, lead, member, pack, consensus, opens_on, title, finalize=True,
                 member_answers=None, extra=None):
     """Start, answer (each alone, then together) and finalize one cycle."""
@@ -184,6 +196,7 @@ def test_change_since_last_cycle_and_pssm_readiness(owner_client, org, owner, me
             value = "no" if item.key == "1D" else "yes"
             services.save_answer(assessment=readiness, item=item, user=owner, consensus=True,
                                  value=value)
+    enter_official_texts(readiness, owner)
     services.finalize(assessment=readiness, by=owner)
 
     html = owner_client.get(url("report", assessment)).content.decode()
@@ -207,6 +220,7 @@ def test_pssm_report_scores_domains_and_names_blocking_statements(owner_client, 
         for item in items:
             services.save_answer(assessment=readiness, item=item, user=owner, consensus=True,
                                  value="no" if item.key in ("1D", "4B") else "yes")
+    enter_official_texts(readiness, owner)
     services.finalize(assessment=readiness, by=owner)
 
     html = owner_client.get(url("report", readiness)).content.decode()
@@ -226,6 +240,45 @@ def test_pssm_report_scores_domains_and_names_blocking_statements(owner_client, 
     assert rows["Score"][1] == f"{len(domains) - 2} of {len(domains)}"
     met = [r for key, r in rows.items() if key.startswith("1 ")]
     assert met[0][1] == "No" and met[0][4] == "1D"
+
+
+def test_pssm_placeholders_cannot_earn_a_domain_in_page_pdf_and_xlsx(owner_client, org, owner):
+    """Every statement answered yes: Domains 2 and 5 hold statements whose official wording
+    the pack does not have, so they cannot be scored until the organization enters it."""
+    pssm = Pack.objects.get(organization=None, pack_id="pssm")
+    readiness = services.start_assessment(
+        organization=org, pack=pssm, title="PSSM readiness 2026",
+        mode=Assessment.Mode.CONSENSUS_ONLY, lead=owner, team=[], by=owner)
+    for items in pack_items(pssm).values():
+        for item in items:
+            services.save_answer(assessment=readiness, item=item, user=owner, consensus=True,
+                                 value="yes")
+
+    html = owner_client.get(url("report", readiness)).content.decode()
+    assert "<strong>3 of 5</strong> domains met. 2 domains cannot be scored yet." in html
+    assert html.count("Cannot be scored yet</span>") == 2
+    assert "the pack does not have the official wording of statements 5A, 5B, 5C, 5D, 5E" \
+        in html
+    text = " ".join(pdf_text(owner_client.get(url("report_pdf", readiness)).content).split())
+    assert "Score: 3 of 5 domains met. 2 domains cannot be scored yet." in text
+    book = load_workbook(io.BytesIO(owner_client.get(url("xlsx", readiness)).content))
+    rows = {r[0]: r for r in book["Summary"].iter_rows(values_only=True) if r and r[0]}
+    assert rows["Score"][1] == "3 of 5"
+    domain5 = next(r for key, r in rows.items() if key.startswith("5 "))
+    assert domain5[1] == "Cannot be scored yet" and "5D, 5E" in domain5[5]
+    statements = [r for r in book["Official texts"].iter_rows(values_only=True)][1:]
+    assert [r[0] for r in statements] == ["2C", "2D", "2E", "5A", "5B", "5C", "5D", "5E"]
+    assert all(r[2] == "Not entered: a yes does not count yet" for r in statements)
+
+    # Once the organization enters the official wording, the yes answers count.
+    enter_official_texts(readiness, owner)
+    html = owner_client.get(url("report", readiness)).content.decode()
+    assert "<strong>5 of 5</strong> domains met." in html
+    assert "Cannot be scored yet</span>" not in html
+    book = load_workbook(io.BytesIO(owner_client.get(url("xlsx", readiness)).content))
+    statements = {r[0]: r for r in book["Official texts"].iter_rows(values_only=True)}
+    assert statements["5D"][2] == "Official wording of 5D."
+    assert statements["5D"][3] == "CMS PSSM specification, version 1, page 2"
 
 
 def test_first_cycle_says_there_is_nothing_to_compare(owner_client, assessment):

@@ -106,8 +106,8 @@ def test_results_show_each_members_answer_and_flag_disagreement_in_words(
     assert rows["CLG-1"]["result"].disagreement
     assert not rows["CLG-2"]["result"].disagreement
     assert rows["CLG-3"]["result"].disagreement
-    assert rows["CLG-1"]["answer"] == "Significant impact"
-    assert rows["CLG-1"]["members"] == ["Not started", "Significant impact"]
+    assert rows["CLG-1"]["answer"] == "Significant Impact"
+    assert rows["CLG-1"]["members"] == ["Not started", "Significant Impact"]
     assert body.count('<strong class="results-flag">Disagreement</strong>') == 2
     assert "2 elements marked <strong>Disagreement</strong>" in body
 
@@ -189,7 +189,7 @@ def test_pssm_results_show_domains_score_and_exactly_the_blocking_statements(org
     assert domains["D2"]["blocking"][0]["answer"] == "Not yet"
     assert [b["item"].key for b in domains["D3"]["blocking"]] == ["3B", "3C", "3D", "3E"]
     assert "<strong>1 of 5</strong> domains met" in body
-    assert f'href="/o/{org.slug}/frameworks/packs/pssm/1/2B/"' in body
+    assert f'href="/o/{org.slug}/frameworks/packs/pssm/2/2B/"' in body
     assert "4 of 5" in body  # statements met in D2
     assert "no partial credit" in body
     assert "never enter a mean" not in body
@@ -216,14 +216,14 @@ def test_priorities_rank_lowest_first_and_link_through_the_crosswalk(org, owner_
     # CLG-2 → R01 and R04, their tactics and resources, and the PSSM statements they support.
     first = response.context["ranked"][0]
     assert [r.key for r in first["view"].recommendations] == ["R01", "R04"]
-    assert f'href="/o/{org.slug}/frameworks/packs/nap-2020/1/R01/"' in body
-    assert f'href="/o/{org.slug}/frameworks/packs/nap-2020/1/r01-leader-safety-rounds/"' in body
+    assert f'href="/o/{org.slug}/frameworks/packs/nap-2020/2/R01/"' in body
+    assert f'href="/o/{org.slug}/frameworks/packs/nap-2020/2/r01-leader-safety-rounds/"' in body
     nap = Pack.objects.get(organization=None, pack_id="nap-2020")
     cusp = resources_by_key(pack=nap, keys=["ahrq-cusp-toolkit"])[0]
     assert cusp.data["name"] in body
     tactic, resources = first["tactics"][0]
     assert [r.key for r in resources] == tactic.data["resources"]
-    assert f'href="/o/{org.slug}/frameworks/packs/pssm/1/1A/"' in body
+    assert f'href="/o/{org.slug}/frameworks/packs/pssm/2/1A/"' in body
     assert "Add to action plan" in body
     assert "SafetyHub's own draft crosswalk" in body
 
@@ -236,7 +236,7 @@ def test_pssm_priorities_list_the_statements_that_block_a_domain(org, owner, own
     body = response.content.decode()
     assert [e["item"].key for e in response.context["ranked"]] == ["1B", "2A"]
     assert "1C" in [e["item"].key for e in response.context["discuss"]]
-    assert f'href="/o/{org.slug}/frameworks/packs/nap-2020/1/R02/"' in body  # 1B → R02
+    assert f'href="/o/{org.slug}/frameworks/packs/nap-2020/2/R02/"' in body  # 1B → R02
     assert "Statements that block a domain" in body
 
 

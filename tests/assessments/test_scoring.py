@@ -257,3 +257,33 @@ def test_priorities_worked_example():
     assert [p.item for p in ranked] == ["b3", "a2", "b1", "a1"]
     assert [(p.item, p.needs_discussion) for p in discuss] == [
         ("a1", ["members disagreed"]), ("a3", ["answered Unsure"])]
+
+
+# --- statements whose wording is not confirmed (issue 9, item 16) ---------------------------
+
+def test_a_pending_statement_earns_its_domain_nothing_even_when_answered_yes():
+    sections = [Section("D1", "One", ("1A", "1B")), Section("D5", "Five", ("5A", "5D"))]
+    answers = {"1A": "yes", "1B": "yes", "5A": "yes", "5D": "yes"}
+    result = scoring.score_all_or_nothing(sections=sections, answers=answers, met="yes",
+                                          pending={"5D"})
+    one, five = result.sections
+    assert (one.met, one.state, one.pending) == (True, "met", [])
+    assert (five.met, five.state, five.pending, five.blocking) == (
+        False, "cannot-score", ["5D"], [])
+    assert (result.score, result.unscorable) == (1, 1)
+    # Without pending statements the same answers meet both domains.
+    assert scoring.score_all_or_nothing(sections=sections, answers=answers, met="yes").score == 2
+
+
+@given(packs(min_items=1), st.data())
+def test_pending_statements_never_raise_a_score(sections, data):
+    keys = [k for s in sections for k in s.items]
+    answers = {k: data.draw(st.sampled_from(["yes", "no", ""])) for k in keys}
+    pending = set(data.draw(st.lists(st.sampled_from(keys), max_size=len(keys))))
+    with_pending = scoring.score_all_or_nothing(sections=sections, answers=answers, met="yes",
+                                                pending=pending)
+    without = scoring.score_all_or_nothing(sections=sections, answers=answers, met="yes")
+    assert with_pending.score <= without.score
+    for section, scored in zip(sections, with_pending.sections, strict=True):
+        assert (scored.state == "cannot-score") == bool(set(section.items) & pending)
+        assert not (scored.met and scored.pending)

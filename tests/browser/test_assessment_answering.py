@@ -64,7 +64,7 @@ def test_member_answers_by_clicking_and_a_reload_keeps_everything(page, live_ser
     expect(row.get_by_role("heading", level=3)).to_contain_text(first.title)
     expect(row.locator(".provenance").first).to_have_text("(SafetyHub's own)")
     saved_after(page, row, lambda: row.get_by_role(
-        "radio", name=re.compile(r"^Making progress")).check())
+        "radio", name=re.compile(r"^Making Progress")).check())
     criterion = row.get_by_role("checkbox").first
     saved_after(page, row, criterion.check)
     row = rows[second.key]
@@ -85,7 +85,7 @@ def test_member_answers_by_clicking_and_a_reload_keeps_everything(page, live_ser
     assert answers[third.key].value == "na"
 
     page.reload()
-    expect(rows[first.key].get_by_role("radio", name=re.compile("^Making progress"))
+    expect(rows[first.key].get_by_role("radio", name=re.compile("^Making Progress"))
            ).to_be_checked()
     expect(rows[first.key].get_by_role("checkbox").first).to_be_checked()
     expect(rows[second.key].get_by_role("radio", name="Unsure")).to_be_checked()
@@ -123,7 +123,7 @@ def test_two_leads_on_one_consensus_element_see_the_conflict(page, new_page, liv
     expect(mine.get_by_role("table")).to_contain_text("Cam Ortiz")
 
     saved_after(page, mine, lambda: mine.get_by_role(
-        "radio", name=re.compile("^Significant impact")).check())
+        "radio", name=re.compile("^Significant Impact")).check())
     # The second lead's page still shows version 0.
     with other.expect_response(lambda r: r.status == 409):
         theirs.get_by_role("radio", name=re.compile("^Beginning")).check()
@@ -133,7 +133,7 @@ def test_two_leads_on_one_consensus_element_see_the_conflict(page, new_page, liv
         "heading", name="Their answer"))
     your_side = conflict.locator(".conflict-side").filter(has=other.get_by_role(
         "heading", name="Your answer"))
-    expect(their_side).to_contain_text("Significant impact")
+    expect(their_side).to_contain_text("Significant Impact")
     expect(their_side).to_contain_text("Lee Adeyemi")
     expect(your_side).to_contain_text("Beginning")
     expect(theirs.get_by_role("status")).to_contain_text("Not saved")

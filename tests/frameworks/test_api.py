@@ -27,7 +27,7 @@ def test_packs_are_listed(member_api, org):
 
 
 def test_pack_detail_holds_items_with_provenance(member_api, org):
-    body = member_api.get(f"/api/v1/orgs/{org.slug}/packs/nap-2020/1").json()
+    body = member_api.get(f"/api/v1/orgs/{org.slug}/packs/nap-2020/2").json()
     recs = [i for i in body["items"] if i["kind"] == "item"]
     assert len(recs) == 17
     assert {r["title_provenance"] for r in recs} == {"official-title"}
@@ -36,7 +36,7 @@ def test_pack_detail_holds_items_with_provenance(member_api, org):
 
 
 def test_item_detail_gives_the_crosswalk_both_ways(member_api, org):
-    body = member_api.get(f"/api/v1/orgs/{org.slug}/packs/pssm/1/items/3B").json()
+    body = member_api.get(f"/api/v1/orgs/{org.slug}/packs/pssm/2/items/3B").json()
     assert body["item"]["key"] == "3B"
     assert {link["pack_id"] for link in body["links"]} >= {"nap-2020", "who-gpsap-2021"}
     assert body["tactics"]

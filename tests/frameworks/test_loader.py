@@ -65,7 +65,8 @@ def test_a_valid_pack_loads_with_provenance_on_every_text():
 
 
 def test_default_provenance_applies_to_plain_strings():
-    (loaded,) = load(broken(lambda d: d.update(defaults={"provenance": "paraphrase"})))
+    (loaded,) = load(broken(lambda d: d.update(defaults={"provenance": "paraphrase",
+                                                         "source": "S1"})))
     assert loaded.pack.sections[0].title.provenance == "paraphrase"
 
 
@@ -175,6 +176,87 @@ def test_every_problem_is_reported_at_once():
                                                             "to": "x-y:z"}))))
     assert [e.split(":")[1].strip() for e in errors] == ["sections[0].items[1].id",
                                                          "links[0].to", "links[1].to"]
+
+
+# --- provenance rules (issue 9, item 15) -----------------------------------------------------
+
+SOURCE_HINT = "must name its source: add `source` (an id from `sources`, or a citation)"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda d: d["sections"][0]["items"][0]["title"].pop("source"),
+         f"test.yaml: sections[0].items[0].title.source: a paraphrase {SOURCE_HINT}"),
+        (lambda d: d.update(title={"text": "Test instrument", "provenance": "official-title"}),
+         f"test.yaml: title.source: an official title {SOURCE_HINT}"),
+        (lambda d: d["sections"][0]["items"][0]["criteria"][0].update(provenance="official-text"),
+         f"test.yaml: sections[0].items[0].criteria[0].source: official text {SOURCE_HINT}"),
+        (lambda d: d["scale"]["levels"][1].update(provenance="official-title"),
+         f"test.yaml: scale.levels[1].source: an official title {SOURCE_HINT}"),
+        (lambda d: d["sections"][0].update(aliases=[{"text": "Area Alpha",
+                                                     "provenance": "official-title"}]),
+         f"test.yaml: sections[0].aliases[0].source: an official title {SOURCE_HINT}"),
+        (lambda d: d["sections"][0].update(aliases=[{"text": "Area Alpha", "source": "S9",
+                                                     "provenance": "official-title"}]),
+         "test.yaml: sections[0].aliases[0].source: unknown source 'S9' (not in `sources`)"),
+        (lambda d: d["scale"]["levels"][0].update(source="S9", provenance="paraphrase"),
+         "test.yaml: scale.levels[0].source: unknown source 'S9' (not in `sources`)"),
+        (lambda d: d["sections"][0]["items"][0].update(
+            status="partial", title={"text": "First", "provenance": "official-title",
+                                     "source": "S1"}),
+         "test.yaml: sections[0].items[0].title.provenance: this item is partial, so its "
+         "wording is not confirmed and cannot be labelled official-title: label it paraphrase "
+         "(with its source) or project"),
+        (lambda d: d["sections"][0]["items"][1].update(
+            status="unconfirmed", criteria=[{"id": "a", "text": "Observable",
+                                             "provenance": "official-text", "source": "S1"}]),
+         "test.yaml: sections[0].items[1].criteria[0].provenance: this item is unconfirmed, so "
+         "its wording is not confirmed and cannot be labelled official-text"),
+        (lambda d: d["sections"][0].update(
+            status="unconfirmed", title={"text": "Area A", "provenance": "official-title",
+                                         "source": "S1"}),
+         "test.yaml: sections[0].title.provenance: this section is unconfirmed, so its wording "
+         "is not confirmed and cannot be labelled official-title"),
+    ],
+)
+def test_provenance_rules_refuse_a_pack_with_the_reason(mutate, expected):
+    errors = errors_of(broken(mutate))
+    assert any(e.startswith(expected) for e in errors), errors
+
+
+def test_an_unconfirmed_item_may_be_paraphrased_and_its_section_stay_official():
+    def mutate(d):
+        d["sections"][0].update(title={"text": "Area A", "provenance": "official-title",
+                                       "source": "S1"})
+        d["sections"][0]["items"][0].update(status="unconfirmed")  # title: paraphrase of S1
+    (loaded,) = load(broken(mutate))
+    assert loaded.pack.sections[0].items[0].status == "unconfirmed"
+
+
+def test_a_default_source_goes_with_the_default_provenance():
+    # An organization importing official text it holds names the source once.
+    def mutate(d):
+        d["defaults"] = {"provenance": "official-text", "source": "S1"}
+        d["title"] = {"text": "Test instrument", "provenance": "project"}
+        d["sections"][0]["items"][0]["title"] = {"text": "First", "provenance": "project"}
+    (loaded,) = load(broken(mutate))
+    pack = loaded.pack
+    assert (pack.sections[0].title.provenance, pack.sections[0].title.source) == (
+        "official-text", "S1")
+    criterion = pack.sections[0].items[0].criteria[0]
+    assert (criterion.provenance, criterion.source) == ("official-text", "S1")
+    assert (pack.scale.levels[0].provenance, pack.scale.levels[0].source) == (
+        "official-text", "S1")
+    assert pack.title.source is None  # project text takes no source
+
+
+def test_scale_labels_and_aliases_carry_provenance():
+    (loaded,) = load(broken(lambda d: d["sections"][0].update(
+        aliases=[{"text": "Area Alpha", "provenance": "official-title", "source": "S1"}])))
+    alias = loaded.pack.sections[0].aliases[0]
+    assert (alias.text, alias.provenance, alias.source) == ("Area Alpha", "official-title", "S1")
+    assert [lvl.provenance for lvl in loaded.pack.scale.levels] == ["project"] * 3
 
 
 @given(st.text(max_size=200))

@@ -22,7 +22,7 @@ def test_pack_list_shows_shipped_packs(member_client, org):
 
 
 def test_area_page_lists_recommendations_with_provenance(member_client, org):
-    body = member_client.get(f"/o/{org.slug}/frameworks/packs/nap-2020/1/WS/").content.decode()
+    body = member_client.get(f"/o/{org.slug}/frameworks/packs/nap-2020/2/WS/").content.decode()
     assert "Implement a systems approach to workforce safety" in body
     assert "(Official title, source S2)" in body  # the area's title
     assert "(Official title)" in body or "(Official title, source S4)" in body
@@ -31,7 +31,7 @@ def test_area_page_lists_recommendations_with_provenance(member_client, org):
 def test_tactic_page_says_it_is_safetyhubs_own_and_lists_resources(member_client, org):
     tactic = Pack.objects.get(pack_id="nap-2020").items.filter(kind="tactic").first()
     body = member_client.get(
-        f"/o/{org.slug}/frameworks/packs/nap-2020/1/{tactic.key}/").content.decode()
+        f"/o/{org.slug}/frameworks/packs/nap-2020/2/{tactic.key}/").content.decode()
     assert "A SafetyHub tactic" in body
     assert "not text from the National Action Plan" in body
     assert "suggested by SafetyHub" in body
@@ -39,14 +39,14 @@ def test_tactic_page_says_it_is_safetyhubs_own_and_lists_resources(member_client
 
 
 def test_pssm_statement_page_answers_what_helps_meet_it(member_client, org):
-    body = member_client.get(f"/o/{org.slug}/frameworks/packs/pssm/1/3B/").content.decode()
+    body = member_client.get(f"/o/{org.slug}/frameworks/packs/pssm/2/3B/").content.decode()
     assert "Tactics that help" in body
     assert "SafetyHub's own draft, not an official crosswalk" in body
     assert "(Paraphrase" in body
 
 
 def test_unconfirmed_items_carry_a_warning(member_client, org):
-    body = member_client.get(f"/o/{org.slug}/frameworks/packs/pssm/1/5E/").content.decode()
+    body = member_client.get(f"/o/{org.slug}/frameworks/packs/pssm/2/5E/").content.decode()
     assert "Not confirmed" in body
 
 
@@ -135,3 +135,40 @@ def test_framework_lists_use_a_fixed_number_of_queries(owner_client, owner, org,
     add([2, 3])
     three = count_queries(owner_client, f"/o/{org.slug}/{page}")
     assert one == three
+
+
+def test_scale_labels_and_area_aliases_show_where_they_come_from(member_client, org):
+    body = member_client.get(f"/o/{org.slug}/frameworks/packs/safetyhub-sa/2/").content.decode()
+    assert "Making Progress <span class=\"provenance provenance-official-title\">" \
+           "(Official title, source S12)</span>" in body
+    assert "Not started <span class=\"provenance provenance-project\">" in body
+    assert "follows the method of IHI&#x27;s Self-Assessment Tool" in body
+    assert "(Paraphrase, source S12)" in body
+    body = member_client.get(f"/o/{org.slug}/frameworks/packs/nap-2020/2/").content.decode()
+    assert "Also called: <span class=\"pack-text\">Workforce Safety and Well-Being " \
+           "<span class=\"provenance provenance-official-title\">(Official title, source S13)" \
+           in body
+
+
+def test_the_answer_sheet_credits_ihis_labels(org, owner, owner_client):
+    from safetyhub.assessments import services as assessments
+
+    assessment = assessments.start_assessment(
+        organization=org, pack=Pack.objects.get(organization=None, pack_id="safetyhub-sa"),
+        title="Baseline", mode="independent", lead=owner, team=[], by=owner)
+    body = owner_client.get(f"/o/{org.slug}/assessments/{assessment.pk}/answer/"
+                            ).content.decode()
+    assert "Answer labels quoted from their source: “Beginning”, “Making Progress”, " \
+           "“Significant Impact”, “Exemplary”, “Unsure” (Official title, from IHI, " \
+           "Self-Assessment Tool" in body
+
+
+def test_labels_stored_without_provenance_claim_no_origin():
+    from safetyhub.frameworks.templatetags.packs import text
+
+    # A version-1 pack stored scale labels without provenance: show them, claim nothing.
+    assert str(text({"value": "2", "label": "Making progress"}, field="label")) == \
+        '<span class="pack-text">Making progress</span>'
+    assert "(Official title, source S12)" in str(text(
+        {"label": "Making Progress", "provenance": "official-title", "source": "S12"},
+        field="label"))

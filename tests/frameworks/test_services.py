@@ -53,7 +53,7 @@ def test_shipped_pack_counts_meet_the_content_bar(db):
                 .values_list("target__key", flat=True))
     assert keyed == set(recommendations.values_list("key", flat=True))
     assert [lvl["label"] for lvl in instrument.content["scale"]["levels"]][:5] == [
-        "Not started", "Beginning", "Making progress", "Significant impact", "Exemplary"]
+        "Not started", "Beginning", "Making Progress", "Significant Impact", "Exemplary"]
     pssm = Pack.objects.get(pack_id="pssm")
     assert pssm.items.filter(kind=PackItem.Kind.SECTION).count() == 5
     assert pssm.items.filter(kind=PackItem.Kind.ITEM).count() == 25

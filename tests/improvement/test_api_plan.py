@@ -47,7 +47,7 @@ def test_the_list_with_filters_and_the_overdue_flag(org, owner, member_client, r
     assert [r["title"] for r in rows] == ["Leader rounds", "Advisory council"]
     first = rows[0]
     assert first["overdue"] is True and first["status"] == "active"
-    assert first["recommendation"] == {"pack_id": "nap-2020", "version": "1", "key": "R01",
+    assert first["recommendation"] == {"pack_id": "nap-2020", "version": "2", "key": "R01",
                                        "number": "1",
                                        "title": "Ensure safety is a demonstrated core value"}
     assert first["owner"]["email"] == "member@example.org" and first["cycle_count"] == 0
@@ -92,7 +92,7 @@ def test_create_an_initiative(org, owner_client, member):
      "before the start date"),
     ({"title": "x", "status": "finished"}, "status", "Input should be"),
     ({"title": "x", "recommendation": {"key": "R99"}}, "recommendation",
-     "'R99' is not a recommendation of nap-2020 version 1"),
+     "'R99' is not a recommendation of nap-2020 version 2"),
     ({"title": "x", "recommendation": {"pack_id": "nope", "key": "R01"}}, "recommendation",
      "No framework 'nope'"),
     ({"title": "x", "recommendation": {"key": "R01"}, "tactic": {"key": "TACTIC-R02"}},

@@ -686,9 +686,9 @@ def test_the_initiative_page(org, owner, owner_client, member):
     measure.initiatives.add(initiative)
     body = owner_client.get(detail_url(initiative)).content.decode()
     assert f"<h1>{initiative.title}</h1>" in body
-    assert 'href="/o/riverside/frameworks/packs/nap-2020/1/R01/"' in body
-    assert f'href="/o/riverside/frameworks/packs/nap-2020/1/{tactic_of("R01").key}/"' in body
-    assert 'href="/o/riverside/frameworks/packs/safetyhub-sa/1/CLG-2/"' in body
+    assert 'href="/o/riverside/frameworks/packs/nap-2020/2/R01/"' in body
+    assert f'href="/o/riverside/frameworks/packs/nap-2020/2/{tactic_of("R01").key}/"' in body
+    assert 'href="/o/riverside/frameworks/packs/safetyhub-sa/2/CLG-2/"' in body
     assert 'class="provenance provenance-official-title">(Official title' in body
     assert f'href="/o/riverside/assessments/{assessment.pk}/priorities/">Baseline 2026' in body
     assert "First rounds held" in body and '<strong class="overdue-flag">Overdue</strong>' in body

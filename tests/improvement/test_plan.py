@@ -110,7 +110,7 @@ def test_the_plan_lists_initiatives(org, owner_client, owner, assessment):
     body = owner_client.get(f"/o/{org.slug}/plan/").content.decode()
     assert f'id="initiative-{initiative.pk}"' in body
     assert initiative.title in body
-    assert f'href="/o/{org.slug}/frameworks/packs/nap-2020/1/R01/"' in body
+    assert f'href="/o/{org.slug}/frameworks/packs/nap-2020/2/R01/"' in body
     assert f'href="{priorities_url(assessment)}">Baseline 2026</a>' in body
     assert "1.2 The board reviews patient and workforce harm" in body
     assert str(owner) in body and "30 Jun 2026" in body and "Proposed" in body

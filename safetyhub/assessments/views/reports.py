@@ -166,11 +166,12 @@ def _domains(results: queries.Results) -> list[dict]:
     out = []
     for section, score in zip(results.sections, results.attestation.sections, strict=True):
         out.append({
-            "section": section.section, "met": score.met,
+            "section": section.section, "met": score.met, "state": score.state,
             "affirmed": len(section.items) - len(score.blocking), "total": len(section.items),
             "blocking": [{"item": by_key[key].item,
                           "answer": labels.get(by_key[key].consensus_value, "")}
                          for key in score.blocking],
+            "pending": [by_key[key].item for key in score.pending],
         })
     return out
 
@@ -298,6 +299,7 @@ def _pssm_readiness(*, user, assessment: Assessment, results: queries.Results) -
     return {"assessment": source, "is_this": source.pk == assessment.pk,
             "score": source_results.attestation.score,
             "possible": source_results.attestation.possible,
+            "unscorable": source_results.attestation.unscorable,
             "domains": _domains(source_results)}
 
 
@@ -483,6 +485,37 @@ def cell(value):
     return spreadsheet_cell(value)
 
 
+DOMAIN_STATE = {"met": "Yes", "not-met": "No", "cannot-score": "Cannot be scored yet"}
+
+
+def _pending_reason(pending: list[PackItem]) -> str:
+    """Why a domain cannot be scored yet, in words (the page says the same)."""
+    if not pending:
+        return ""
+    listed = ", ".join(item.number or item.key for item in pending)
+    return (f"the pack does not have the official wording of {listed}; a yes counts only "
+            "after your organization enters the official text from the specification")
+
+
+def _official_texts_sheet(workbook, results: queries.Results) -> None:
+    """The statements whose official wording the organization entered, as entered."""
+    rows = [row for s in results.sections for row in s.items if row.needs_official_text]
+    if not rows:
+        return
+    sheet = workbook.create_sheet("Official texts")
+    sheet.append(["Statement", "SafetyHub's paraphrase", "Official text (entered by your "
+                  "organization)", "Taken from", "Entered by", "Entered at"])
+    for row in rows:
+        entry = row.official_text
+        sheet.append([cell(v) for v in [
+            row.item.number or row.item.key, row.item.title,
+            entry.text if entry else "Not entered: a yes does not count yet",
+            entry.source if entry else "", _person(entry.entered_by) if entry else "",
+            timezone.localtime(entry.entered_at).replace(tzinfo=None) if entry else None]])
+    for column, width in zip("ABCDEF", [10, 40, 60, 30, 24, 18], strict=True):
+        sheet.column_dimensions[column].width = width
+
+
 def _person(user) -> str:
     return str(user) if user is not None else ""
 
@@ -567,16 +600,22 @@ def build_workbook(*, assessment: Assessment) -> bytes:
         for row in summary.iter_rows(min_row=header_row + 1, min_col=2, max_col=2):
             row[0].number_format = "0.00"
     else:
-        summary.append(["Domain", "Met", "Statements affirmed", "Statements", "Blocking"])
+        summary.append(["Domain", "Met", "Statements affirmed", "Statements", "Blocking",
+                        "Cannot be scored yet because"])
         header_row = summary.max_row
         for domain in _domains(results):
             summary.append([
                 cell(f"{domain['section'].number} {domain['section'].title}".strip()),
-                "Yes" if domain["met"] else "No", domain["affirmed"], domain["total"],
+                DOMAIN_STATE[domain["state"]], domain["affirmed"], domain["total"],
                 cell(", ".join(b["item"].number or b["item"].key
-                               for b in domain["blocking"]))])
+                               for b in domain["blocking"])),
+                cell(_pending_reason(domain["pending"]))])
         summary.append(["Score", f"{results.attestation.score} of "
                                  f"{results.attestation.possible}"])
+        if results.attestation.unscorable:
+            summary.append(["Cannot be scored yet", f"{results.attestation.unscorable} "
+                                                    "domain(s)"])
+        _official_texts_sheet(workbook, results)
     for header in summary[header_row]:
         header.font = bold
     summary.column_dimensions["A"].width = 44

@@ -122,6 +122,7 @@ def tables_context(results: queries.Results) -> dict:
                 "blocking": [{"item": by_key[key],
                               "answer": labels.get(answers.get(key, ""), "")}
                              for key in score.blocking],
+                "pending": [by_key[key] for key in score.pending],
             })
         context["domains"] = domains
         context["met_label"] = labels.get(
