@@ -236,6 +236,8 @@ def test_autosave_reads_and_writes_only_what_it_needs(org, assessment, member_ap
 
 def test_autosave_conflict_returns_409_with_both_answers(org, assessment, owner, owner_api,
                                                           member_api):
+    assessment.agreed_by = Assessment.AgreedBy.TEAM  # two people who may write it
+    assessment.save()
     item = items(assessment.pack)[1]
     url = f"{base(org, assessment)}/responses/{item.key}"
     assert put(owner_api, url, {"value": "3", "consensus": True}).json()["version"] == 1
@@ -309,7 +311,8 @@ def test_members_off_the_team_get_404(org, assessment, bystander):
 
 def test_consensus_only_assessments_take_no_own_answers(org, owner, member):
     cycle = services.start_assessment(organization=org, pack=pack("safetyhub-sa"), title="C",
-                                      mode="consensus", lead=owner, team=[member], by=owner)
+                                      mode="consensus", lead=owner, team=[member], by=owner,
+                                      agreed_by=Assessment.AgreedBy.TEAM)
     key = items(cycle.pack)[0].key
     client = api_client(member)
     assert put(client, f"{base(org, cycle)}/responses/{key}",

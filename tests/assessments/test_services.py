@@ -127,6 +127,8 @@ def test_people_off_the_team_cannot_answer(assessment, org):
 
 
 def test_consensus_conflict_keeps_the_first_answer_and_returns_it(assessment, owner, member):
+    assessment.agreed_by = Assessment.AgreedBy.TEAM  # two people who may write it
+    assessment.save()
     item = first_item(assessment.pack)
     services.save_answer(assessment=assessment, item=item, user=owner, consensus=True,
                          value="1", expected_version=0)
