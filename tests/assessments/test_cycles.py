@@ -289,6 +289,41 @@ def test_finalize_then_reopen_with_a_reason_is_audited(assessment, lead, member)
     assert entry.actor_id == lead.pk
 
 
+def test_the_lead_opens_consensus_from_the_assessment_page(assessment, lead, member):
+    page = client_for(member).get(url("detail", assessment)).content.decode()
+    assert ("Private to each member and the assessment's lead until the lead opens "
+            "consensus") in page
+    assert f"Agreed answers are written by the assessment&#x27;s lead ({lead})" in page
+    assert "Open consensus</button>" not in page
+    assert client_for(member).post(url("open_consensus", assessment)).status_code == 403
+    assessment.refresh_from_db()
+    assert assessment.consensus_opened_at is None
+
+    client = client_for(lead)
+    assert "Open consensus</button>" in client.get(url("detail", assessment)).content.decode()
+    response = client.post(url("open_consensus", assessment))
+    assert response.status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.consensus_opened_by == lead
+    page = client.get(response["Location"]).content.decode()
+    assert "Consensus is open" in page and "Seen by the whole team since" in page
+    assert "Open consensus</button>" not in page
+    response = client.post(url("open_consensus", assessment))
+    assert response.status_code == 422
+    assert "Consensus is open already." in response.content.decode()
+
+
+def test_start_lets_the_whole_team_write_the_agreed_answers(org, lead, member):
+    response = client_for(lead).post(reverse("assessments:start", args=[org.slug]),
+                                     start_data(org, lead, member, agreed_by="team"))
+    assert response.status_code == 302
+    assessment = Assessment.objects.get()
+    assert assessment.agreed_by == Assessment.AgreedBy.TEAM
+    page = client_for(member).get(url("consensus", assessment)).content.decode()
+    assert "Agreed answers are written by anyone on the assessment&#x27;s team." in page
+    assert 'name="rationale"' in page
+
+
 # ---------------------------------------------------------------------------------------
 # Answer sheet and autosave
 
