@@ -217,6 +217,7 @@ def check(w, phase: str, surface: str, viewers) -> list[str]:
             continue
         else:
             seen = shows(w, response)
+        response.close()  # a file download holds its file open until closed
         if seen != expected:
             wrong.append(f"{viewer} {'sees' if seen else 'does not see'} the author's "
                          f"answer on the {surface} ({phase} consensus)")
@@ -316,6 +317,8 @@ def test_downloading_evidence_is_a_view_in_the_audit_trail(walk):
     evidence = walk["evidence"]
     response = _evidence(walk, "author")
     assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+    response.close()
     entry = AuditEntry.objects.filter(action=AuditEntry.Action.VIEW,
                                       object_type="assessments.Evidence").get()
     assert entry.object_id == str(evidence.pk)
