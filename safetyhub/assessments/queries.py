@@ -69,7 +69,7 @@ class Results:
 
 
 def assessment_results(*, assessment: Assessment, viewer) -> Results:
-    """Everything the results page, the report and the API show, in five queries, as
+    """Everything the results page, the report and the API show, in six queries, as
     `viewer` may see it: the agreed answers and their scores, and of the members' own
     answers every member's, the viewer's own, or none (rules.py states who sees what). With
     `viewer` None: agreed answers only (comparisons and trends)."""

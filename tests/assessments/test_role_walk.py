@@ -162,6 +162,12 @@ def _api_results(w, viewer):
     return api_client(w["people"][viewer]).get(api_url(w["assessment"], "results"))
 
 
+def downloaded(response) -> bytes:
+    """A file download's content. Read to the end, the test client closes the response and
+    with it the file (an unread one would be left open)."""
+    return b"".join(response.streaming_content)
+
+
 def _text(response) -> str:
     return response.content.decode()
 
@@ -179,7 +185,7 @@ SURFACES = {
         _text(r), 'id="report-heatmap-heading"')),
     "responses.xlsx": (_xlsx, lambda w, r: any(
         NOTE in c or LINK in c or c == AUTHOR_NAME for c in _workbook_cells(r))),
-    "evidence download": (_evidence, lambda w, r: b"".join(r.streaming_content) == PDF),
+    "evidence download": (_evidence, lambda w, r: downloaded(r) == PDF),
     "API answers": (_api_responses, lambda w, r: any(
         a["respondent_id"] == w["people"]["author"].pk or a["note"] == NOTE
         for a in r.json())),
@@ -217,7 +223,6 @@ def check(w, phase: str, surface: str, viewers) -> list[str]:
             continue
         else:
             seen = shows(w, response)
-        response.close()  # a file download holds its file open until closed
         if seen != expected:
             wrong.append(f"{viewer} {'sees' if seen else 'does not see'} the author's "
                          f"answer on the {surface} ({phase} consensus)")
@@ -317,8 +322,7 @@ def test_downloading_evidence_is_a_view_in_the_audit_trail(walk):
     evidence = walk["evidence"]
     response = _evidence(walk, "author")
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == PDF
-    response.close()
+    assert downloaded(response) == PDF
     entry = AuditEntry.objects.filter(action=AuditEntry.Action.VIEW,
                                       object_type="assessments.Evidence").get()
     assert entry.object_id == str(evidence.pk)

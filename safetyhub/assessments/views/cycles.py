@@ -293,7 +293,6 @@ def _detail(request, assessment: Assessment, *, status: int = 200, **extra) -> H
         "can_answer": user.has_perm("assessments.answer_assessment", assessment),
         "can_lead": user.has_perm("assessments.lead_assessment", assessment),
         "consensus_open": consensus_is_open(assessment),
-        "sees_member_answers": results.sees_all_members,
         "agreed_by_rule": agreed_by_rule(assessment),
         "reopen_form": ReopenForm(),
         **extra,
