@@ -24,6 +24,7 @@ from safetyhub.frameworks.models import PackItem
 from . import queries, services
 from .access import access_assessment
 from .models import Assessment, OfficialText, Response, TeamMember
+from .rules import agreed_by_rule
 
 router = Router(tags=["assessments"])
 
@@ -33,6 +34,7 @@ VIEW_ORG = "core.view_organization"
 AssessmentMode = StrEnum("AssessmentMode", {c.name: c.value for c in Assessment.Mode})
 AssessmentStatus = StrEnum("AssessmentStatus", {c.name: c.value for c in Assessment.Status})
 TeamRole = StrEnum("TeamRole", {c.name: c.value for c in TeamMember.Role})
+AgreedBy = StrEnum("AgreedBy", {c.name: c.value for c in Assessment.AgreedBy})
 
 
 # --- schemas -------------------------------------------------------------------------------
@@ -68,6 +70,12 @@ class AssessmentRead(Schema):
     team_size: int
     created_at: dt.datetime
     finalized_at: dt.datetime | None
+    agreed_by: AgreedBy = Field(..., description="who writes the agreed answers: `leads` the "
+                                "assessment's lead and the patient-safety leads on the team, "
+                                "`team` anyone on it")
+    consensus_opened_at: dt.datetime | None = Field(
+        ..., description="when the lead opened consensus; before, each member's own answers "
+                         "are seen only by that member and the lead")
 
 
 class AssessmentDetail(AssessmentRead):
@@ -76,6 +84,10 @@ class AssessmentDetail(AssessmentRead):
         None, description="your place on the team (empty: you read it through your role)")
     can_answer: bool
     can_lead: bool
+    can_write_agreed: bool = Field(..., description="you may write the agreed answers")
+    sees_member_answers: bool = Field(
+        ..., description="you see every member's own answers (else only yours, or none)")
+    agreed_by_rule: str = Field(..., description="who writes the agreed answers, in words")
 
 
 class AssessmentCreate(Schema):
@@ -94,6 +106,7 @@ class AssessmentCreate(Schema):
     due_on: dt.date | None = None
     reminder_days: list[int] = Field(default_factory=lambda: list(services.DEFAULT_REMINDER_DAYS),
                                      max_length=366)
+    agreed_by: AgreedBy = Field(AgreedBy.LEADS, description="who writes the agreed answers")
 
 
 class ResponseWrite(Schema):
@@ -201,9 +214,12 @@ class ItemResultRead(Schema):
     section: str
     consensus: ConsensusValue | None
     members: list[MemberValue] = Field(
-        ..., description="each member's own answer: all of them for the assessment's leads, "
-                         "your own for anyone else")
-    disagreement: bool
+        ..., description="each member's own answer, as far as you may see them: every "
+                         "member's for the assessment's lead (and the whole team once "
+                         "consensus is open), your own for the rest of the team, none for "
+                         "anyone outside it")
+    disagreement: bool = Field(..., description="members' own answers disagree (false when "
+                                                "you may not see every member's answer)")
     evidence_count: int
     needs_official_text: bool = Field(
         ..., description="an attestation statement whose wording the pack does not have: a "
@@ -326,6 +342,11 @@ class DetailOut:
         self.my_role = next((m.role for m in self.team if m.user_id == request.user.pk), None)
         self.can_answer = self.my_role is not None and assessment.is_open
         self.can_lead = _is_lead(request, assessment)
+        self.can_write_agreed = assessment.is_open and request.user.has_perm(
+            "assessments.write_agreed_answers", assessment)
+        self.sees_member_answers = request.user.has_perm("assessments.see_member_answers",
+                                                         assessment)
+        self.agreed_by_rule = agreed_by_rule(assessment)
 
     def __getattr__(self, name: str):
         return getattr(self._assessment, name)
@@ -403,7 +424,7 @@ def assessment_start(request, slug: str, payload: AssessmentCreate):
             organization=org, pack=pack, title=payload.title, mode=payload.mode, lead=lead,
             team=team, by=request.user, site=site, opens_on=payload.opens_on,
             window_days=payload.window_days, due_on=payload.due_on,
-            reminder_days=payload.reminder_days,
+            reminder_days=payload.reminder_days, agreed_by=payload.agreed_by,
         )
     except ValidationError as exc:
         raise _renamed(exc, {"pack": "pack_id", "site": "site_id"}) from None
@@ -427,6 +448,9 @@ def response_save(request, slug: str, assessment_id: int, item_key: str,
     # The pack's content is not needed: its items and scale are cached once it is locked.
     _org, assessment = _assessment(request, slug, assessment_id, with_pack_content=False)
     item = _item(assessment, item_key)
+    if payload.consensus:
+        _require(request, "assessments.write_agreed_answers", assessment,
+                 agreed_by_rule(assessment))
     fields = payload.model_dump(exclude={"consensus", "expected_version"})
     try:
         response = services.save_answer(
@@ -449,15 +473,13 @@ def response_save(request, slug: str, assessment_id: int, item_key: str,
 
 @router.get("/orgs/{slug}/assessments/{assessment_id}/responses", response=list[ResponseRead])
 def response_list(request, slug: str, assessment_id: int):
-    """Your own answers and the team's consensus answers; the assessment's leads see every
-    member's answers."""
+    """The team's agreed answers and your own; every member's for the assessment's lead,
+    and for the whole team once the lead opens consensus. Nobody outside the team sees
+    members' own answers."""
     _org, assessment = _assessment(request, slug, assessment_id)
-    responses = (Response.objects.filter(assessment=assessment)
-                 .select_related("item", "updated_by")
-                 .order_by("item__position", "respondent_id", "pk"))
-    if not _is_lead(request, assessment):
-        responses = responses.filter(Q(respondent=None) | Q(respondent=request.user))
-    return responses
+    return (queries.visible_responses(assessment=assessment, viewer=request.user)
+            .select_related("item", "updated_by")
+            .order_by("item__position", "respondent_id", "pk"))
 
 
 @router.post("/orgs/{slug}/assessments/{assessment_id}/finish", response=TeamMemberRead)
@@ -477,8 +499,7 @@ def results(request, slug: str, assessment_id: int):
     statements blocking them (attestations); per item the consensus answer, the members'
     answers and whether they disagree."""
     _org, assessment = _assessment(request, slug, assessment_id)
-    res = queries.assessment_results(assessment=assessment)
-    sees_all = _is_lead(request, assessment)
+    res = queries.assessment_results(assessment=assessment, viewer=request.user)
     items = []
     for section in res.sections:
         for r in section.items:
@@ -492,7 +513,6 @@ def results(request, slug: str, assessment_id: int):
                      "value": answer.value if answer else None,
                      "version": answer.version if answer else None}
                     for m, answer in r.by_member
-                    if sees_all or m.user_id == request.user.pk
                 ],
                 "disagreement": r.disagreement, "evidence_count": r.evidence_count,
                 "needs_official_text": r.needs_official_text,
@@ -515,7 +535,7 @@ def official_text_list(request, slug: str, assessment_id: int):
     """The statements whose wording the pack does not have (attestations only), each with
     your organization's entry of its official text, if any."""
     _org, assessment = _assessment(request, slug, assessment_id)
-    res = queries.assessment_results(assessment=assessment)
+    res = queries.assessment_results(assessment=assessment, viewer=None)
     return [{"key": r.item.key, "number": r.item.number, "title": r.item.title,
              "status": r.item.status, "official_text": r.official_text}
             for section in res.sections for r in section.items if r.needs_official_text]
@@ -557,7 +577,7 @@ def priorities(request, slug: str, assessment_id: int):
     statements they support (keys of the linked packs)."""
     _org, assessment = _assessment(request, slug, assessment_id)
     ranked, discuss = queries.where_to_start(
-        results=queries.assessment_results(assessment=assessment))
+        results=queries.assessment_results(assessment=assessment, viewer=request.user))
     return {"ranked": [_priority(p) for p in ranked],
             "needs_discussion": [_priority(p) for p in discuss]}
 
@@ -570,6 +590,19 @@ def finalize(request, slug: str, assessment_id: int):
              "Only the assessment's lead can finalize it.")
     assessment = services.finalize(assessment=assessment, by=request.user)
     return DetailOut(request, assessment)
+
+
+@router.post("/orgs/{slug}/assessments/{assessment_id}/open-consensus",
+             response=AssessmentDetail)
+def open_consensus(request, slug: str, assessment_id: int):
+    """End independent scoring: from now on the whole team sees each member's own answers,
+    notes and evidence (before, only each member and the lead do). Cannot be undone."""
+    org, assessment = _assessment(request, slug, assessment_id)
+    _require(request, "assessments.lead_assessment", assessment,
+             "Only the assessment's lead can open consensus.")
+    services.open_consensus(assessment=assessment, by=request.user)
+    return DetailOut(request, access_assessment(user=request.user, organization=org,
+                                                pk=assessment.pk))
 
 
 @router.post("/orgs/{slug}/assessments/{assessment_id}/reopen", response=AssessmentDetail)

@@ -13,6 +13,10 @@ class AssessmentsConfig(AppConfig):
 
         audit.register(Assessment)
         audit.register(TeamMember, organization_of=lambda m: m.assessment.organization)
-        audit.register(Response, exclude=["updated_at"])
-        audit.register(Evidence)
+        # A member's own answer is private to the member and the team's lead until consensus
+        # (rules.py), and the audit trail is read by the organization's admins: it records
+        # who changed which part of an answer, not what they wrote.
+        audit.register(Response, exclude=["updated_at"],
+                       redact=["value", "criteria_met", "note", "evidence_links"])
+        audit.register(Evidence, sensitive=True)  # downloads are "view" entries
         audit.register(OfficialText, exclude=["entered_at"])

@@ -78,6 +78,11 @@ class StartAssessmentForm(forms.Form):
                   "The lead is always on the team.",
     )
     lead = PersonChoiceField(label="Lead", queryset=None, empty_label=None)
+    agreed_by = forms.ChoiceField(
+        label="Who writes the agreed answers", choices=Assessment.AgreedBy.choices,
+        initial=Assessment.AgreedBy.LEADS, widget=forms.RadioSelect, required=False,
+        help_text="Everyone on the team sees the agreed answers; these people record them.",
+    )
     window_days = forms.IntegerField(
         label="Open for (days)", initial=DEFAULT_WINDOW_DAYS,
         help_text="The assessment opens today and closes after this many days.",
@@ -122,6 +127,9 @@ class StartAssessmentForm(forms.Form):
         choices = list(field.choices)
         head, rest = choices[:1], choices[1:]
         return head + sorted(rest, key=lambda c: order.get(int(str(c[0])), 0))
+
+    def clean_agreed_by(self) -> str:
+        return self.cleaned_data["agreed_by"] or Assessment.AgreedBy.LEADS
 
     def clean_reminder_days(self) -> list[int]:
         text = self.cleaned_data["reminder_days"].strip()

@@ -15,6 +15,10 @@ class Assessment(models.Model):
         OPEN = "open", "Open"
         FINALIZED = "finalized", "Finalized"
 
+    class AgreedBy(models.TextChoices):
+        LEADS = "leads", "The lead and the patient-safety leads on the team"
+        TEAM = "team", "Anyone on the team"
+
     organization = models.ForeignKey(
         "core.Organization", on_delete=models.CASCADE, related_name="assessments"
     )
@@ -40,6 +44,19 @@ class Assessment(models.Model):
         related_name="+",
     )
     lead_notified_at = models.DateTimeField(null=True, blank=True)
+    agreed_by = models.CharField(
+        max_length=10, choices=AgreedBy.choices, default=AgreedBy.LEADS,
+        help_text="who may write the team's agreed answers",
+    )
+    consensus_opened_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="when the lead opened consensus: from then on the whole team sees each "
+                  "member's own answers (before, only the member and the lead do)",
+    )
+    consensus_opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-opens_on", "-pk"]

@@ -4,13 +4,14 @@ whatever the size of the team."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from safetyhub.core.models import Organization
 from safetyhub.frameworks.models import PackItem, PackLink
 
 from . import scoring
 from .models import Assessment, Evidence, OfficialText, Response, TeamMember
+from .rules import sees_member_answers
 
 
 def assessments_for(*, user, organization: Organization) -> QuerySet[Assessment]:
@@ -33,8 +34,8 @@ def scale_of(assessment: Assessment) -> list[scoring.ScaleLevel]:
 class ItemResult:
     item: PackItem
     consensus: Response | None
-    by_member: list[tuple[TeamMember, Response | None]]
-    disagreement: bool = False
+    by_member: list[tuple[TeamMember, Response | None]]  # the members of `Results.members`
+    disagreement: bool = False  # False when the viewer may not see every member's answer
     evidence_count: int = 0
     needs_official_text: bool = False  # an attestation statement whose wording is unconfirmed
     official_text: OfficialText | None = None  # the organization's entry of that wording
@@ -61,6 +62,8 @@ class Results:
     kind: str
     scale: list[scoring.ScaleLevel]
     team: list[TeamMember]
+    members: list[TeamMember]  # whose own answers the viewer sees (rules.sees_member_answers)
+    sees_all_members: bool  # every member's, and what is derived from them (disagreement)
     sections: list[SectionResult]
     means: scoring.MeanResult | None
     attestation: scoring.AttestationResult | None
@@ -79,15 +82,27 @@ def needs_official_text(pack, item: PackItem) -> bool:
         and item.wording_unconfirmed
 
 
-def assessment_results(*, assessment: Assessment) -> Results:
-    """Everything the results page, the report and the API show, in six queries."""
+def assessment_results(*, assessment: Assessment, viewer) -> Results:
+    """Everything the results page, the report and the API show, in six queries, as
+    `viewer` may see it: the agreed answers and their scores, and of the members' own
+    answers every member's, the viewer's own, or none (rules.py states who sees what). With
+    `viewer` None: agreed answers only (comparisons and trends)."""
     pack = assessment.pack
     items = list(PackItem.objects.filter(
         pack=pack, kind__in=[PackItem.Kind.SECTION, PackItem.Kind.ITEM]).order_by("position"))
     for item in items:
         item.pack = pack  # already loaded: templates read item.pack without a query each
     team = list(TeamMember.objects.filter(assessment=assessment).select_related("user"))
-    responses = list(Response.objects.filter(assessment=assessment))
+    sees_all = viewer is not None and sees_member_answers(viewer, assessment)
+    members = [m for m in team if sees_all or (viewer is not None and m.user_id == viewer.pk)]
+    # Progress (how many answers each member gave) is counted from every member's answers;
+    # their content is read only for the members shown.
+    answered = dict(
+        Response.objects.filter(assessment=assessment, respondent__isnull=False)
+        .exclude(value="").values("respondent_id").annotate(n=Count("pk"))
+        .values_list("respondent_id", "n"))
+    responses = list(Response.objects.filter(assessment=assessment).filter(
+        Q(respondent=None) | Q(respondent__in=[m.user_id for m in members])))
     evidence = dict(Evidence.objects.filter(response__assessment=assessment)
                     .values("response__item_id").annotate(n=Count("pk"))
                     .values_list("response__item_id", "n"))
@@ -100,10 +115,6 @@ def assessment_results(*, assessment: Assessment) -> Results:
     consensus = {r.item_id: r for r in responses if r.respondent_id is None}
     own: dict[tuple[int, int], Response] = {
         (r.item_id, r.respondent_id): r for r in responses if r.respondent_id is not None}
-    answered: dict[int, int] = defaultdict(int)
-    for (_item, user_id), response in own.items():
-        if response.value:
-            answered[user_id] += 1
 
     sections: list[SectionResult] = []
     by_section: dict[int, SectionResult] = {}
@@ -112,11 +123,12 @@ def assessment_results(*, assessment: Assessment) -> Results:
             by_section[item.pk] = SectionResult(section=item)
             sections.append(by_section[item.pk])
             continue
-        by_member = [(m, own.get((item.pk, m.user_id))) for m in team]
+        by_member = [(m, own.get((item.pk, m.user_id))) for m in members]
         values = [r.value for _m, r in by_member if r is not None]
         result = ItemResult(
             item=item, consensus=consensus.get(item.pk), by_member=by_member,
-            disagreement=scoring.disagrees(values, scale=scale, threshold=threshold),
+            disagreement=sees_all and scoring.disagrees(values, scale=scale,
+                                                        threshold=threshold),
             evidence_count=evidence.get(item.pk, 0),
             needs_official_text=needs_official_text(pack, item),
             official_text=official.get(item.pk),
@@ -136,8 +148,9 @@ def assessment_results(*, assessment: Assessment) -> Results:
     else:
         means = scoring.score_means(sections=plain_sections, scale=scale, answers=answers)
     return Results(
-        assessment=assessment, kind=pack.kind, scale=scale, team=team, sections=sections,
-        means=means, attestation=attestation, answered_by_member=dict(answered),
+        assessment=assessment, kind=pack.kind, scale=scale, team=team, members=members,
+        sees_all_members=sees_all, sections=sections,
+        means=means, attestation=attestation, answered_by_member=answered,
         items_total=sum(len(s.items) for s in sections), disagreement_levels=threshold,
     )
 
@@ -256,9 +269,21 @@ def own_answers(*, assessment: Assessment, user, item: PackItem | None = None,
     return answers, files
 
 
-def evidence_by_response(*, assessment: Assessment) -> dict[int, list[Evidence]]:
-    """Every evidence file of the assessment's answers, by answer id (one query)."""
+def evidence_by_response(*, results: Results) -> dict[int, list[Evidence]]:
+    """The evidence files of the answers in `results` (the agreed answers and the members'
+    answers its viewer may see), by answer id (one query)."""
+    shown = [m.user_id for m in results.members]
     files = defaultdict(list)
-    for evidence in Evidence.objects.filter(response__assessment=assessment):
+    for evidence in Evidence.objects.filter(response__assessment=results.assessment).filter(
+            Q(response__respondent=None) | Q(response__respondent__in=shown)):
         files[evidence.response_id].append(evidence)
     return files
+
+
+def visible_responses(*, assessment: Assessment, viewer) -> QuerySet[Response]:
+    """The answers of the assessment the viewer may see: the agreed answers, the viewer's
+    own, and every member's if the viewer `sees_member_answers` (rules.py)."""
+    responses = Response.objects.filter(assessment=assessment)
+    if not sees_member_answers(viewer, assessment):
+        responses = responses.filter(Q(respondent=None) | Q(respondent=viewer.pk))
+    return responses

@@ -20,7 +20,7 @@ from safetyhub.frameworks.services import lock_pack
 
 from .models import Assessment, Evidence, OfficialText, Response, TeamMember
 from .queries import needs_official_text
-from .rules import team_role
+from .rules import agreed_by_rule, team_role, writes_agreed_answers
 
 DEFAULT_WINDOW_DAYS = 30
 DEFAULT_REMINDER_DAYS = (7, 15, 29)
@@ -116,6 +116,7 @@ def start_assessment(
     window_days: int = DEFAULT_WINDOW_DAYS,
     due_on: dt.date | None = None,
     reminder_days: Iterable[int] = DEFAULT_REMINDER_DAYS,
+    agreed_by: str = Assessment.AgreedBy.LEADS,
 ) -> Assessment:
     errors: dict[str, str] = {}
     title = title.strip()
@@ -127,6 +128,9 @@ def start_assessment(
         errors["pack"] = "No such pack."
     if mode not in Assessment.Mode.values:
         errors["mode"] = f"Unknown mode {mode!r}."
+    if agreed_by not in Assessment.AgreedBy.values:
+        errors["agreed_by"] = (f"Unknown choice {str(agreed_by)[:20]!r}: choose "
+                               f"{' or '.join(Assessment.AgreedBy.values)}.")
     if site is not None and site.organization_id != organization.pk:
         errors["site"] = "The site belongs to another organization."
     if not 1 <= window_days <= 366:
@@ -151,7 +155,7 @@ def start_assessment(
     assessment = Assessment.objects.create(
         organization=organization, site=site, pack=pack, title=title, mode=mode,
         opens_on=opens_on, closes_on=closes_on, due_on=due_on, reminder_days=days,
-        created_by=by,
+        created_by=by, agreed_by=agreed_by,
     )
     TeamMember.objects.bulk_create(
         TeamMember(assessment=assessment, user=user,
@@ -171,6 +175,8 @@ def _check_answerable(assessment: Assessment, *, user: User, consensus: bool) ->
     if not consensus and assessment.mode == Assessment.Mode.CONSENSUS_ONLY:
         raise ValidationError({"respondent": "This assessment takes the team's agreed answers "
                                              "only."})
+    if consensus and not writes_agreed_answers(user, assessment):
+        raise ValidationError({"consensus": agreed_by_rule(assessment)})
 
 
 def _clean_links(links: Iterable[str]) -> list[str]:
@@ -344,6 +350,30 @@ def finalize(*, assessment: Assessment, by: User) -> Assessment:
     assessment.status = Assessment.Status.FINALIZED
     assessment.finalized_at = timezone.now()
     assessment.finalized_by = by
+    if assessment.consensus_opened_at is None:
+        # A finalized assessment's answers are the whole team's to read, and stay so if it
+        # is reopened (what the team has seen cannot be unseen).
+        assessment.consensus_opened_at = assessment.finalized_at
+        assessment.consensus_opened_by = by
+    assessment.save()
+    return assessment
+
+
+@transaction.atomic
+def open_consensus(*, assessment: Assessment, by: User) -> Assessment:
+    """End independent scoring: from now on the whole team sees each member's own answers,
+    notes and evidence (rules.sees_member_answers). It cannot be undone."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if not assessment.is_open:
+        raise ValidationError({"assessment": "This assessment is finalized; its team already "
+                                             "sees every member's answers."})
+    if assessment.mode == Assessment.Mode.CONSENSUS_ONLY:
+        raise ValidationError({"assessment": "The team enters agreed answers directly: there "
+                                             "are no own answers to show."})
+    if assessment.consensus_opened_at is not None:
+        raise ValidationError({"assessment": "Consensus is open already."})
+    assessment.consensus_opened_at = timezone.now()
+    assessment.consensus_opened_by = by
     assessment.save()
     return assessment
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path(P + "<int:pk>/evidence-file/<int:evidence_pk>/", cycles.evidence_file,
          name="evidence_file"),
     path(P + "<int:pk>/finish/", cycles.finish, name="finish"),
+    path(P + "<int:pk>/open-consensus/", cycles.open_consensus, name="open_consensus"),
     path(P + "<int:pk>/finalize/", cycles.finalize, name="finalize"),
     path(P + "<int:pk>/reopen/", cycles.reopen, name="reopen"),
     path(P + "<int:pk>/results/", results.results, name="results"),

@@ -133,6 +133,8 @@ def test_start_by_emails_and_ids(org, owner, owner_api, member, colleague):
     assert body["reminder_days"] == [5, 12]
     assert body["site"] == "Main campus"
     assert body["my_role"] == "lead" and body["can_lead"] is True
+    assert body["agreed_by"] == "leads" and body["can_write_agreed"] is True
+    assert body["consensus_opened_at"] is None and body["sees_member_answers"] is True
     assert {(m["email"], m["role"]) for m in body["team"]} == {
         ("owner@example.org", "lead"), ("member@example.org", "member"),
         ("colleague@example.org", "member")}
@@ -141,10 +143,14 @@ def test_start_by_emails_and_ids(org, owner, owner_api, member, colleague):
 def test_start_with_another_lead(org, owner_api, member, colleague):
     body = post(owner_api, f"/api/v1/orgs/{org.slug}/assessments", {
         "title": "Unit survey", "pack_id": "safetyhub-sa", "lead": "member@example.org",
-        "team": [colleague.pk], "mode": "consensus"}).json()
+        "team": [colleague.pk], "mode": "consensus", "agreed_by": "team"}).json()
     roles = {m["email"]: m["role"] for m in body["team"]}
     assert roles == {"member@example.org": "lead", "colleague@example.org": "member"}
     assert body["my_role"] is None and body["mode"] == "consensus"
+    assert body["agreed_by"] == "team"
+    assert body["agreed_by_rule"] == ("Agreed answers are written by anyone on the "
+                                      "assessment's team.")
+    assert body["can_write_agreed"] is False  # not on the team
 
 
 @pytest.mark.parametrize(
@@ -162,6 +168,7 @@ def test_start_with_another_lead(org, owner_api, member, colleague):
         ({"title": "  "}, "title"),
         ({"window_days": 10, "reminder_days": [15]}, "reminder_days"),
         ({"opens_on": "soon"}, "opens_on"),
+        ({"agreed_by": "anyone"}, "agreed_by"),
     ],
 )
 def test_start_names_the_bad_field_and_creates_nothing(org, owner_api, outsider, change,
@@ -236,6 +243,8 @@ def test_autosave_reads_and_writes_only_what_it_needs(org, assessment, member_ap
 
 def test_autosave_conflict_returns_409_with_both_answers(org, assessment, owner, owner_api,
                                                           member_api):
+    assessment.agreed_by = Assessment.AgreedBy.TEAM  # two people who may write it
+    assessment.save()
     item = items(assessment.pack)[1]
     url = f"{base(org, assessment)}/responses/{item.key}"
     assert put(owner_api, url, {"value": "3", "consensus": True}).json()["version"] == 1
@@ -309,7 +318,8 @@ def test_members_off_the_team_get_404(org, assessment, bystander):
 
 def test_consensus_only_assessments_take_no_own_answers(org, owner, member):
     cycle = services.start_assessment(organization=org, pack=pack("safetyhub-sa"), title="C",
-                                      mode="consensus", lead=owner, team=[member], by=owner)
+                                      mode="consensus", lead=owner, team=[member], by=owner,
+                                      agreed_by=Assessment.AgreedBy.TEAM)
     key = items(cycle.pack)[0].key
     client = api_client(member)
     assert put(client, f"{base(org, cycle)}/responses/{key}",
@@ -446,13 +456,32 @@ def test_finalize_and_reopen(org, assessment, owner, owner_api, member_api):
                                      object_id=str(assessment.pk)).exists()
 
 
+def test_open_consensus_shows_the_team_each_others_answers(
+        org, assessment, owner, member, colleague, owner_api, member_api):
+    first = items(assessment.pack)[0]
+    answer(assessment, colleague, first, "4")
+    url = base(org, assessment)
+    responses = f"{url}/responses"
+    assert {r["respondent_id"] for r in member_api.get(responses).json()} == set()
+    refused = post(member_api, f"{url}/open-consensus")
+    assert refused.status_code == 403
+    assert Assessment.objects.get(pk=assessment.pk).consensus_opened_at is None
+    opened = post(owner_api, f"{url}/open-consensus")
+    assert opened.status_code == 200, opened.json()
+    assert opened.json()["consensus_opened_at"] is not None
+    assert {r["respondent_id"] for r in member_api.get(responses).json()} == {colleague.pk}
+    assert member_api.get(url).json()["sees_member_answers"] is True
+    again = post(owner_api, f"{url}/open-consensus")
+    assert again.status_code == 422 and fields(again) == {"assessment"}
+
+
 # --- outsiders and the OpenAPI document ----------------------------------------------------
 
 
 ENDPOINTS = [
     ("get", ""), ("get", "/responses"), ("put", "/responses/CLG-1"), ("get", "/results"),
     ("get", "/priorities"), ("post", "/finish"), ("post", "/finalize"), ("post", "/reopen"),
-    ("get", "/report"),
+    ("post", "/open-consensus"), ("get", "/report"),
 ]
 
 

@@ -46,11 +46,18 @@ def person(org, role=Role.ASSESSOR, email=None):
     return user
 
 
-def start(org, lead, team=(), *, pack=None, mode=Assessment.Mode.INDEPENDENT_THEN_CONSENSUS):
+def start(org, lead, team=(), *, pack=None, mode=Assessment.Mode.INDEPENDENT_THEN_CONSENSUS,
+          agreed_by=Assessment.AgreedBy.LEADS):
     return services.start_assessment(
         organization=org, pack=pack or sa_pack(), title="Spring 2026", mode=mode,
-        lead=lead, team=list(team), by=lead,
+        lead=lead, team=list(team), by=lead, agreed_by=agreed_by,
     )
+
+
+def team_writes(assessment) -> None:
+    """Let anyone on the team write the agreed answers (for tests of two writers)."""
+    assessment.agreed_by = Assessment.AgreedBy.TEAM
+    assessment.save()
 
 
 def url(name, assessment, *args, query=""):
@@ -148,6 +155,7 @@ def test_start_an_assessment(org, lead, member):
     assert assessment.site == site and assessment.due_on == due
     assert assessment.closes_on == assessment.opens_on + dt.timedelta(days=45)
     assert assessment.reminder_days == [5, 10]
+    assert assessment.agreed_by == Assessment.AgreedBy.LEADS  # the default
     roles = dict(TeamMember.objects.values_list("user__email", "role"))
     assert roles == {"lead@example.org": "lead", "member@example.org": "member",
                      "advisor@example.org": "member"}
@@ -169,6 +177,7 @@ def test_start_an_assessment(org, lead, member):
     ({"due_on": "31/31/2026"}, "due_on", "Enter a valid date."),
     ({"reminder_days": "7, 40"}, "reminder_days", "must fall within the 30-day window"),
     ({"reminder_days": "weekly"}, "reminder_days", "Give whole numbers of days"),
+    ({"agreed_by": "everyone"}, "agreed_by", "Select a valid choice"),
 ])
 def test_start_refuses_each_bad_field_and_keeps_what_was_typed(
         org, lead, member, other_org, outsider, changes, field, message):
@@ -278,6 +287,41 @@ def test_finalize_then_reopen_with_a_reason_is_audited(assessment, lead, member)
     entry = AuditEntry.objects.get(object_type="assessments.Reopen")
     assert entry.changes == {"reason": "The board asked us to re-score 2.3 with new data."}
     assert entry.actor_id == lead.pk
+
+
+def test_the_lead_opens_consensus_from_the_assessment_page(assessment, lead, member):
+    page = client_for(member).get(url("detail", assessment)).content.decode()
+    assert ("Private to each member and the assessment's lead until the lead opens "
+            "consensus") in page
+    assert f"Agreed answers are written by the assessment&#x27;s lead ({lead})" in page
+    assert "Open consensus</button>" not in page
+    assert client_for(member).post(url("open_consensus", assessment)).status_code == 403
+    assessment.refresh_from_db()
+    assert assessment.consensus_opened_at is None
+
+    client = client_for(lead)
+    assert "Open consensus</button>" in client.get(url("detail", assessment)).content.decode()
+    response = client.post(url("open_consensus", assessment))
+    assert response.status_code == 302
+    assessment.refresh_from_db()
+    assert assessment.consensus_opened_by == lead
+    page = client.get(response["Location"]).content.decode()
+    assert "Consensus is open" in page and "Seen by the whole team since" in page
+    assert "Open consensus</button>" not in page
+    response = client.post(url("open_consensus", assessment))
+    assert response.status_code == 422
+    assert "Consensus is open already." in response.content.decode()
+
+
+def test_start_lets_the_whole_team_write_the_agreed_answers(org, lead, member):
+    response = client_for(lead).post(reverse("assessments:start", args=[org.slug]),
+                                     start_data(org, lead, member, agreed_by="team"))
+    assert response.status_code == 302
+    assessment = Assessment.objects.get()
+    assert assessment.agreed_by == Assessment.AgreedBy.TEAM
+    page = client_for(member).get(url("consensus", assessment)).content.decode()
+    assert "Agreed answers are written by anyone on the assessment&#x27;s team." in page
+    assert 'name="rationale"' in page
 
 
 # ---------------------------------------------------------------------------------------
@@ -473,7 +517,8 @@ def test_people_not_on_the_team_cannot_answer(org, owner, assessment, item, outs
 
 
 def test_consensus_only_assessments_take_agreed_answers_only(org, lead, member):
-    assessment = start(org, lead, [member], mode=Assessment.Mode.CONSENSUS_ONLY)
+    assessment = start(org, lead, [member], mode=Assessment.Mode.CONSENSUS_ONLY,
+                       agreed_by=Assessment.AgreedBy.TEAM)
     item = items_of(assessment)[0]
     client = client_for(member)
     response = client.get(url("answer", assessment))
@@ -521,13 +566,19 @@ def test_consensus_sheet_shows_the_spread_side_by_side(org, assessment, lead, me
     assert f'hx-post="{url("save_consensus", assessment, item.key)}"' in page
     assert f'action="{url("evidence", assessment, item.key)}?consensus=1"' in page
     assert 'name="rationale"' in page
-    # A member who has not finished their own scoring does not see the others' answers.
+    # The rest of the team sees the others' answers once the lead opens consensus (having
+    # finished one's own scoring is not enough), and reads the agreed answers only: the
+    # lead and the patient-safety leads write them.
     client = client_for(member)
-    page = client.get(url("consensus", assessment)).content.decode()
-    assert "Not yet in the plan" not in page
-    assert "once you mark your own scoring finished" in page
     services.mark_finished(assessment=assessment, user=member)
-    assert "Not yet in the plan" in client.get(url("consensus", assessment)).content.decode()
+    page = client.get(url("consensus", assessment)).content.decode()
+    assert "Not yet in the plan" not in page and "We have board minutes" not in page
+    assert "until the lead opens consensus" in page
+    assert f"Agreed answers are written by the assessment&#x27;s lead ({lead})" in page
+    assert 'name="rationale"' not in page
+    services.open_consensus(assessment=assessment, by=lead)
+    page = client.get(url("consensus", assessment)).content.decode()
+    assert "Not yet in the plan" in page and "We have board minutes" in page
 
 
 def test_consensus_rationale_autosaves(assessment, lead, item):
@@ -540,6 +591,7 @@ def test_consensus_rationale_autosaves(assessment, lead, item):
 
 def test_concurrent_consensus_edits_conflict_and_nothing_is_overwritten(
         assessment, lead, member, item):
+    team_writes(assessment)
     first, second = client_for(lead), client_for(member)
     # Both opened the page at version 0.
     assert save(first, assessment, item, {"save": "value", "expected_version": "0",
@@ -572,6 +624,7 @@ def test_concurrent_consensus_edits_conflict_and_nothing_is_overwritten(
 
 
 def test_conflict_without_javascript_shows_the_whole_sheet(assessment, lead, member, item):
+    team_writes(assessment)
     services.save_answer(assessment=assessment, item=item, user=lead, consensus=True,
                          value="3", rationale="theirs")
     response = save(client_for(member), assessment, item, {

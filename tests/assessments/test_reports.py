@@ -105,8 +105,10 @@ def pdf_text(content: bytes) -> str:
 
 
 def exports(assessment) -> list[str]:
+    """The formats in which the assessment was read, from its "view" entries in the trail."""
     return [e.changes["format"] for e in AuditEntry.objects.filter(
-        object_type="assessments.Export", object_id=str(assessment.pk)).order_by("seq")]
+        action=AuditEntry.Action.VIEW, object_type="assessments.Assessment",
+        object_id=str(assessment.pk)).order_by("seq")]
 
 
 # --- PDF ----------------------------------------------------------------------------------

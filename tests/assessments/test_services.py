@@ -46,6 +46,7 @@ def test_start_assessment_sets_window_team_and_locks_the_pack(assessment, owner,
         ({"window_days": 0}, "window_days"),
         ({"due_on": dt.date(2020, 1, 1)}, "due_on"),
         ({"reminder_days": [45]}, "reminder_days"),
+        ({"agreed_by": "anyone"}, "agreed_by"),
     ],
 )
 def test_start_assessment_names_each_bad_field(org, owner, overrides, field):
@@ -127,6 +128,8 @@ def test_people_off_the_team_cannot_answer(assessment, org):
 
 
 def test_consensus_conflict_keeps_the_first_answer_and_returns_it(assessment, owner, member):
+    assessment.agreed_by = Assessment.AgreedBy.TEAM  # two people who may write it
+    assessment.save()
     item = first_item(assessment.pack)
     services.save_answer(assessment=assessment, item=item, user=owner, consensus=True,
                          value="1", expected_version=0)
@@ -239,3 +242,54 @@ def test_assessment_list_counts_the_whole_team_for_a_member(org, owner, member):
     assert listed.team_size == 3
     outsider_member = MembershipFactory(organization=org, role=Role.ASSESSOR).user
     assert not assessments_for(user=outsider_member, organization=org).exists()
+
+
+# --- consensus: when the team sees members' own answers, and who writes the agreed one ------
+
+
+def test_open_consensus_once_and_never_on_a_finalized_or_consensus_only_assessment(
+        org, assessment, owner):
+    opened = services.open_consensus(assessment=assessment, by=owner)
+    assert opened.consensus_opened_at is not None and opened.consensus_opened_by == owner
+    with pytest.raises(ValidationError) as exc:
+        services.open_consensus(assessment=opened, by=owner)
+    assert "open already" in exc.value.message_dict["assessment"][0]
+    together = services.start_assessment(
+        organization=org, pack=instrument(), title="T", mode=Assessment.Mode.CONSENSUS_ONLY,
+        lead=owner, team=[], by=owner)
+    with pytest.raises(ValidationError) as exc:
+        services.open_consensus(assessment=together, by=owner)
+    assert "no own answers" in exc.value.message_dict["assessment"][0]
+    assert Assessment.objects.get(pk=together.pk).consensus_opened_at is None
+
+
+def test_finalizing_opens_consensus_for_good(assessment, owner):
+    for item in assessment.pack.items.filter(kind=PackItem.Kind.ITEM):
+        services.save_answer(assessment=assessment, item=item, user=owner, consensus=True,
+                             value="2")
+    finalized = services.finalize(assessment=assessment, by=owner)
+    assert finalized.consensus_opened_at == finalized.finalized_at
+    reopened = services.reopen(assessment=finalized, by=owner, reason="A late correction.")
+    assert reopened.consensus_opened_at is not None  # what the team saw stays seen
+    with pytest.raises(ValidationError):
+        services.open_consensus(assessment=reopened, by=owner)
+
+
+def test_only_the_named_people_write_the_agreed_answer(org, assessment, owner, member):
+    item = first_item(assessment.pack)
+    with pytest.raises(ValidationError) as exc:
+        services.save_answer(assessment=assessment, item=item, user=member, consensus=True,
+                             value="2")
+    assert exc.value.message_dict["consensus"] == [
+        f"Agreed answers are written by the assessment's lead ({owner}) and the "
+        "organization's patient-safety leads on the team."]
+    assert not Response.objects.exists()
+    safety_lead = MembershipFactory(organization=org, role=Role.SAFETY_LEAD).user
+    TeamMember.objects.create(assessment=assessment, user=safety_lead)
+    services.save_answer(assessment=assessment, item=item, user=safety_lead, consensus=True,
+                         value="2")
+    assessment.agreed_by = Assessment.AgreedBy.TEAM
+    assessment.save()
+    services.save_answer(assessment=assessment, item=item, user=member, consensus=True,
+                         value="3")
+    assert Response.objects.get(respondent=None).value == "3"

@@ -28,6 +28,7 @@ from ..access import access_assessment
 from ..forms import ReopenForm, StartAssessmentForm
 from ..models import Assessment, Evidence, Response, TeamMember
 from ..queries import assessment_results, assessments_for, evidence_by_response, own_answers
+from ..rules import agreed_by_rule, consensus_is_open, sees_answer_of
 
 ANSWER_FIELDS = ("value", "criteria_met", "note", "evidence_links")
 CONSENSUS_FIELDS = (*ANSWER_FIELDS, "rationale")
@@ -38,6 +39,7 @@ ALL_SECTIONS = "all"
 NOT_ON_TEAM = ("Only members of this assessment's team can answer it. The results page shows "
                "the team's answers.")
 NOT_LEAD = "Only the assessment's lead (or a patient-safety lead or admin) can do this."
+NOT_ON_TEAM_FILES = "Only members of this assessment's team can open its evidence files."
 
 
 # ---------------------------------------------------------------------------------------
@@ -163,14 +165,6 @@ def _require(request, assessment: Assessment, permission: str, message: str) -> 
         raise PermissionDenied(message)
 
 
-def _can_see_spread(request, assessment: Assessment, member: TeamMember | None) -> bool:
-    """Members' own answers stay private to each member until they have finished their
-    own scoring (so scores stay independent); leads always see the spread."""
-    if request.user.has_perm("assessments.lead_assessment", assessment):
-        return True
-    return member is not None and member.finished_at is not None
-
-
 def _own_rows(assessment: Assessment, user, *, read_only: bool):
     """[(section, [Row])] of the user's own answers: three queries whatever the team size."""
     items = PackItem.objects.filter(
@@ -192,15 +186,21 @@ def _own_rows(assessment: Assessment, user, *, read_only: bool):
     return sections
 
 
+def _consensus_read_only(request, assessment: Assessment) -> bool:
+    return not (assessment.is_open
+                and request.user.has_perm("assessments.write_agreed_answers", assessment))
+
+
 def _consensus_rows(request, assessment: Assessment, *, read_only: bool):
     """[(section, [Row])] of the team's consensus answers with each member's answer beside
-    them. A fixed number of queries whatever the size of the team."""
-    results = assessment_results(assessment=assessment)
+    them for those who may see them (rules.sees_member_answers). A fixed number of queries
+    whatever the size of the team."""
+    results = assessment_results(assessment=assessment, viewer=request.user)
     labels = results.labels()
-    files = evidence_by_response(assessment=assessment)
+    files = evidence_by_response(results=results)
     me = next((m for m in results.team if m.user_id == request.user.pk), None)
     show = (assessment.mode == Assessment.Mode.INDEPENDENT_THEN_CONSENSUS
-            and _can_see_spread(request, assessment, me))
+            and results.sees_all_members)
     sections = []
     for section in results.sections:
         rows = []
@@ -265,7 +265,7 @@ def assessment_start(request):
                 organization=org, pack=data["pack"], title=data["title"], mode=data["mode"],
                 lead=data["lead"], team=data["team"], by=request.user, site=data["site"],
                 window_days=data["window_days"], due_on=data["due_on"],
-                reminder_days=data["reminder_days"],
+                reminder_days=data["reminder_days"], agreed_by=data["agreed_by"],
             )
         except ValidationError as exc:
             add_errors(form, exc)
@@ -277,7 +277,7 @@ def assessment_start(request):
 
 
 def _detail(request, assessment: Assessment, *, status: int = 200, **extra) -> HttpResponse:
-    results = assessment_results(assessment=assessment)
+    results = assessment_results(assessment=assessment, viewer=request.user)
     agreed = sum(1 for s in results.sections for i in s.items if i.consensus_value)
     user = request.user
     me = next((m for m in results.team if m.user_id == user.pk), None)
@@ -292,6 +292,8 @@ def _detail(request, assessment: Assessment, *, status: int = 200, **extra) -> H
         "independent": assessment.mode == Assessment.Mode.INDEPENDENT_THEN_CONSENSUS,
         "can_answer": user.has_perm("assessments.answer_assessment", assessment),
         "can_lead": user.has_perm("assessments.lead_assessment", assessment),
+        "consensus_open": consensus_is_open(assessment),
+        "agreed_by_rule": agreed_by_rule(assessment),
         "reopen_form": ReopenForm(),
         **extra,
     }
@@ -316,6 +318,21 @@ def finalize(request, pk):
                        finalize_errors=[e for errs in exc.message_dict.values() for e in errs])
     messages.success(request, "Finalized. The answers are now read-only; a lead can reopen "
                               "the assessment, giving a reason.")
+    return redirect("assessments:detail", request.organization.slug, assessment.pk)
+
+
+@require_POST
+@org_view()
+def open_consensus(request, pk):
+    assessment = _assessment(request, pk)
+    _require(request, assessment, "assessments.lead_assessment", NOT_LEAD)
+    try:
+        services.open_consensus(assessment=assessment, by=request.user)
+    except ValidationError as exc:
+        return _detail(request, assessment, status=422,
+                       consensus_errors=[e for errs in exc.message_dict.values() for e in errs])
+    messages.success(request, "Consensus is open: the whole team now sees each member's own "
+                              "answers, notes and files on the consensus sheet.")
     return redirect("assessments:detail", request.organization.slug, assessment.pk)
 
 
@@ -430,15 +447,18 @@ def consensus_sheet(request, pk):
 
 def _consensus_sheet(request, assessment, *, row: Row | None = None, status: int = 200,
                      page_error: str = ""):
-    sections, results, me = _consensus_rows(request, assessment,
-                                            read_only=not assessment.is_open)
+    sections, results, me = _consensus_rows(
+        request, assessment, read_only=_consensus_read_only(request, assessment))
     if row is not None:
         _replace(sections, row)
     return render(request, "assessments/consensus_sheet.html", {
         "assessment": assessment, "me": me, "problem_row": row, "page_error": page_error,
         "team": results.team,
         "independent": assessment.mode == Assessment.Mode.INDEPENDENT_THEN_CONSENSUS,
-        "show_members": bool(sections and sections[0][1] and sections[0][1][0].show_members),
+        "show_members": results.sees_all_members,
+        "consensus_open": consensus_is_open(assessment),
+        "can_write": request.user.has_perm("assessments.write_agreed_answers", assessment),
+        "agreed_by_rule": agreed_by_rule(assessment),
         "max_upload": _max_upload(),
         **_paginate(request, sections, row=row,
                     base=_sheet_url(assessment, consensus=True)),
@@ -521,9 +541,18 @@ def _conflict(row_for, current: Response, sent: dict, labels: dict[str, str]) ->
     return Conflict(theirs=theirs, mine=mine, resend=resend, version=current.version)
 
 
+def _require_writer(request, assessment: Assessment, consensus: bool) -> None:
+    """Agreed answers (and their files) are written by those the assessment names."""
+    if consensus and not request.user.has_perm("assessments.write_agreed_answers",
+                                               assessment):
+        raise PermissionDenied(agreed_by_rule(assessment))
+
+
 def _save(request, pk, key, *, consensus: bool):
     assessment = _assessment(request, pk)
     _require(request, assessment, "assessments.answer_assessment", NOT_ON_TEAM)
+    if request.method == "POST":
+        _require_writer(request, assessment, consensus)
     item = services.answerable_item(assessment.pack, key)
     sheet = _consensus_sheet if consensus else _own_sheet
 
@@ -622,6 +651,7 @@ def upload_evidence(request, pk, key):
     assessment = _assessment(request, pk)
     _require(request, assessment, "assessments.answer_assessment", NOT_ON_TEAM)
     consensus = request.GET.get("consensus") == "1"
+    _require_writer(request, assessment, consensus)
     item = services.answerable_item(assessment.pack, key)
     sheet = _consensus_sheet if consensus else _own_sheet
     if item is None:
@@ -667,10 +697,11 @@ def _row_fragment(request, assessment: Assessment, row: Row, status: int = 200):
 def _fresh_row(request, assessment: Assessment, item: PackItem, *, consensus: bool) -> Row:
     """The element's row as saved now: the user's own answer (two queries), or the team's
     with each member's beside it."""
-    read_only = not assessment.is_open
     if consensus:
-        sections, _results, _me = _consensus_rows(request, assessment, read_only=read_only)
+        sections, _results, _me = _consensus_rows(
+            request, assessment, read_only=_consensus_read_only(request, assessment))
         return _find_row(sections, item)
+    read_only = not assessment.is_open
     answers, files = own_answers(assessment=assessment, user=request.user, item=item)
     return _row(assessment, item, answers.get(item.pk), consensus=False, read_only=read_only,
                 evidence=files[item.pk])
@@ -680,13 +711,14 @@ def _fresh_row(request, assessment: Assessment, item: PackItem, *, consensus: bo
 @org_view()
 def evidence_file(request, pk, evidence_pk):
     assessment = _assessment(request, pk)
-    # Files are the team's working material: its members download them, nobody else.
-    _require(request, assessment, "assessments.answer_assessment",
-             "Only members of this assessment's team can open its evidence files.")
+    # Files are the team's working material: its members download them, nobody else; and a
+    # member's own files only those who may see that member's answers (rules.py).
+    _require(request, assessment, "assessments.answer_assessment", NOT_ON_TEAM_FILES)
     evidence = Evidence.objects.filter(
         organization=request.organization, response__assessment=assessment, pk=evidence_pk,
-    ).first()
-    if evidence is None:
+    ).select_related("response").first()
+    if evidence is None or not sees_answer_of(request.user, assessment,
+                                              evidence.response.respondent_id):
         raise Http404("No such file.")
     try:
         handle = evidence.file.open("rb")

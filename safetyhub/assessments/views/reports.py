@@ -34,11 +34,12 @@ from django.views.decorators.http import require_GET
 from safetyhub.core import audit, charts, throttle
 from safetyhub.core.decorators import org_view
 from safetyhub.core.exports import spreadsheet_cell
+from safetyhub.core.models import AuditEntry
 from safetyhub.frameworks.models import PackItem
 
 from .. import queries, scoring
 from ..access import access_assessment
-from ..models import Assessment, Response
+from ..models import Assessment
 
 PSSM_PACK = "pssm"
 TOP_PRIORITIES = 5  # priorities printed in full with their tactics
@@ -50,6 +51,9 @@ DISAGREEMENTS = 20  # disagreements listed (widest first); the heat map shows th
 CAUTION = ("These results are for the organization's own learning and for tracking its "
            "progress over time. They are not a full review of its safety programme or "
            "culture, and they are not for ranking or comparing organizations.")
+MEMBERS_OMITTED = ("Left out: each member's own answers are seen only by that member and the "
+                   "assessment's lead until the lead opens consensus, then by the team. This "
+                   "workbook holds the agreed answers (and your own, if you are on the team).")
 REPORT_CSS = "css/report.css"
 PDF_TYPE = "application/pdf"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -177,11 +181,13 @@ def _domains(results: queries.Results) -> list[dict]:
 
 
 def _heatmaps(results: queries.Results, painter: ChartPainter) -> list[dict]:
-    """Heat maps of the elements by each member's own answer and the consensus: whole areas
-    together, up to HEATMAP_ROWS elements a map (one map is much cheaper to draw than one
-    per area, and a longer one would not fit a page)."""
-    independent = results.assessment.mode == Assessment.Mode.INDEPENDENT_THEN_CONSENSUS
-    members = _member_names(results.team) if independent else []
+    """Heat maps of the elements by each member's own answer (of the members whose answers
+    the reader may see) and the consensus: whole areas together, up to HEATMAP_ROWS elements
+    a map (one map is much cheaper to draw than one per area, and a longer one would not fit
+    a page)."""
+    independent = (results.assessment.mode == Assessment.Mode.INDEPENDENT_THEN_CONSENSUS
+                   and bool(results.members))
+    members = _member_names(results.members) if independent else []
     columns = [*members, "Consensus"]
     levels = [(level.value, level.label) for level in results.scale]
     chunks: list[list[tuple[PackItem, queries.ItemResult]]] = [[]]
@@ -214,7 +220,8 @@ def _heatmaps(results: queries.Results, painter: ChartPainter) -> list[dict]:
 def _disagreements(results: queries.Results) -> dict:
     """Elements whose members' own answers disagree, widest spread first (then in the
     instrument's order), at most DISAGREEMENTS of them: how many members gave each answer
-    (by the heat map's codes), the agreed answer and the team's rationale."""
+    (by the heat map's codes), the agreed answer and the team's rationale. Empty for a
+    reader who may not see every member's answers (`disagreement` is False for them)."""
     labels = results.labels()
     codes = {level.value: charts.level_code(level.value, level.label) for level in results.scale}
     numbers = scoring.numeric_of(results.scale)
@@ -293,7 +300,7 @@ def _pssm_readiness(*, user, assessment: Assessment, results: queries.Results) -
         source = (finalized or candidates or [None])[0]
         if source is None:
             return None
-        source_results = queries.assessment_results(assessment=source)
+        source_results = queries.assessment_results(assessment=source, viewer=None)
         if source_results.attestation is None:
             return None
     return {"assessment": source, "is_this": source.pk == assessment.pk,
@@ -315,7 +322,7 @@ def _change(*, user, assessment: Assessment, results: queries.Results,
     if not earlier:
         return {"previous": None}
     cycles = earlier[-(TREND_CYCLES - 1):]
-    past = {c.pk: queries.assessment_results(assessment=c) for c in cycles}
+    past = {c.pk: queries.assessment_results(assessment=c, viewer=None) for c in cycles}
     previous = past[cycles[-1].pk]
     context: dict = {"previous": previous.assessment}
     if results.means is not None and previous.means is not None:
@@ -369,7 +376,7 @@ def report_context(*, user, assessment: Assessment, painter: ChartPainter) -> di
     """Everything report.html shows, for this user (other cycles and the PSSM readiness come
     only from assessments the user may see). Charts are handed to `painter` as soon as their
     data is known, so they are drawn while the rest is read."""
-    results = queries.assessment_results(assessment=assessment)
+    results = queries.assessment_results(assessment=assessment, viewer=user)
     pack = assessment.pack
     team = [{"name": str(m.user), "role": m.get_role_display(),
              "answered": results.answered_by_member.get(m.user_id, 0)} for m in results.team]
@@ -380,6 +387,7 @@ def report_context(*, user, assessment: Assessment, painter: ChartPainter) -> di
         "results": results,
         "attestation": results.attestation is not None,
         "independent": assessment.mode == Assessment.Mode.INDEPENDENT_THEN_CONSENSUS,
+        "members_shown": [str(m.user) for m in results.members],
         "team": team,
         "shipped_instrument": pack.is_builtin and pack.kind == "instrument",
         "summary": _summary(results, painter),
@@ -411,8 +419,8 @@ def _download(content: bytes, *, content_type: str, filename: str) -> HttpRespon
 
 
 def _record_export(assessment: Assessment, fmt: str) -> None:
-    audit.record(action="event", obj=assessment, object_type="assessments.Export",
-                 changes={"format": fmt})
+    """A report or the spreadsheet read: a "view" of the assessment, with its format."""
+    audit.record(action=AuditEntry.Action.VIEW, obj=assessment, changes={"format": fmt})
 
 
 def _stylesheet_path() -> str:
@@ -520,19 +528,21 @@ def _person(user) -> str:
     return str(user) if user is not None else ""
 
 
-def build_workbook(*, assessment: Assessment) -> bytes:
+def build_workbook(*, assessment: Assessment, viewer) -> bytes:
+    """The answers `viewer` may see (the agreed ones, the viewer's own, and every member's
+    for those who see them: rules.py) and the scores, as a workbook."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    results = queries.assessment_results(assessment=assessment)
+    results = queries.assessment_results(assessment=assessment, viewer=viewer)
     labels = results.labels()
     numbers = scoring.numeric_of(results.scale)
     order = {row.item.pk: i
              for i, row in enumerate(r for section in results.sections for r in section.items)}
     team_order = {m.user_id: i for i, m in enumerate(results.team)}
     responses = sorted(
-        Response.objects.filter(assessment=assessment)
+        queries.visible_responses(assessment=assessment, viewer=viewer)
         .select_related("item", "item__parent", "respondent", "updated_by"),
         key=lambda r: (order.get(r.item_id, 1 << 30), r.respondent_id is not None,
                        team_order.get(r.respondent_id, 1 << 30), r.pk))
@@ -577,6 +587,9 @@ def build_workbook(*, assessment: Assessment) -> bytes:
         ("Licence", pack.content.get("licence", "")),
         ("Site", assessment.site.name if assessment.site else "Whole organization"),
         ("Status", assessment.get_status_display()),
+        *([("Members' own answers", MEMBERS_OMITTED)]
+          if assessment.mode == Assessment.Mode.INDEPENDENT_THEN_CONSENSUS
+          and not results.sees_all_members else []),
         ("Note", CAUTION),
     ]:
         summary.append([cell(label), cell(value)])
@@ -633,7 +646,7 @@ def build_workbook(*, assessment: Assessment) -> bytes:
 def responses_xlsx(request, pk: int):
     assessment = access_assessment(user=request.user, organization=request.organization, pk=pk)
     with throttle.report_slot(organization=request.organization):
-        content = build_workbook(assessment=assessment)
+        content = build_workbook(assessment=assessment, viewer=request.user)
     _record_export(assessment, "xlsx")
     return _download(content, content_type=XLSX_TYPE, filename=_filename(assessment, "xlsx"))
 

@@ -51,7 +51,9 @@ def tables_context(results: queries.Results) -> dict:
     labels = results.labels()
     numeric_levels = [level for level in results.scale if level.numeric is not None]
     other_levels = [level for level in results.scale if level.numeric is None]
-    show_members = results.assessment.mode == Assessment.Mode.INDEPENDENT_THEN_CONSENSUS
+    independent = results.assessment.mode == Assessment.Mode.INDEPENDENT_THEN_CONSENSUS
+    # The members whose own answers this viewer may see (all, their own, or none).
+    show_members = independent and bool(results.members)
     element_sections = []
     by_key: dict[str, PackItem] = {}
     for section in results.sections:
@@ -73,8 +75,9 @@ def tables_context(results: queries.Results) -> dict:
         "labels": labels,
         "numeric_levels": numeric_levels,
         "other_levels": other_levels,
+        "independent": independent,
         "show_members": show_members,
-        "element_columns": 4 + (len(results.team) if show_members else 0),
+        "element_columns": 4 + (len(results.members) if show_members else 0),
         "element_sections": element_sections,
         "disagreements": sum(1 for s in results.sections for r in s.items if r.disagreement),
         "unsure_share_percent": round(UNSURE_SHARE_WARNING * 100),
@@ -134,7 +137,8 @@ def tables_context(results: queries.Results) -> dict:
 @org_view()
 def results(request, pk: int):
     assessment = access_assessment(user=request.user, organization=request.organization, pk=pk)
-    context = tables_context(queries.assessment_results(assessment=assessment))
+    context = tables_context(queries.assessment_results(assessment=assessment,
+                                                        viewer=request.user))
     context["assessment"] = assessment
     return render(request, "assessments/results.html", context)
 
@@ -176,7 +180,7 @@ def _resources(views: list[queries.PriorityView]) -> dict[tuple[int, str], PackI
 @org_view()
 def priorities(request, pk: int):
     assessment = access_assessment(user=request.user, organization=request.organization, pk=pk)
-    results = queries.assessment_results(assessment=assessment)
+    results = queries.assessment_results(assessment=assessment, viewer=request.user)
     attestation = is_attestation(results)
     if attestation:
         ranked, discuss = _attestation_priorities(results)
@@ -291,7 +295,7 @@ def _trend(cycles: list[Assessment], *, attestation: bool, max_value: int) -> di
     and named as in the newest cycle that has them."""
     rows, titles, keys, possible = [], {}, [], 0
     for cycle in cycles:
-        res = queries.assessment_results(assessment=cycle)
+        res = queries.assessment_results(assessment=cycle, viewer=None)
         if attestation:
             values = {"score": res.attestation.score}
             possible = max(possible, res.attestation.possible)
@@ -332,7 +336,7 @@ def compare(request, pk: int):
     same_instrument = queries.assessments_for(user=request.user, organization=org).filter(
         pack__pack_id=assessment.pack.pack_id)
     choices = [a for a in same_instrument if a.pk != assessment.pk]
-    results_now = queries.assessment_results(assessment=assessment)
+    results_now = queries.assessment_results(assessment=assessment, viewer=None)
     attestation = is_attestation(results_now)
     context = {"assessment": assessment, "choices": choices, "attestation": attestation,
                "other": None, "error": ""}
@@ -347,7 +351,7 @@ def compare(request, pk: int):
             status = 400
         else:
             other = access_assessment(user=request.user, organization=org, pk=other.pk)
-            results_other = queries.assessment_results(assessment=other)
+            results_other = queries.assessment_results(assessment=other, viewer=None)
             earlier, later = sorted([results_now, results_other],
                                     key=lambda r: (r.assessment.opens_on, r.assessment.pk))
             context.update(other=other, earlier=earlier.assessment, later=later.assessment)
