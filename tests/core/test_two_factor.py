@@ -472,7 +472,8 @@ def test_two_factor_page_acts_only_on_the_signed_in_person(member, owner):
 def test_account_page_shows_two_factor_status(member):
     client = client_for(member)
     assert "Off: signing in needs only your password" in client.get("/account/").content.decode()
-    device_for(member)
+    device = device_for(member)
+    client.post("/account/two-factor/", {"action": "verify", "code": code_for(device)})
     assert "On: signing in asks for a code" in client.get("/account/").content.decode()
 
 
