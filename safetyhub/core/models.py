@@ -188,6 +188,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Made in a session that had passed the second factor: only such tokens open the data
+    # of an organization that requires two-factor authentication (as such sessions do).
+    second_factor = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -19,6 +19,7 @@ from . import audit
 from .models import ApiToken, HealthSystem, Invitation, Membership, Organization, Role, Site, User
 from .rules import forget_roles
 from .tasks import send_email
+from .two_factor import organizations_requiring_two_factor
 
 INVITATION_LIFETIME = dt.timedelta(days=14)
 API_TOKEN_PREFIX = "shub_"  # noqa: S105 - a public prefix, not a secret
@@ -219,14 +220,29 @@ def register_invited_user(*, token: str, full_name: str, password: str) -> Membe
 
 
 @transaction.atomic
-def create_api_token(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """A new personal API token; the secret is returned once and never stored."""
+def create_api_token(*, user: User, name: str, second_factor: bool = False
+                     ) -> tuple[ApiToken, str]:
+    """A new personal API token; the secret is returned once and never stored.
+
+    `second_factor` says the request making it was verified with the person's second factor.
+    A member of an organization that requires two-factor authentication gets a token only
+    from such a request: a token is a sign-in that outlives the session, so it may not
+    skip the step the session had to take.
+    """
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Name the token after where it will be used."})
+    required_by = organizations_requiring_two_factor(user)
+    if required_by and not second_factor:
+        names = ", ".join(org.name for org in required_by)
+        raise ValidationError({"second_factor": (
+            f"{names} requires two-factor authentication: turn it on (or enter a code for "
+            "this session) on the two-factor page, then create the token."
+        )})
     secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name[:100], prefix=secret[:12], key_hash=hash_secret(secret)
+        user=user, name=name[:100], prefix=secret[:12], key_hash=hash_secret(secret),
+        second_factor=second_factor,
     )
     return token, secret
 
@@ -238,8 +254,8 @@ def revoke_api_token(*, token: ApiToken) -> ApiToken:
     return token
 
 
-def user_for_api_token(secret: str) -> User | None:
-    """The active user owning this live token, or None."""
+def live_api_token(secret: str) -> ApiToken | None:
+    """The live token with this secret (its active owner loaded with it), or None."""
     if not secret.startswith(API_TOKEN_PREFIX):
         return None
     try:
@@ -250,4 +266,4 @@ def user_for_api_token(secret: str) -> User | None:
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token

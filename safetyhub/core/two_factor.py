@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import Organization, User
+from .models import ApiToken, Organization, User
 
 DEVICE_NAME = "Authenticator app"
 CODE_PATTERN = re.compile(r"[0-9]{6}")
@@ -148,5 +148,7 @@ def disable_totp(*, user: User, code: str) -> None:
         error = _check_code(device, code)
         if error is None:
             TOTPDevice.objects.filter(user=user).delete()
+            # Tokens made with the second factor no longer stand for one.
+            ApiToken.objects.filter(user=user, second_factor=True).update(second_factor=False)
     if error:
         raise ValidationError({"code": error})

@@ -118,7 +118,8 @@ def account(request):
     if request.method == "POST" and form.is_valid():
         try:
             token, secret = services.create_api_token(
-                user=request.user, name=form.cleaned_data["name"]
+                user=request.user, name=form.cleaned_data["name"],
+                second_factor=request.user.is_verified(),
             )
         except ValidationError as exc:
             add_errors(form, exc)
