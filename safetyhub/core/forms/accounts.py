@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template import loader
 
+from .. import account_events
 from ..tasks import send_email
 
 
@@ -68,8 +69,14 @@ class QueuedPasswordResetForm(PasswordResetForm):
     """Queue the reset email, so the answer takes as long for an unknown address as for a
     known one (the page never reveals who has an account)."""
 
+    def save(self, *args, request=None, **kwargs):
+        self._request = request  # for the audit entry of each reset mail
+        return super().save(*args, request=request, **kwargs)
+
     def send_mail(self, subject_template_name, email_template_name, context, from_email,
                   to_email, html_email_template_name=None) -> None:
+        account_events.record("password.reset_requested", request=getattr(self, "_request", None),
+                              user=context["user"])
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
         send_email.enqueue(subject=subject, body=body, to=[to_email])

@@ -19,7 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from .. import services, two_factor
+from .. import account_events, services, two_factor
 from ..forms.accounts import ApiTokenForm, LoginForm, TotpCodeForm
 from ..models import ApiToken, User
 from .organizations import add_errors
@@ -68,6 +68,15 @@ class LoginView(auth_views.LoginView):
         return response
 
 
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "core/accounts/password_reset_confirm.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        account_events.record("password.reset", request=self.request, user=form.user)
+        return response
+
+
 def _pending_sign_in(request: HttpRequest) -> tuple[User, str] | None:
     """The person waiting for the code step and their auth backend, if still current."""
     pending = request.session.get(PENDING_SESSION_KEY)
@@ -100,8 +109,10 @@ def login_verify(request):
             device = two_factor.verify_totp(user=user, code=form.cleaned_data["code"])
         except ValidationError as exc:
             add_errors(form, exc)
+            account_events.record("sign_in.second_factor_failed", request=request, user=user)
         else:
             del request.session[PENDING_SESSION_KEY]
+            setattr(request, account_events.SECOND_FACTOR_ATTRIBUTE, "authenticator app")
             auth_login(request, user, backend=backend)
             otp_login(request, device)
             return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
