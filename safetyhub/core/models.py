@@ -199,6 +199,22 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
 
+class RecoveryCode(models.Model):
+    """A one-time code that stands in for the authenticator app at the second step of signing
+    in. The code is shown once; only its SHA-256 is kept (it carries 80 random bits, so the
+    hash cannot be reversed by trying codes)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user_id} ({'used' if self.used_at else 'unused'})"
+
+
 class AuditChain(models.Model):
     """The head of one hash chain: one per organization, plus "platform" for the rest.
     Appending locks this row, so entries of one chain are strictly ordered."""

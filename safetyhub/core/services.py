@@ -15,11 +15,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import audit
+from . import audit, two_factor
 from .models import ApiToken, HealthSystem, Invitation, Membership, Organization, Role, Site, User
 from .rules import forget_roles
 from .tasks import send_email
-from .two_factor import organizations_requiring_two_factor
 
 INVITATION_LIFETIME = dt.timedelta(days=14)
 API_TOKEN_PREFIX = "shub_"  # noqa: S105 - a public prefix, not a secret
@@ -232,7 +231,7 @@ def create_api_token(*, user: User, name: str, second_factor: bool = False
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Name the token after where it will be used."})
-    required_by = organizations_requiring_two_factor(user)
+    required_by = two_factor.organizations_requiring_two_factor(user)
     if required_by and not second_factor:
         names = ", ".join(org.name for org in required_by)
         raise ValidationError({"second_factor": (

@@ -60,6 +60,34 @@ class TotpCodeForm(forms.Form):
         return code
 
 
+class SecondFactorForm(TotpCodeForm):
+    """A code from the authenticator app or, for someone who lost it, a recovery code."""
+
+    recovery_code = forms.CharField(
+        label="Or a recovery code",
+        required=False,
+        max_length=40,
+        help_text="One of the codes you saved when you turned two-factor authentication on; "
+                  "each works once.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false",
+                                      "autocapitalize": "none", "size": 22}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].required = False
+
+    def clean_code(self) -> str:
+        return super().clean_code() if self.cleaned_data.get("code") else ""
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("code") and not data.get("recovery_code") and not self.errors:
+            self.add_error("code", "Enter the 6 digits your authenticator app shows now, "
+                                   "or one of your recovery codes.")
+        return data
+
+
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label="Token name", max_length=100,
                            help_text="Where it will be used, e.g. “reporting script”.")
