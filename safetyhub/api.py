@@ -13,7 +13,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
 
-from .core import audit
+from .core import account_events, audit
 from .core.services import live_api_token
 
 
@@ -21,7 +21,7 @@ class TokenAuth(HttpBearer):
     """`Authorization: Bearer shub_…` with a personal API token."""
 
     def authenticate(self, request, token: str):
-        api_token = live_api_token(token)
+        api_token = live_api_token(token, client_address=account_events.address_of(request))
         if api_token is None:
             return None
         request.user = api_token.user

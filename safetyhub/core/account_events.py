@@ -22,7 +22,7 @@ from .models import User
 SECOND_FACTOR_ATTRIBUTE = "signed_in_with_second_factor"
 
 
-def client_address(request: HttpRequest | None) -> str:
+def address_of(request: HttpRequest | None) -> str:
     """The client's address, as sign-in lockout reads it (the one place that decides how an
     address is found behind proxies)."""
     if request is None:
@@ -31,10 +31,12 @@ def client_address(request: HttpRequest | None) -> str:
 
 
 def record(event: str, *, request: HttpRequest | None = None, user: User | None = None,
-           **detail) -> None:
-    """Record one account event for `user` (None: no known account), from `request`."""
+           client_address: str = "", **detail) -> None:
+    """Record one account event for `user` (None: no known account), from `request` (or
+    from `client_address`, for callers that have no request)."""
     audit.record_account_event(
-        event=event, user=user, client_address=client_address(request), detail=detail
+        event=event, user=user, client_address=client_address or address_of(request),
+        detail=detail,
     )
 
 
@@ -77,22 +79,32 @@ def _signed_out(sender, request, user, **kwargs) -> None:
 
 
 @receiver(pre_save, sender=User, dispatch_uid="account_events:before_save")
-def _remember_password(sender, instance: User, update_fields=None, raw=False, **kwargs) -> None:
-    """Note the stored password hash before a save that may change it (one query, and only
-    for saves that may write the password: sign-ins only touch last_login)."""
+def _remember_account(sender, instance: User, update_fields=None, raw=False, **kwargs) -> None:
+    """Note the stored password hash and active flag before a save that may change them (one
+    query, and only for saves that may write them: sign-ins only touch last_login)."""
     if raw or instance.pk is None:
         return
-    if update_fields is not None and "password" not in update_fields:
+    if update_fields is not None and not {"password", "is_active"} & set(update_fields):
         return
-    instance._password_before = (
-        User.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
+    instance._account_before = (
+        User.objects.filter(pk=instance.pk).values("password", "is_active").first()
     )
 
 
 @receiver(post_save, sender=User, dispatch_uid="account_events:after_save")
-def _password_changed(sender, instance: User, created: bool, raw=False, **kwargs) -> None:
-    before = instance.__dict__.pop("_password_before", None)
-    if raw or created or before is None or before == instance.password:
-        return
-    record("password.changed", user=instance)
+def _account_changed(sender, instance: User, created: bool, raw=False, **kwargs) -> None:
+    """A changed password or a deactivation ends the account's API tokens: whoever held the
+    old password, or the person who left, must not keep a way in."""
+    from .services import revoke_api_tokens  # services records through this module
 
+    before = instance.__dict__.pop("_account_before", None)
+    if raw or created or before is None:
+        return
+    # An account saved without any password first and given one after (as fixtures do)
+    # had nothing anyone could hold: that is not a change.
+    if before["password"] and before["password"] != instance.password:
+        revoked = revoke_api_tokens(user=instance, reason="password_changed")
+        record("password.changed", user=instance, tokens_revoked=len(revoked))
+    if before["is_active"] and not instance.is_active:
+        revoked = revoke_api_tokens(user=instance, reason="deactivated")
+        record("account.deactivated", user=instance, tokens_revoked=len(revoked))

@@ -22,8 +22,7 @@ def account_events(event: str | None = None, *, after: int = 0) -> list[AuditEnt
 
 
 def last_entry() -> int:
-    """A marker: events after it were caused by the test, not by making its people (the
-    factory sets each password after creating the account, which is a password change)."""
+    """A marker: events after it were caused by the test, not by making its people."""
     return AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 

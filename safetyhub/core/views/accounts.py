@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -153,6 +154,9 @@ def account(request):
         except ValidationError as exc:
             add_errors(form, exc)
         else:
+            account_events.record("api_token.created", request=request, user=request.user,
+                                  token=token.pk, name=token.name,
+                                  second_factor=token.second_factor)
             request.session["new_api_token"] = secret
             messages.success(request, f"Token “{token.name}” created. Copy it now.")
             return redirect("account")
@@ -161,6 +165,8 @@ def account(request):
         {
             "form": form,
             "tokens": ApiToken.objects.filter(user=request.user, revoked_at=None),
+            "now": timezone.now(),
+            "token_days": settings.API_TOKEN_DAYS,
             "new_token": request.session.pop("new_api_token", None),
             "two_factor_on": two_factor.confirmed_device(request.user) is not None,
             "recovery_codes_left": two_factor.recovery_codes_left(request.user),
@@ -172,10 +178,13 @@ def account(request):
 @require_POST
 @login_required
 def api_token_revoke(request, pk: str):
-    token = ApiToken.objects.filter(user=request.user, pk=pk if str(pk).isdigit() else 0).first()
+    token = ApiToken.objects.filter(user=request.user, revoked_at=None,
+                                    pk=pk if str(pk).isdigit() else 0).first()
     if token is None:
         raise Http404("No such token.")
     services.revoke_api_token(token=token)
+    account_events.record("api_token.revoked", request=request, user=request.user,
+                          token=token.pk, name=token.name, reason=token.end_reason)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("account")
 
