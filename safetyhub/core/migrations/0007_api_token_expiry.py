@@ -1,21 +1,16 @@
 """API tokens expire (settings.API_TOKEN_DAYS) and say why they stopped working.
 
 Tokens made before this release expire API_TOKEN_DAYS after the upgrade rather than after
-they were made, so no script stops without its owner having seen the new expiry date."""
+they were made (the column's default is computed once, when it is added), so no script stops
+without its owner having had time to see the new expiry date."""
 
-import datetime as dt
-
-from django.conf import settings
 from django.db import migrations, models
-from django.utils import timezone
 
 import safetyhub.core.models
 
 
-def set_expiry(apps, schema_editor):
+def mark_revoked(apps, schema_editor):
     ApiToken = apps.get_model("core", "ApiToken")
-    expires_at = timezone.now() + dt.timedelta(days=settings.API_TOKEN_DAYS)
-    ApiToken.objects.filter(expires_at=None).update(expires_at=expires_at)
     ApiToken.objects.exclude(revoked_at=None).update(end_reason="revoked")
 
 
@@ -26,7 +21,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="apitoken",
             name="expires_at",
-            field=models.DateTimeField(null=True),
+            field=models.DateTimeField(default=safetyhub.core.models.api_token_expiry),
         ),
         migrations.AddField(
             model_name="apitoken",
@@ -39,10 +34,6 @@ class Migration(migrations.Migration):
                          ("expired", "expired")],
             ),
         ),
-        migrations.RunPython(set_expiry, migrations.RunPython.noop),
-        migrations.AlterField(
-            model_name="apitoken",
-            name="expires_at",
-            field=models.DateTimeField(default=safetyhub.core.models.api_token_expiry),
-        ),
+        # Last: on PostgreSQL no ALTER TABLE may follow an UPDATE in the same transaction.
+        migrations.RunPython(mark_revoked, migrations.RunPython.noop),
     ]
