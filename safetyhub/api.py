@@ -13,21 +13,21 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
 
-from .core import audit
-from .core.services import user_for_api_token
+from .core import account_events, audit
+from .core.services import live_api_token
 
 
 class TokenAuth(HttpBearer):
     """`Authorization: Bearer shub_…` with a personal API token."""
 
     def authenticate(self, request, token: str):
-        user = user_for_api_token(token)
-        if user is None:
+        api_token = live_api_token(token, client_address=account_events.address_of(request))
+        if api_token is None:
             return None
-        request.user = user
-        request.api_token = True
-        audit.set_actor(user)
-        return user
+        request.user = api_token.user
+        request.api_token = api_token  # api_organization checks it against 2FA rules
+        audit.set_actor(api_token.user)
+        return api_token.user
 
 
 

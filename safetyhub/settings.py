@@ -150,6 +150,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "safetyhub.core.middleware.SecondFactorMiddleware",
     "safetyhub.core.middleware.AuditActorMiddleware",
     "safetyhub.core.middleware.ThrottledMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -241,6 +242,11 @@ PASSWORD_RESET_MAILS_PER_ACCOUNT = envint("PASSWORD_RESET_MAILS_PER_ACCOUNT", 3)
 PASSWORD_RESET_REQUESTS_PER_ADDRESS = envint("PASSWORD_RESET_REQUESTS_PER_ADDRESS", 10)
 REPORTS_AT_ONCE_PER_ORGANIZATION = envint("REPORTS_AT_ONCE_PER_ORGANIZATION", 2)
 INVITATION_FAILURES_PER_ADDRESS = envint("INVITATION_FAILURES_PER_ADDRESS", 20)
+
+# API tokens stop working this many days after they are made.
+API_TOKEN_DAYS = envint("API_TOKEN_DAYS", 90)
+if API_TOKEN_DAYS < 1:
+    raise ImproperlyConfigured("API_TOKEN_DAYS: give a number of days, at least 1")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,11 +1,45 @@
-"""Django admin, for superusers only (organization admins use SafetyHub's own pages)."""
+"""Django admin, for superusers only (organization admins use SafetyHub's own pages).
+
+The admin has no sign-in of its own: its login form would accept a password alone, so
+/django-admin/login/ sends people through SafetyHub's two-step sign-in, and the admin opens
+only for a superuser whose session has passed the second factor.
+"""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from .models import AuditEntry, HealthSystem, Membership, Organization, Site, User
+from .views.accounts import safe_next
 
-admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
+
+def admin_has_permission(request: HttpRequest) -> bool:
+    """Superusers only, and only in a session verified with their second factor (an admin
+    can change anyone's account, so a password alone must never be enough)."""
+    user = request.user
+    return user.is_active and user.is_superuser and user.is_verified()
+
+
+def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:
+    """Replaces the admin's password-only login: sign in (with the code step) on SafetyHub's
+    own page, or verify this session with a code, then come back."""
+    next_url = safe_next(request) or reverse("admin:index")
+    query = urlencode({"next": next_url})
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('login')}?{query}")
+    if request.user.is_active and request.user.is_superuser:
+        if not request.user.is_verified():  # set up, or enter a code for this session
+            return redirect(f"{reverse('two_factor')}?{query}")
+        return redirect(next_url)
+    raise PermissionDenied("The Django administration is for superusers only.")
+
+
+admin.site.has_permission = admin_has_permission
+admin.site.login = admin_login
 
 
 @admin.register(User)

@@ -17,11 +17,20 @@ router = Router(tags=["organizations"])
 
 def api_organization(request: HttpRequest, slug: str, permission: str) -> Organization:
     """The API twin of `org_view`: 404 for outsiders, 403 for a role without `permission`,
-    and a second factor where the organization requires one (session users)."""
+    and a second factor where the organization requires one: a session must have passed
+    it, a token must have been made in a session that had."""
     org = access_organization(user=request.user, slug=slug)
-    signed_in_by_token = getattr(request, "api_token", False)
-    if org.require_two_factor and not signed_in_by_token and not request.user.is_verified():
-        raise PermissionDenied("This organization requires a second factor.")
+    if org.require_two_factor:
+        token = getattr(request, "api_token", None)
+        if token is not None and not token.second_factor:
+            raise PermissionDenied(
+                f"{org.name} requires two-factor authentication, and this token was made "
+                "without it. Turn two-factor authentication on, then make a new token on "
+                "your account page.")
+        if token is None and not request.user.is_verified():
+            raise PermissionDenied(
+                f"{org.name} requires two-factor authentication: enter a code from your "
+                "authenticator app for this session.")
     require_permission(user=request.user, permission=permission, organization=org)
     return org
 

@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
-        from . import audit, checks  # noqa: F401 - checks register themselves
+        from . import account_events, audit, checks  # noqa: F401 - they connect themselves
         from .models import ApiToken, Invitation, Membership, Organization, Site, User
 
         audit.register(Organization)

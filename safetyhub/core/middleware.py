@@ -6,11 +6,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.http import urlencode
 
-from . import audit
+from . import audit, two_factor
 from .throttle import Throttled
 
 request_log = logging.getLogger("safetyhub.request")
@@ -71,6 +73,32 @@ class AuditActorMiddleware:
         user = request.user if request.user.is_authenticated else None
         with audit.acting_as(user, label=None if user else "anonymous"):
             return self.get_response(request)
+
+
+class SecondFactorMiddleware:
+    """A session of someone who has two-factor authentication on but has not entered a code
+    in it (signed in before turning it on, or by a path other than the two-step sign-in) can
+    only verify itself or sign out: everything else waits for a code."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and not user.is_verified()
+            and request.path not in {reverse("two_factor"), reverse("logout")}
+            and two_factor.confirmed_device(user) is not None
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": [{
+                    "field": "session",
+                    "reason": "Enter a code from your authenticator app on the two-factor "
+                              "page to use this session, or use an API token.",
+                }]}, status=403)
+            return redirect(f"{reverse('two_factor')}?{urlencode({'next': request.path})}")
+        return self.get_response(request)
 
 
 class ApiJsonErrorsMiddleware:

@@ -1,10 +1,13 @@
 """Organizations (tenants), their sites and units, people, roles, invitations, API tokens and
 the audit trail. Thin models: fields and constraints; writes live in services.py."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 
 class UserManager(BaseUserManager):
@@ -176,8 +179,21 @@ class Invitation(models.Model):
         return f"Invitation of {self.email} to {self.organization}"
 
 
+def api_token_expiry() -> dt.datetime:
+    """When a token made now stops working (settings.API_TOKEN_DAYS)."""
+    return timezone.now() + dt.timedelta(days=settings.API_TOKEN_DAYS)
+
+
 class ApiToken(models.Model):
-    """A personal API token. The secret is shown once; only its hash is kept."""
+    """A personal API token. The secret is shown once; only its hash is kept. It works until
+    it expires or is revoked (by its owner, or when their password changes or their account
+    is deactivated)."""
+
+    class EndReason(models.TextChoices):
+        REVOKED = "revoked", "revoked by its owner"
+        PASSWORD_CHANGED = "password_changed", "revoked: the password changed"
+        DEACTIVATED = "deactivated", "revoked: the account was deactivated"
+        EXPIRED = "expired", "expired"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
@@ -188,12 +204,34 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Made in a session that had passed the second factor: only such tokens open the data
+    # of an organization that requires two-factor authentication (as such sessions do).
+    second_factor = models.BooleanField(default=False)
+    expires_at = models.DateTimeField(default=api_token_expiry)
+    # Why it stopped working (set when it was revoked, or first refused as expired).
+    end_reason = models.CharField(max_length=20, choices=EndReason, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class RecoveryCode(models.Model):
+    """A one-time code that stands in for the authenticator app at the second step of signing
+    in. The code is shown once; only its SHA-256 is kept (it carries 80 random bits, so the
+    hash cannot be reversed by trying codes)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.user_id} ({'used' if self.used_at else 'unused'})"
 
 
 class AuditChain(models.Model):

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import audit
+from . import account_events, audit, two_factor
 from .models import ApiToken, HealthSystem, Invitation, Membership, Organization, Role, Site, User
 from .rules import forget_roles
 from .tasks import send_email
@@ -219,27 +219,64 @@ def register_invited_user(*, token: str, full_name: str, password: str) -> Membe
 
 
 @transaction.atomic
-def create_api_token(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """A new personal API token; the secret is returned once and never stored."""
+def create_api_token(*, user: User, name: str, second_factor: bool = False
+                     ) -> tuple[ApiToken, str]:
+    """A new personal API token, working for settings.API_TOKEN_DAYS; the secret is
+    returned once and never stored.
+
+    `second_factor` says the request making it was verified with the person's second factor.
+    A member of an organization that requires two-factor authentication gets a token only
+    from such a request: a token is a sign-in that outlives the session, so it may not
+    skip the step the session had to take.
+    """
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Name the token after where it will be used."})
+    required_by = two_factor.organizations_requiring_two_factor(user)
+    if required_by and not second_factor:
+        names = ", ".join(org.name for org in required_by)
+        raise ValidationError({"second_factor": (
+            f"{names} requires two-factor authentication: turn it on (or enter a code for "
+            "this session) on the two-factor page, then create the token."
+        )})
     secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name[:100], prefix=secret[:12], key_hash=hash_secret(secret)
+        user=user, name=name[:100], prefix=secret[:12], key_hash=hash_secret(secret),
+        second_factor=second_factor,
     )
     return token, secret
 
 
 @transaction.atomic
-def revoke_api_token(*, token: ApiToken) -> ApiToken:
+def revoke_api_token(*, token: ApiToken,
+                     reason: str = ApiToken.EndReason.REVOKED) -> ApiToken:
     token.revoked_at = timezone.now()
+    token.end_reason = reason
     token.save()
     return token
 
 
-def user_for_api_token(secret: str) -> User | None:
-    """The active user owning this live token, or None."""
+@transaction.atomic
+def revoke_api_tokens(*, user: User, reason: str) -> list[ApiToken]:
+    """Revoke every live token of `user` (their password changed, or the account was
+    deactivated: whoever held a token then must not keep using it), each on the audit trail
+    with the reason."""
+    revoked = []
+    for token in ApiToken.objects.select_for_update().filter(user=user, revoked_at=None):
+        revoke_api_token(token=token, reason=reason)
+        account_events.record("api_token.revoked", user=user, token=token.pk,
+                              name=token.name, reason=reason)
+        revoked.append(token)
+    return revoked
+
+
+LAST_USE_PRECISION = dt.timedelta(minutes=5)
+
+
+def live_api_token(secret: str, *, client_address: str = "") -> ApiToken | None:
+    """The live token with this secret (its active owner loaded with it), or None. The
+    first refusal of an expired token is recorded; its last use is noted at most every few
+    minutes, so a busy script does not write on every request."""
     if not secret.startswith(API_TOKEN_PREFIX):
         return None
     try:
@@ -248,6 +285,13 @@ def user_for_api_token(secret: str) -> User | None:
     except ApiToken.DoesNotExist:
         return None
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+    if token.expires_at <= now:
+        if token.end_reason != ApiToken.EndReason.EXPIRED:
+            ApiToken.objects.filter(pk=token.pk).update(end_reason=ApiToken.EndReason.EXPIRED)
+            account_events.record("api_token.expired", user=token.user,
+                                  client_address=client_address, token=token.pk,
+                                  name=token.name)
+        return None
+    if token.last_used_at is None or now - token.last_used_at > LAST_USE_PRECISION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token

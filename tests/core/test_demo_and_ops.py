@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 
 from django.core.management import call_command
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safetyhub.core.demo import ORGANIZATIONS, PEOPLE, load_demo_data
 from safetyhub.core.logging import JsonFormatter
@@ -48,7 +50,13 @@ def test_superusers_only_in_django_admin(db):
     staff = UserFactory(is_staff=True)
     assert client_for(staff).get("/django-admin/").status_code == 302
     root = UserFactory(is_staff=True, is_superuser=True)
-    assert client_for(root).get("/django-admin/").status_code == 200
+    assert client_for(root).get("/django-admin/").status_code == 302  # no second factor yet
+    device = TOTPDevice.objects.create(user=root, name="app", confirmed=True)
+    client = client_for(root)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    assert client.get("/django-admin/").status_code == 200
 
 
 def test_log_lines_are_json_with_extra_fields():

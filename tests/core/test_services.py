@@ -169,10 +169,11 @@ def test_api_tokens_are_hashed_and_revocable(db):
     user = UserFactory()
     token, secret = services.create_api_token(user=user, name="script")
     assert secret.startswith("shub_") and secret not in token.key_hash
-    assert services.user_for_api_token(secret) == user
-    assert services.user_for_api_token(secret + "x") is None
+    assert services.live_api_token(secret) == token
+    assert services.live_api_token(secret).user == user
+    assert services.live_api_token(secret + "x") is None
     services.revoke_api_token(token=token)
-    assert services.user_for_api_token(secret) is None
+    assert services.live_api_token(secret) is None
 
 
 def test_joining_through_an_invitation_is_audited_to_the_new_member(org, owner):

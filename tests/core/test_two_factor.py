@@ -397,7 +397,11 @@ def test_org_requiring_two_factor_sends_member_through_setup_and_back(member, or
     response = client.post("/account/two-factor/", {"action": "confirm",
                                                     "code": code_for(device),
                                                     "next": "/o/riverside/"})
-    assert response["Location"] == "/o/riverside/"
+    # First the new recovery codes, shown once, with the way on.
+    assert response["Location"] == "/account/two-factor/?next=%2Fo%2Friverside%2F"
+    page = client.get(response["Location"]).content.decode()
+    assert "Your recovery codes" in page
+    assert '<a href="/o/riverside/">I have saved them; continue</a>' in page
     assert client.get("/o/riverside/").status_code == 200
 
 
@@ -472,7 +476,8 @@ def test_two_factor_page_acts_only_on_the_signed_in_person(member, owner):
 def test_account_page_shows_two_factor_status(member):
     client = client_for(member)
     assert "Off: signing in needs only your password" in client.get("/account/").content.decode()
-    device_for(member)
+    device = device_for(member)
+    client.post("/account/two-factor/", {"action": "verify", "code": code_for(device)})
     assert "On: signing in asks for a code" in client.get("/account/").content.decode()
 
 

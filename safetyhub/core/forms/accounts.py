@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template import loader
 
-from .. import throttle
+from .. import account_events, throttle
 from ..net import client_address
 from ..tasks import send_email
 
@@ -64,6 +64,34 @@ class TotpCodeForm(forms.Form):
         return code
 
 
+class SecondFactorForm(TotpCodeForm):
+    """A code from the authenticator app or, for someone who lost it, a recovery code."""
+
+    recovery_code = forms.CharField(
+        label="Or a recovery code",
+        required=False,
+        max_length=40,
+        help_text="One of the codes you saved when you turned two-factor authentication on; "
+                  "each works once.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false",
+                                      "autocapitalize": "none", "size": 22}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].required = False
+
+    def clean_code(self) -> str:
+        return super().clean_code() if self.cleaned_data.get("code") else ""
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("code") and not data.get("recovery_code") and not self.errors:
+            self.add_error("code", "Enter the 6 digits your authenticator app shows now, "
+                                   "or one of your recovery codes.")
+        return data
+
+
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label="Token name", max_length=100,
                            help_text="Where it will be used, e.g. “reporting script”.")
@@ -83,6 +111,7 @@ class QueuedPasswordResetForm(PasswordResetForm):
             limit=settings.PASSWORD_RESET_REQUESTS_PER_ADDRESS, window=HOUR,
         ).exceeded:
             return
+        self._request = request  # for the audit entry of each reset mail
         super().save(request=request, **kwargs)
 
     def get_users(self, email):
@@ -94,6 +123,8 @@ class QueuedPasswordResetForm(PasswordResetForm):
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email,
                   to_email, html_email_template_name=None) -> None:
+        account_events.record("password.reset_requested", request=getattr(self, "_request", None),
+                              user=context["user"])
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
         send_email.enqueue(subject=subject, body=body, to=[to_email])

@@ -13,14 +13,15 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from .. import services, throttle, two_factor
-from ..forms.accounts import ApiTokenForm, LoginForm, TotpCodeForm
+from .. import account_events, services, throttle, two_factor
+from ..forms.accounts import ApiTokenForm, LoginForm, SecondFactorForm, TotpCodeForm
 from ..models import ApiToken, User
 from ..net import client_address
 from .organizations import add_errors
@@ -91,6 +92,15 @@ class LoginView(auth_views.LoginView):
         return response
 
 
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "core/accounts/password_reset_confirm.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        account_events.record("password.reset", request=self.request, user=form.user)
+        return response
+
+
 def _pending_sign_in(request: HttpRequest) -> tuple[User, str] | None:
     """The person waiting for the code step and their auth backend, if still current."""
     pending = request.session.get(PENDING_SESSION_KEY)
@@ -106,10 +116,11 @@ def _pending_sign_in(request: HttpRequest) -> tuple[User, str] | None:
 
 
 @never_cache
-@sensitive_post_parameters("code")
+@sensitive_post_parameters("code", "recovery_code")
 @require_http_methods(["GET", "POST"])
 def login_verify(request):
-    """The second sign-in step: a code from the person's authenticator app."""
+    """The second sign-in step: a code from the person's authenticator app, or one of their
+    recovery codes."""
     next_url = safe_next(request)
     pending = _pending_sign_in(request)
     if pending is None:
@@ -117,20 +128,39 @@ def login_verify(request):
             messages.error(request, "Your sign-in took too long. Please sign in again.")
         return redirect(_with_next(reverse("login"), next_url))
     user, backend = pending
-    form = TotpCodeForm(request.POST or None, autofocus=True)
+    form = SecondFactorForm(request.POST or None, autofocus=True)
     if request.method == "POST" and form.is_valid():
         try:
-            device = two_factor.verify_totp(user=user, code=form.cleaned_data["code"])
+            device, shown_by = two_factor.verify_second_factor(
+                user=user, code=form.cleaned_data["code"],
+                recovery_code=form.cleaned_data["recovery_code"],
+            )
         except ValidationError as exc:
             add_errors(form, exc)
+            account_events.record("sign_in.second_factor_failed", request=request, user=user)
         else:
             del request.session[PENDING_SESSION_KEY]
+            setattr(request, account_events.SECOND_FACTOR_ATTRIBUTE, shown_by)
             auth_login(request, user, backend=backend)
             otp_login(request, device)
+            if shown_by == two_factor.BY_RECOVERY_CODE:
+                _recovery_code_used(request, user)
             return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
     return render(
         request, "core/accounts/login_verify.html", {"form": form, "next": next_url},
         status=422 if form.errors else 200,
+    )
+
+
+def _recovery_code_used(request: HttpRequest, user: User) -> None:
+    left = two_factor.recovery_codes_left(user)
+    account_events.record("two_factor.recovery_code_used", request=request, user=user,
+                          codes_left=left)
+    messages.warning(
+        request,
+        f"You used a recovery code; {left} {'is' if left == 1 else 'are'} left. If you lost "
+        "your authenticator app, set up a new one, or make new recovery codes, on the "
+        "two-factor page.",
     )
 
 
@@ -141,11 +171,15 @@ def account(request):
     if request.method == "POST" and form.is_valid():
         try:
             token, secret = services.create_api_token(
-                user=request.user, name=form.cleaned_data["name"]
+                user=request.user, name=form.cleaned_data["name"],
+                second_factor=request.user.is_verified(),
             )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
+            account_events.record("api_token.created", request=request, user=request.user,
+                                  token=token.pk, name=token.name,
+                                  second_factor=token.second_factor)
             request.session["new_api_token"] = secret
             messages.success(request, f"Token “{token.name}” created. Copy it now.")
             return redirect("account")
@@ -154,8 +188,11 @@ def account(request):
         {
             "form": form,
             "tokens": ApiToken.objects.filter(user=request.user, revoked_at=None),
+            "now": timezone.now(),
+            "token_days": settings.API_TOKEN_DAYS,
             "new_token": request.session.pop("new_api_token", None),
             "two_factor_on": two_factor.confirmed_device(request.user) is not None,
+            "recovery_codes_left": two_factor.recovery_codes_left(request.user),
         },
         status=422 if form.errors else 200,
     )
@@ -164,15 +201,19 @@ def account(request):
 @require_POST
 @login_required
 def api_token_revoke(request, pk: str):
-    token = ApiToken.objects.filter(user=request.user, pk=pk if str(pk).isdigit() else 0).first()
+    token = ApiToken.objects.filter(user=request.user, revoked_at=None,
+                                    pk=pk if str(pk).isdigit() else 0).first()
     if token is None:
         raise Http404("No such token.")
     services.revoke_api_token(token=token)
+    account_events.record("api_token.revoked", request=request, user=request.user,
+                          token=token.pk, name=token.name, reason=token.end_reason)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("account")
 
 
-CODE_ACTIONS = {"confirm", "verify", "disable"}
+CODE_ACTIONS = {"confirm", "verify", "disable", "recovery_codes"}
+NEW_CODES_SESSION_KEY = "new_recovery_codes"
 
 
 def _two_factor_post(
@@ -194,37 +235,65 @@ def _two_factor_post(
     if not form.is_valid():
         return None
     code = form.cleaned_data["code"]
-    if action == "disable":
-        two_factor.disable_totp(user=user, code=code)
-        messages.success(request, "Two-factor authentication is off.")
-        return redirect("two_factor")
+    recovery_code = form.cleaned_data.get("recovery_code", "")
     if action == "confirm":
         device = two_factor.confirm_totp(user=user, code=code)
+        otp_login(request, device)  # this session has now shown the second factor
+        account_events.record("two_factor.enabled", request=request, user=user)
+        _show_new_recovery_codes(request, two_factor.issue_recovery_codes(user=user))
         messages.success(request, "Two-factor authentication is on. Signing in will now ask "
                                   "for a code from your app.")
+        return redirect(here)  # the new recovery codes are shown there, once
+    if action == "disable":
+        two_factor.disable_totp(user=user, code=code, recovery_code=recovery_code)
+        account_events.record("two_factor.disabled", request=request, user=user)
+        messages.success(request, "Two-factor authentication is off.")
+        return redirect("two_factor")
+    if action == "recovery_codes":
+        codes = two_factor.regenerate_recovery_codes(user=user, code=code,
+                                                     recovery_code=recovery_code)
+        _show_new_recovery_codes(request, codes)
+        return redirect(here)
+    device, shown_by = two_factor.verify_second_factor(user=user, code=code,
+                                                       recovery_code=recovery_code)
+    otp_login(request, device)
+    account_events.record("two_factor.session_verified", request=request, user=user,
+                          second_factor=shown_by)
+    if shown_by == two_factor.BY_RECOVERY_CODE:
+        _recovery_code_used(request, user)
     else:
-        device = two_factor.verify_totp(user=user, code=code)
         messages.success(request, "Code accepted.")
-    otp_login(request, device)  # this session has now shown the second factor
     return redirect(next_url or here)
 
 
+def _show_new_recovery_codes(request: HttpRequest, codes: list[str]) -> None:
+    """Keep new codes for the next page view only (popped when shown), and record it."""
+    request.session[NEW_CODES_SESSION_KEY] = codes
+    account_events.record("two_factor.recovery_codes_generated", request=request,
+                          user=request.user, count=len(codes))
+
+
 @never_cache
-@sensitive_post_parameters("code")
+@sensitive_post_parameters("code", "recovery_code")
 @require_http_methods(["GET", "POST"])
 @login_required
 def two_factor_settings(request):
-    """Set up, verify or turn off the person's authenticator app. Organizations that require
-    a second factor send their members here (with `next`) until the session is verified."""
+    """Set up, verify or turn off the person's authenticator app, and make recovery codes.
+    Organizations that require a second factor send their members here (with `next`) until
+    the session is verified."""
     user = request.user
     next_url = safe_next(request)
     action = request.POST.get("action", "")
-    form = TotpCodeForm(request.POST if action in CODE_ACTIONS else None)
+    form_class = TotpCodeForm if action == "confirm" else SecondFactorForm
+    form = form_class(request.POST if action in CODE_ACTIONS else None)
     if request.method == "POST":
         try:
             response = _two_factor_post(request, form, action, next_url)
         except ValidationError as exc:
             add_errors(form, exc)
+            if action != "confirm":
+                account_events.record("two_factor.code_failed", request=request, user=user,
+                                      action=action)
         else:
             if response is not None:
                 return response
@@ -234,6 +303,9 @@ def two_factor_settings(request):
         state = "on" if user.is_verified() else "unverified"
     else:
         state = "setting_up" if pending else "off"
+    wanted = TotpCodeForm if state == "setting_up" else SecondFactorForm
+    if type(form) is not wanted:  # the page moved on (just turned on or off): a fresh form
+        form = wanted()
     return render(
         request,
         "core/accounts/two_factor.html",
@@ -244,6 +316,8 @@ def two_factor_settings(request):
             "required_by": two_factor.organizations_requiring_two_factor(user),
             "qr_code": two_factor.qr_code_data_uri(pending) if pending else "",
             "manual_key": two_factor.manual_entry_key(pending) if pending else "",
+            "new_recovery_codes": request.session.pop(NEW_CODES_SESSION_KEY, None),
+            "recovery_codes_left": two_factor.recovery_codes_left(user) if device else 0,
         },
         status=422 if form.errors else 200,
     )
