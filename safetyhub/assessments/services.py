@@ -38,6 +38,9 @@ EVIDENCE_TYPES = {
     "text/plain": ".txt",
     "text/csv": ".csv",
 }
+# the extensions a file of each type may keep (the first in EVIDENCE_TYPES is given otherwise)
+EXTENSIONS_OF = {content_type: {ext} for content_type, ext in EVIDENCE_TYPES.items()} | {
+    "image/jpeg": {".jpg", ".jpeg"}}
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 
 
@@ -348,11 +351,25 @@ def add_evidence(*, response: Response, upload, by: User) -> Evidence:
     if content_type not in EVIDENCE_TYPES:
         raise ValidationError({"file": "Attach a PDF, an image, an office document or a text "
                                        "file."})
+    # stored and offered for download under an extension that says what the file is: a
+    # PNG named "scan.pdf" becomes "scan.png", so no program opens it as something else
+    upload.name = name_for_type(upload.name, content_type)
     return Evidence.objects.create(
         response=response, organization_id=response.organization_id, file=upload,
-        original_name=upload.name[:200], content_type=content_type, size=upload.size,
+        original_name=upload.name[-200:], content_type=content_type, size=upload.size,
         uploaded_by=by,
     )
+
+
+def name_for_type(name: str, content_type: str) -> str:
+    """`name` with the extension of `content_type` (the sniffed type) in place of any other;
+    a name that already ends in an extension of that type is kept as it is."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        stem, ext = name, ""
+    if f".{ext.lower()}" in EXTENSIONS_OF.get(content_type, ()):
+        return name
+    return (stem or "evidence") + EVIDENCE_TYPES[content_type]
 
 
 def sniff_content_type(upload) -> str:

@@ -238,3 +238,16 @@ def test_a_csv_row_wider_than_the_columns_read_is_refused(falls, owner):
     with pytest.raises(ValidationError) as err:
         run(falls, text, by=owner)
     assert problems(err.value) == ["Row 2 has more than 15 columns; keep only the data columns."]
+
+
+def test_a_workbook_bomb_is_refused_before_it_is_parsed(falls, owner):
+    # a few KB that expand to 8 MB of padding: before the zip was checked it was parsed
+    # (and a shared-strings bomb of the same shape took 1.9 GB)
+    from ..core.test_spreadsheets import SHEET, rewritten, sheet_xml
+
+    good = xlsx([["period", "numerator", "denominator"], ["2025-01-01", 3, 1000]])
+    bomb = rewritten(good, replace={SHEET: sheet_xml(good) + b" " * 8_000_000})
+    with pytest.raises(ValidationError) as err:
+        run(falls, bomb, name="data.xlsx", by=owner)
+    assert "compressed more than 200:1" in problems(err.value)[0]
+    assert not DataPoint.objects.exists()
