@@ -126,6 +126,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "safetyhub.core.middleware.RequestLogMiddleware",
     "safetyhub.core.middleware.BodySizeLimitMiddleware",
+    "safetyhub.core.inputs.InputTextMiddleware",
     "safetyhub.core.middleware.ApiJsonErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

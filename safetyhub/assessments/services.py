@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from safetyhub.core import audit
+from safetyhub.core.inputs import check_date
 from safetyhub.core.models import Membership, Organization, Site, User
 from safetyhub.frameworks.models import Pack, PackItem
 from safetyhub.frameworks.services import lock_pack
@@ -128,7 +129,11 @@ def start_assessment(
         errors["site"] = "The site belongs to another organization."
     if not 1 <= window_days <= 366:
         errors["window_days"] = "The window is 1 to 366 days."
+        window_days = DEFAULT_WINDOW_DAYS  # (a window of 10¹² days overflowed the date below)
     opens_on = opens_on or timezone.localdate()
+    if problem := check_date(opens_on):
+        errors["opens_on"] = problem
+        opens_on = timezone.localdate()
     closes_on = opens_on + dt.timedelta(days=window_days)
     due_on = due_on or closes_on
     if due_on < opens_on:
