@@ -9,7 +9,7 @@ They are applied generally rather than field by field, so no new field can forge
   characters but tabs and line breaks, each float finite and within ±1e12, each integer
   within its database column, each date within 1900–2200. A breach raises ValidationError
   naming the field, which pages show on the form and the API answers as a 422.
-- `InputTextMiddleware` refuses control characters in query parameters, form fields and the
+- `InputTextMiddleware` refuses control characters in the path, query parameters and the
   strings of a JSON body before any view runs (a NUL byte even breaks a PostgreSQL lookup).
 - `Id`, `Number`, `Day`, `Line`, `Text` are the same rules as types for API schemas, and
   `Pagination` bounds `limit` and `offset`.
@@ -168,9 +168,11 @@ def _printable(name: str) -> str:
 
 
 class InputTextMiddleware:
-    """Refuse control characters in query parameters (which are one line: no tabs or line
-    breaks either), form fields and a JSON body's strings, naming the first field at fault:
-    a JSON 422 under /api/, a 400 page elsewhere."""
+    """Refuse control characters in the path, in query parameters (which are one line: no
+    tabs or line breaks either) and in a JSON body's strings, naming the first field at
+    fault: a JSON 422 under /api/, a 400 page elsewhere. They reach lookups before any model
+    is saved (a NUL byte breaks a PostgreSQL query). Form fields are left to the forms and to
+    `guard_model_values`, which show the problem on the field and keep what was typed."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -193,19 +195,13 @@ class InputTextMiddleware:
                 if reason := text_problem(value, single_line=True):
                     return _printable(name) or "query", reason
         content_type = request.META.get("CONTENT_TYPE", "")
-        if request.method in ("POST", "PUT", "PATCH") and not content_type.startswith(
-                "multipart/"):
-            if content_type.startswith("application/json"):
-                try:
-                    data = json.loads(request.body or b"null")
-                except (ValueError, UnicodeDecodeError):
-                    return None  # the API answers its own parse error
-                for path, text in _strings(data):
-                    if reason := text_problem(text, single_line=False):
-                        return (_printable(path) or "body"), reason
-            elif content_type.startswith("application/x-www-form-urlencoded"):
-                for name, values in request.POST.lists():
-                    for value in (name, *values):
-                        if reason := text_problem(value, single_line=False):
-                            return _printable(name) or "body", reason
+        if request.method in ("POST", "PUT", "PATCH") and \
+                content_type.startswith("application/json"):
+            try:
+                data = json.loads(request.body or b"null")
+            except (ValueError, UnicodeDecodeError):
+                return None  # the API answers its own parse error
+            for path, text in _strings(data):
+                if reason := text_problem(text, single_line=False):
+                    return (_printable(path) or "body"), reason
         return None
