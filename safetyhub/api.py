@@ -8,12 +8,13 @@ and permission rules as the pages.
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from ninja import Field, NinjaAPI, Schema
+from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
 
 from .core import audit
+from .core.api import ErrorDetail, ErrorRead
 from .core.services import user_for_api_token
 
 
@@ -30,16 +31,6 @@ class TokenAuth(HttpBearer):
         return user
 
 
-
-
-class ErrorDetail(Schema):
-    field: str = Field(..., description="the field, parameter or header at fault ('body' for "
-                                        "the request as a whole)")
-    reason: str
-
-
-class ErrorRead(Schema):
-    detail: list[ErrorDetail]
 
 
 # The answers every operation may give besides its own, in the shape of `error_body`:

@@ -16,7 +16,7 @@ from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
 from safetyhub.core.access import access_site
-from safetyhub.core.api import api_organization
+from safetyhub.core.api import ErrorDetail, api_organization
 from safetyhub.core.inputs import Day, Id
 from safetyhub.core.models import Membership, Organization, User
 from safetyhub.frameworks.access import access_pack
@@ -37,11 +37,6 @@ TeamRole = StrEnum("TeamRole", {c.name: c.value for c in TeamMember.Role})
 
 
 # --- schemas -------------------------------------------------------------------------------
-
-
-class ErrorDetail(Schema):
-    field: str
-    reason: str
 
 
 class TeamMemberRead(Schema):

@@ -27,6 +27,18 @@ def api_organization(request: HttpRequest, slug: str, permission: str) -> Organi
     return org
 
 
+class ErrorDetail(Schema):
+    field: str = Field(..., description="the field, parameter or header at fault ('body' for "
+                                        "the request as a whole)")
+    reason: str
+
+
+class ErrorRead(Schema):
+    """Every error answer of the API (safetyhub/api.py documents it on each operation)."""
+
+    detail: list[ErrorDetail]
+
+
 class MembershipRead(Schema):
     organization: str = Field(..., alias="organization.slug")
     organization_name: str = Field(..., alias="organization.name")
