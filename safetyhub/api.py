@@ -14,6 +14,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
 
 from .core import account_events, audit
+from .core.api import ErrorDetail, ErrorRead
 from .core.services import live_api_token
 
 
@@ -32,7 +33,46 @@ class TokenAuth(HttpBearer):
 
 
 
-api = NinjaAPI(
+# The answers every operation may give besides its own, in the shape of `error_body`:
+# documented once here rather than on each route, so no route can forget them.
+ERRORS = {
+    400: "The body cannot be parsed (not JSON, or not the documented media type).",
+    401: "Not signed in: no session and no valid API token.",
+    403: "Your role in this organization does not allow this, or the organization requires "
+         "a second factor.",
+    404: "No such organization, or no such record in it (the same answer for both).",
+    422: "The input is not valid: each problem names the field and the reason.",
+}
+
+
+class SafetyHubAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in (ErrorDetail, ErrorRead):
+            components[model.__name__] = model.model_json_schema(
+                ref_template="#/components/schemas/{model}")
+            components[model.__name__].pop("$defs", None)
+        reference = {"content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/ErrorRead"}}}}
+        for path, operations in schema.get("paths", {}).items():
+            for operation in operations.values():
+                codes = [401]
+                if "{slug}" in path:
+                    codes.append(403)
+                if "{" in path:
+                    codes.append(404)
+                if operation.get("parameters") or operation.get("requestBody"):
+                    codes.append(422)
+                if operation.get("requestBody"):
+                    codes.append(400)
+                responses = operation.setdefault("responses", {})
+                for code in codes:
+                    responses.setdefault(code, {"description": ERRORS[code], **reference})
+        return schema
+
+
+api = SafetyHubAPI(
     title="SafetyHub API",
     version="1",
     description="The same data and permission rules as the SafetyHub pages. Authenticate "

@@ -144,6 +144,7 @@ MIDDLEWARE = [
     "safetyhub.core.middleware.NoStoreMiddleware",  # outside the API's error rewriting
     "safetyhub.core.middleware.RequestLogMiddleware",
     "safetyhub.core.middleware.BodySizeLimitMiddleware",
+    "safetyhub.core.inputs.InputTextMiddleware",
     "safetyhub.core.middleware.ApiJsonErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -16,7 +16,8 @@ from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
 from safetyhub.core.access import access_site
-from safetyhub.core.api import api_organization
+from safetyhub.core.api import ErrorDetail, api_organization
+from safetyhub.core.inputs import Day, Id
 from safetyhub.core.models import Membership, Organization, User
 from safetyhub.frameworks.access import access_pack
 from safetyhub.frameworks.models import PackItem
@@ -38,11 +39,6 @@ AgreedBy = StrEnum("AgreedBy", {c.name: c.value for c in Assessment.AgreedBy})
 
 
 # --- schemas -------------------------------------------------------------------------------
-
-
-class ErrorDetail(Schema):
-    field: str
-    reason: str
 
 
 class TeamMemberRead(Schema):
@@ -95,15 +91,15 @@ class AssessmentCreate(Schema):
     pack_id: str = Field(..., min_length=1, max_length=60)
     version: str = Field("", max_length=20, description="empty: the newest visible version")
     mode: AssessmentMode = AssessmentMode.INDEPENDENT_THEN_CONSENSUS
-    lead: int | str | None = Field(
+    lead: Id | str | None = Field(
         None, description="user id or email of an active member; empty: you")
-    team: list[int | str] = Field(
+    team: list[Id | str] = Field(
         default_factory=list, max_length=500,
         description="user ids or emails of active members of the organization")
-    site_id: int | None = None
-    opens_on: dt.date | None = None
-    window_days: int = services.DEFAULT_WINDOW_DAYS
-    due_on: dt.date | None = None
+    site_id: Id | None = None
+    opens_on: Day | None = None
+    window_days: int = Field(services.DEFAULT_WINDOW_DAYS, ge=1, le=366)
+    due_on: Day | None = None
     reminder_days: list[int] = Field(default_factory=lambda: list(services.DEFAULT_REMINDER_DAYS),
                                      max_length=366)
     agreed_by: AgreedBy = Field(AgreedBy.LEADS, description="who writes the agreed answers")

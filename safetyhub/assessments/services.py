@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from safetyhub.core import audit
+from safetyhub.core.inputs import check_date
 from safetyhub.core.models import Membership, Organization, Site, User
 from safetyhub.frameworks.models import Pack, PackItem
 from safetyhub.frameworks.services import lock_pack
@@ -44,6 +45,9 @@ EVIDENCE_TYPES = {
     "text/plain": ".txt",
     "text/csv": ".csv",
 }
+# the extensions a file of each type may keep (the first in EVIDENCE_TYPES is given otherwise)
+EXTENSIONS_OF = {content_type: {ext} for content_type, ext in EVIDENCE_TYPES.items()} | {
+    "image/jpeg": {".jpg", ".jpeg"}}
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 
 
@@ -135,7 +139,11 @@ def start_assessment(
         errors["site"] = "The site belongs to another organization."
     if not 1 <= window_days <= 366:
         errors["window_days"] = "The window is 1 to 366 days."
+        window_days = DEFAULT_WINDOW_DAYS  # (a window of 10¹² days overflowed the date below)
     opens_on = opens_on or timezone.localdate()
+    if problem := check_date(opens_on):
+        errors["opens_on"] = problem
+        opens_on = timezone.localdate()
     closes_on = opens_on + dt.timedelta(days=window_days)
     due_on = due_on or closes_on
     if due_on < opens_on:
@@ -425,11 +433,25 @@ def add_evidence(*, response: Response, upload, by: User) -> Evidence:
     if content_type not in EVIDENCE_TYPES:
         raise ValidationError({"file": "Attach a PDF, an image, an office document or a text "
                                        "file."})
+    # stored and offered for download under an extension that says what the file is: a
+    # PNG named "scan.pdf" becomes "scan.png", so no program opens it as something else
+    upload.name = name_for_type(upload.name, content_type)
     return Evidence.objects.create(
         response=response, organization_id=response.organization_id, file=upload,
-        original_name=upload.name[:200], content_type=content_type, size=upload.size,
+        original_name=upload.name[-200:], content_type=content_type, size=upload.size,
         uploaded_by=by,
     )
+
+
+def name_for_type(name: str, content_type: str) -> str:
+    """`name` with the extension of `content_type` (the sniffed type) in place of any other;
+    a name that already ends in an extension of that type is kept as it is."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        stem, ext = name, ""
+    if f".{ext.lower()}" in EXTENSIONS_OF.get(content_type, ()):
+        return name
+    return (stem or "evidence") + EVIDENCE_TYPES[content_type]
 
 
 def sniff_content_type(upload) -> str:

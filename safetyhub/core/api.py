@@ -5,11 +5,12 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import EmailStr
 
 from . import queries, services
 from .access import access_membership, access_organization, access_site, require_permission
+from .inputs import Day, Id, Pagination
 from .models import Organization, Role, Site
 
 router = Router(tags=["organizations"])
@@ -33,6 +34,18 @@ def api_organization(request: HttpRequest, slug: str, permission: str) -> Organi
                 "authenticator app for this session.")
     require_permission(user=request.user, permission=permission, organization=org)
     return org
+
+
+class ErrorDetail(Schema):
+    field: str = Field(..., description="the field, parameter or header at fault ('body' for "
+                                        "the request as a whole)")
+    reason: str
+
+
+class ErrorRead(Schema):
+    """Every error answer of the API (safetyhub/api.py documents it on each operation)."""
+
+    detail: list[ErrorDetail]
 
 
 class MembershipRead(Schema):
@@ -92,7 +105,7 @@ class SiteRead(Schema):
 class SiteCreate(Schema):
     name: str = Field(..., min_length=1, max_length=200)
     kind: Site.Kind = Site.Kind.HOSPITAL
-    parent_id: int | None = None
+    parent_id: Id | None = None
 
 
 class AuditEntryRead(Schema):
@@ -112,8 +125,8 @@ class AuditFilter(Schema):
     action: str = ""
     object_type: str = ""
     actor: str = ""
-    since: dt.date | None = None
-    until: dt.date | None = None
+    since: Day | None = None
+    until: Day | None = None
 
 
 @router.get("/me", response=MeRead)
@@ -182,7 +195,7 @@ def site_create(request, slug: str, payload: SiteCreate):
 
 
 @router.get("/orgs/{slug}/audit", response=list[AuditEntryRead])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def audit_log(request, slug: str, filters: Query[AuditFilter]):
     org = api_organization(request, slug, "core.view_audit")
     return queries.audit_entries(organization=org, **filters.dict())

@@ -27,7 +27,7 @@ class PackRead(Schema):
         return pack.locked_at is not None
 
 
-class ItemRead(Schema):
+class PackItemRead(Schema):
     key: str
     kind: str
     number: str
@@ -40,7 +40,7 @@ class ItemRead(Schema):
 
 class PackDetail(PackRead):
     content: dict
-    items: list[ItemRead]
+    items: list[PackItemRead]
 
     @staticmethod
     def resolve_items(pack: Pack) -> list[PackItem]:
@@ -58,9 +58,9 @@ class LinkRead(Schema):
 
 
 class CrosswalkRead(Schema):
-    item: ItemRead
+    item: PackItemRead
     links: list[LinkRead]
-    tactics: list[ItemRead]
+    tactics: list[PackItemRead]
 
 
 class PackUpload(Schema):
@@ -113,14 +113,14 @@ def item_detail(request, slug: str, pack_id: str, version: str, key: str):
     return {"item": item, "links": links, "tactics": walk.tactics}
 
 
-@router.get("/orgs/{slug}/tactics", response=list[ItemRead])
+@router.get("/orgs/{slug}/tactics", response=list[PackItemRead])
 def tactics(request, slug: str, filters: Query[TacticQuery]):
     org = api_organization(request, slug, "core.view_organization")
     return queries.tactics(organization=org, section=filters.area,
                            recommendation=filters.recommendation)
 
 
-@router.get("/orgs/{slug}/search", response=list[ItemRead])
+@router.get("/orgs/{slug}/search", response=list[PackItemRead])
 def search(request, slug: str, filters: Query[SearchQuery]):
     org = api_organization(request, slug, "core.view_organization")
     return queries.search(organization=org, query=filters.q)

@@ -78,12 +78,27 @@ def _path(loc: Iterable) -> str:
     return out
 
 
+class _PackYamlLoader(yaml.SafeLoader):
+    """SafeLoader without aliases. safe_load builds no objects from tags, but an alias
+    repeats a whole subtree: nine nested anchors of ten aliases each ("billion laughs") are a
+    few hundred bytes that schema validation would walk a billion times. Packs are plain
+    data and no shipped pack uses anchors, so an alias is refused where it stands."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases (*name) are not allowed in a pack; write the "
+                "content out in full", event.start_mark)
+        return super().compose_node(parent, index)
+
+
 def parse_pack(text: str, *, file: str) -> tuple[Pack | None, list[PackError]]:
     """Parse and schema-check one pack's YAML text."""
     if len(text.encode()) > MAX_PACK_BYTES:
         return None, [PackError(file, "", f"the file is larger than {MAX_PACK_BYTES} bytes")]
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_PackYamlLoader)  # noqa: S506 — a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -19,6 +19,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from safetyhub.core.access import access_site
 from safetyhub.core.api import api_organization
+from safetyhub.core.inputs import Day, Id
 from safetyhub.core.models import Organization, User
 from safetyhub.core.queries import site_tree
 from safetyhub.frameworks.access import access_pack
@@ -100,13 +101,13 @@ class InitiativeCreate(Schema):
     description: str = Field("", max_length=10_000)
     recommendation: ItemRef | None = None
     tactic: ItemRef | None = Field(None, description="a tactic alone links its recommendation")
-    site_id: int | None = None
-    owner: int | str | None = Field(None, description="user id or email of an active member")
-    team: list[int | str] = Field(default_factory=list, max_length=200,
+    site_id: Id | None = None
+    owner: Id | str | None = Field(None, description="user id or email of an active member")
+    team: list[Id | str] = Field(default_factory=list, max_length=200,
                                   description="user ids or emails of active members")
     status: InitiativeStatus = InitiativeStatus.PROPOSED
-    start_on: dt.date | None = None
-    due_on: dt.date | None = None
+    start_on: Day | None = None
+    due_on: Day | None = None
 
 
 class InitiativeUpdate(Schema):
@@ -116,12 +117,12 @@ class InitiativeUpdate(Schema):
     description: str | None = Field(None, max_length=10_000)
     recommendation: ItemRef | None = None
     tactic: ItemRef | None = None
-    site_id: int | None = None
-    owner: int | str | None = None
-    team: list[int | str] | None = Field(None, max_length=200)
+    site_id: Id | None = None
+    owner: Id | str | None = None
+    team: list[Id | str] | None = Field(None, max_length=200)
     status: InitiativeStatus | None = None
-    start_on: dt.date | None = None
-    due_on: dt.date | None = None
+    start_on: Day | None = None
+    due_on: Day | None = None
     expected_updated_at: dt.datetime | None = Field(
         None, description="the `updated_at` you loaded: refused with 422 if it changed since")
 
@@ -132,7 +133,7 @@ class PlanFilters(Schema):
     recommendation: str = Field("", max_length=64,
                                 description="a National Action Plan recommendation, e.g. R01")
     owner: str = Field("", max_length=20, description="a user id, or `none` for no owner")
-    site_id: int | None = Field(None, description="a site; its units are included")
+    site_id: Id | None = Field(None, description="a site; its units are included")
     overdue: bool = False
 
 
@@ -156,8 +157,8 @@ class CycleCreate(Schema):
     change: str = Field(..., min_length=1, max_length=300)
     prediction: str = Field("", max_length=10_000)
     plan_details: str = Field("", max_length=10_000, description="who, when, where")
-    started_on: dt.date | None = Field(None, description="empty: today")
-    measure_ids: list[int] = Field(default_factory=list, max_length=200)
+    started_on: Day | None = Field(None, description="empty: today")
+    measure_ids: list[Id] = Field(default_factory=list, max_length=200)
 
 
 class CycleUpdate(Schema):
@@ -166,13 +167,13 @@ class CycleUpdate(Schema):
     change: str | None = Field(None, min_length=1, max_length=300)
     prediction: str | None = Field(None, max_length=10_000)
     plan_details: str | None = Field(None, max_length=10_000)
-    started_on: dt.date | None = None
-    ended_on: dt.date | None = None
+    started_on: Day | None = None
+    ended_on: Day | None = None
     observations: str | None = Field(None, max_length=10_000)
     study: str | None = Field(None, max_length=10_000)
     act: PdsaDecision | None = None
     act_notes: str | None = Field(None, max_length=10_000)
-    measure_ids: list[int] | None = Field(None, max_length=200)
+    measure_ids: list[Id] | None = Field(None, max_length=200)
     expected_updated_at: dt.datetime | None = Field(
         None, description="the `updated_at` you loaded: refused with 422 if it changed since")
 

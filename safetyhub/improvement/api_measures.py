@@ -21,6 +21,7 @@ from ninja.files import UploadedFile
 
 from safetyhub.core.access import access_site
 from safetyhub.core.api import api_organization
+from safetyhub.core.inputs import Day, Id, Number
 
 from . import measure_queries as queries
 from . import measures as services
@@ -102,13 +103,13 @@ class MeasureCreate(Schema):
     multiplier: int = 1
     frequency: MeasureFrequency = MeasureFrequency.MONTH
     direction: MeasureDirection | None = None
-    goal: float | None = None
+    goal: Number | None = None
     chart: str = Field("run", max_length=10, description=CHART_HELP)
     screened_mr: bool = True
-    freeze_after: dt.date | None = None
+    freeze_after: Day | None = None
     definition_source: str = Field("", max_length=300)
-    site_id: int | None = None
-    initiative_ids: list[int] = Field(default_factory=list, max_length=200)
+    site_id: Id | None = None
+    initiative_ids: list[Id] = Field(default_factory=list, max_length=200)
 
 
 class MeasureUpdate(Schema):
@@ -122,13 +123,13 @@ class MeasureUpdate(Schema):
     multiplier: int | None = None
     frequency: MeasureFrequency | None = None
     direction: MeasureDirection | None = None
-    goal: float | None = None
+    goal: Number | None = None
     chart: str | None = Field(None, max_length=10, description=CHART_HELP)
     screened_mr: bool | None = None
-    freeze_after: dt.date | None = None
+    freeze_after: Day | None = None
     definition_source: str | None = Field(None, max_length=300)
-    site_id: int | None = None
-    initiative_ids: list[int] | None = Field(None, max_length=200)
+    site_id: Id | None = None
+    initiative_ids: list[Id] | None = Field(None, max_length=200)
 
 
 class DataPointRead(Schema):
@@ -142,9 +143,9 @@ class DataPointRead(Schema):
 
 
 class DataPointWrite(Schema):
-    period: dt.date
-    numerator: float | None = None
-    denominator: float | None = None
+    period: Day
+    numerator: Number | None = None
+    denominator: Number | None = None
     excluded: bool = False
     note: str = Field("", max_length=500)
 

@@ -19,7 +19,6 @@ import functools
 import io
 import math
 import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from safetyhub.core.models import Organization, Site, User
+from safetyhub.core.spreadsheets import clip, read_xlsx
 
 from .models import DataPoint, Initiative, Measure, PhaseSplit
 
@@ -68,6 +68,8 @@ DEFINITION_FIELDS = ("name", "type", "numerator", "denominator", "unit", "multip
 MAX_IMPORT_BYTES = 2_000_000
 MAX_IMPORT_ROWS = 5_000
 MAX_LISTED_ERRORS = 50
+# the columns plus a few spare, so that a stray column is reported by name, not cut off
+MAX_IMPORT_COLUMNS = 15
 COLUMNS = ("period", "numerator", "denominator", "excluded", "note")
 COLUMN_ALIASES = {
     "period": "period", "date": "period", "month": "period", "week": "period",
@@ -492,7 +494,11 @@ def _read_csv(content: bytes) -> list[list]:
     table = []
     try:
         for row in reader:
-            table.append(row)
+            if len(row) > MAX_IMPORT_COLUMNS and any(c.strip() for c in row[MAX_IMPORT_COLUMNS:]):
+                raise ValidationError({"file": [
+                    f"Row {reader.line_num} has more than {MAX_IMPORT_COLUMNS} columns; keep "
+                    "only the data columns."]})
+            table.append(row[:MAX_IMPORT_COLUMNS])
             if len(table) > MAX_IMPORT_ROWS + 1:
                 break
     except csv.Error as exc:
@@ -502,23 +508,8 @@ def _read_csv(content: bytes) -> list[list]:
 
 
 def _read_xlsx(content: bytes) -> list[list]:
-    from openpyxl import load_workbook  # imported here: only imports need it
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
-        raise ValidationError({"file": ["The file is not a readable .xlsx workbook."]}
-                              ) from None
-    try:
-        sheet = workbook.worksheets[0]
-        table = []
-        for row in sheet.iter_rows(values_only=True, max_col=len(COLUMNS) + 10):
-            table.append(list(row))
-            if len(table) > MAX_IMPORT_ROWS + 1:
-                break
-    finally:
-        workbook.close()
-    return table
+    # a header row and MAX_IMPORT_ROWS data rows
+    return read_xlsx(content, max_rows=MAX_IMPORT_ROWS + 1, max_columns=MAX_IMPORT_COLUMNS)
 
 
 def _rows(measure: Measure, table: list[list]) -> list[_Row]:
@@ -536,10 +527,10 @@ def _rows(measure: Measure, table: list[list]) -> list[_Row]:
         title = " ".join(str(cell).split()).lower()
         name = COLUMN_ALIASES.get(title)
         if name is None:
-            problems.append(f"column {_letter(index)} “{cell}” is not one of "
+            problems.append(f"column {_letter(index)} “{clip(cell)}” is not one of "
                             f"{', '.join(COLUMNS)}")
         elif name in columns:
-            problems.append(f"column {_letter(index)} “{cell}” repeats column "
+            problems.append(f"column {_letter(index)} “{clip(cell)}” repeats column "
                             f"{_letter(columns[name])} ({name})")
         else:
             columns[name] = index
@@ -632,7 +623,7 @@ def _date(value, frequency: str, errors: dict) -> dt.date | None:
         return dt.date.fromisoformat(text[:10]) if len(text) >= 10 else _short_date(text)
     except ValueError:
         pass
-    errors["period"] = (f"“{text}” is not a date (write 2025-03-01; 2025-03 for a month, "
+    errors["period"] = (f"“{clip(text)}” is not a date (write 2025-03-01; 2025-03 for a month, "
                         "2025-Q1 for a quarter)")
     return None
 
@@ -660,7 +651,7 @@ def _number(value, name: str, errors: dict) -> float | None:
         except ValueError:
             hint = (" (write it without thousands separators, e.g. 1234.5)"
                     if re.fullmatch(r"[\d.,\s]+", text) else "")
-            errors[name] = f"“{text}” is not a number{hint}"
+            errors[name] = f"“{clip(text)}” is not a number{hint}"
             return None
     if not math.isfinite(number):
         errors[name] = "must be a finite number"
@@ -678,7 +669,7 @@ def _flag(value, errors: dict) -> bool:
         return True
     if text in NO:
         return False
-    errors["excluded"] = f"“{value}” is not yes or no"
+    errors["excluded"] = f"“{clip(value)}” is not yes or no"
     return False
 
 

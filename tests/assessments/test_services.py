@@ -232,6 +232,27 @@ def test_evidence_is_checked_by_content_and_size(assessment, member, settings, t
         services.add_evidence(response=response, upload=huge, by=member)
 
 
+@pytest.mark.parametrize(("name", "head", "stored"), [
+    ("scan.pdf", b"\x89PNG\r\n\x1a\n", "scan.png"),    # a PNG named .pdf
+    ("minutes.PDF", b"%PDF-1.7\n", "minutes.PDF"),        # right type, any case
+    ("photo.jpeg", b"\xff\xd8\xff\xe0", "photo.jpeg"),   # either JPEG extension
+    ("photo.png", b"\xff\xd8\xff\xe0", "photo.jpg"),
+    ("policy", b"%PDF-1.4\n", "policy.pdf"),               # no extension at all
+    ("notes.html", b"%PDF-1.4\n", "notes.pdf"),
+])
+def test_evidence_keeps_an_extension_that_matches_its_sniffed_type(
+        assessment, member, settings, tmp_path, name, head, stored):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    response = services.save_answer(assessment=assessment, item=first_item(assessment.pack),
+                                    user=member, value="1")
+    evidence = services.add_evidence(response=response,
+                                     upload=SimpleUploadedFile(name, head + b"body"), by=member)
+    assert evidence.original_name == stored
+    assert evidence.file.name.rsplit(".", 1)[1] == stored.rsplit(".", 1)[1]
+
+
 def test_assessment_list_counts_the_whole_team_for_a_member(org, owner, member):
     from safetyhub.assessments.queries import assessments_for
 

@@ -270,3 +270,16 @@ def test_every_shipped_pack_validates():
     assert {lp.pack.id for lp in loaded} == {
         "nap-2020", "safetyhub-sa", "pssm", "who-gpsap-2021", "safetyhub-crosswalk"}
     assert len(loaded) == len(builtin_pack_files())
+
+
+def test_yaml_aliases_are_refused_so_a_billion_laughs_cannot_expand():
+    # nine levels of ten aliases: ~1 KB of YAML standing for 10⁹ strings in validation
+    levels = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    levels += [f"l{k}: &l{k} [{', '.join([f'*l{k - 1}'] * 10)}]" for k in range(1, 10)]
+    text = "id: laughs\nversion: '1'\n" + "\n".join(levels) + "\nsections: *l9\n"
+    assert len(text) < 1_000
+    pack, errors = parse_pack(text, file="laughs.yaml")
+    assert pack is None
+    (error,) = errors
+    assert str(error) == ("laughs.yaml: line 4, column 10: not valid YAML: anchors and aliases "
+                          "(*name) are not allowed in a pack; write the content out in full")

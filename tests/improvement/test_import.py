@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from openpyxl import Workbook
 
 from safetyhub.core.models import AuditEntry
@@ -111,7 +112,8 @@ def test_other_encodings_and_old_formats_are_refused_with_advice(falls, owner):
     assert "Save the spreadsheet as .xlsx or .csv" in problems(err.value)[0]
     with pytest.raises(ValidationError) as err:
         run(falls, b"PK\x03\x04 not really a zip", name="data.xlsx")
-    assert problems(err.value) == ["The file is not a readable .xlsx workbook."]
+    assert problems(err.value) == ["The file is not a readable .xlsx workbook (save it again "
+                                   "from the spreadsheet program, or as .csv)."]
 
 
 def test_semicolons_aliases_months_and_quarters_are_understood(org, owner):
@@ -189,3 +191,63 @@ def test_a_t_chart_file_needs_no_numerator_column(org, owner):
                  by=owner)
     assert result.added == 2
     assert DataPoint.objects.filter(numerator__isnull=True).count() == 2
+
+
+def test_malformed_xml_in_a_workbook_is_a_422_through_the_api(falls, owner):
+    # a ParseError raised while the rows were read used to escape as a 500
+    from safetyhub.core import services as core_services
+
+    from ..core.test_spreadsheets import SHEET, rewritten
+
+    broken = rewritten(xlsx([["period", "numerator", "denominator"]]),
+                       replace={SHEET: b"<worksheet><sheetData><row r='1'>"})
+    _token, secret = core_services.create_api_token(user=owner, name="tests")
+    api = Client(headers={"authorization": f"Bearer {secret}"})
+    response = api.post(f"/api/v1/orgs/{falls.organization.slug}/measures/{falls.pk}/points/"
+                        "import", {"file": SimpleUploadedFile("x.xlsx", broken)})
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert error["field"] == "file"
+    assert error["reason"].startswith("The file is not a readable .xlsx workbook")
+    assert not DataPoint.objects.exists()
+
+
+def test_a_huge_cell_is_quoted_short_in_every_message(falls, owner):
+    # a 2.7 KB workbook with one long cell in the header and in a row made a 1 MB error page
+    huge = "Z" * 30_000  # Excel holds up to 32,767 characters in a cell
+    with pytest.raises(ValidationError) as err:
+        run(falls, xlsx([["period", "numerator", "denominator", huge]]), name="data.xlsx")
+    (message,) = problems(err.value)
+    assert message.startswith("Column D “ZZZ") and len(message) < 200
+    content = xlsx([["period", "numerator", "denominator", "excluded"],
+                    *[[huge, huge, 10, huge]] * 3])
+    assert len(content) < 10_000
+    with pytest.raises(ValidationError) as err:
+        run(falls, content, name="data.xlsx", by=owner)
+    listed = problems(err.value)
+    assert len(listed) == 1 + 3 * 3
+    assert all(len(message) < 200 for message in listed)
+    csv_text = f"period,numerator,denominator\n{huge},{huge},10\n"
+    with pytest.raises(ValidationError) as err:
+        run(falls, csv_text, by=owner)
+    assert all(len(message) < 300 for message in problems(err.value))
+
+
+def test_a_csv_row_wider_than_the_columns_read_is_refused(falls, owner):
+    text = "period,numerator,denominator\n2025-01-01,3,10" + "," * 20 + "stray\n"
+    with pytest.raises(ValidationError) as err:
+        run(falls, text, by=owner)
+    assert problems(err.value) == ["Row 2 has more than 15 columns; keep only the data columns."]
+
+
+def test_a_workbook_bomb_is_refused_before_it_is_parsed(falls, owner):
+    # a few KB that expand to 8 MB of padding: before the zip was checked it was parsed
+    # (and a shared-strings bomb of the same shape took 1.9 GB)
+    from ..core.test_spreadsheets import SHEET, rewritten, sheet_xml
+
+    good = xlsx([["period", "numerator", "denominator"], ["2025-01-01", 3, 1000]])
+    bomb = rewritten(good, replace={SHEET: sheet_xml(good) + b" " * 8_000_000})
+    with pytest.raises(ValidationError) as err:
+        run(falls, bomb, name="data.xlsx", by=owner)
+    assert "compressed more than 200:1" in problems(err.value)[0]
+    assert not DataPoint.objects.exists()
