@@ -57,6 +57,15 @@ def _require_change(request, initiative: Initiative) -> None:
         raise PermissionDenied(NOT_ALLOWED)
 
 
+def _add_save_errors(form, exc: ValidationError) -> None:
+    """Show a service's refusal on the form: a concurrent change (the `updated_at` it was
+    loaded with is stale) above the fields, the rest on their fields."""
+    conflict = exc.message_dict.pop("updated_at", None)
+    if conflict:
+        form.add_error(None, conflict)
+    add_errors(form, ValidationError(exc.message_dict))
+
+
 def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -208,10 +217,7 @@ def initiative_edit(request, pk: int):
                 expected_updated_at=form.cleaned_data["updated_at"],
                 **_initiative_fields(form))
         except ValidationError as exc:
-            conflict = exc.message_dict.pop("updated_at", None)
-            if conflict:
-                form.add_error(None, conflict)
-            add_errors(form, ValidationError(exc.message_dict))
+            _add_save_errors(form, exc)
         else:
             messages.success(request, f"Saved “{form.cleaned_data['title']}”.")
             return redirect("improvement:initiative", org_slug=org.slug, pk=initiative.pk)
@@ -331,10 +337,7 @@ def cycle_detail(request, pk: int):
                                   expected_updated_at=form.cleaned_data["updated_at"],
                                   **form.cycle_fields())
         except ValidationError as exc:
-            conflict = exc.message_dict.pop("updated_at", None)
-            if conflict:
-                form.add_error(None, conflict)
-            add_errors(form, ValidationError(exc.message_dict))
+            _add_save_errors(form, exc)
         else:
             messages.success(request, "PDSA cycle saved.")
             # Back to the section whose Save was pressed (the buttons name their stage).
