@@ -18,5 +18,7 @@ class AssessmentsConfig(AppConfig):
         # who changed which part of an answer, not what they wrote.
         audit.register(Response, exclude=["updated_at"],
                        redact=["value", "criteria_met", "note", "evidence_links"])
-        audit.register(Evidence, sensitive=True)  # downloads are "view" entries
+        # Downloads are "view" entries. A member's file name is as private as the note.
+        audit.register(Evidence, sensitive=True, redact=["original_name", "file"],
+                       describe=lambda e: f"Evidence file {e.pk} ({e.content_type})")
         audit.register(OfficialText, exclude=["entered_at"])

@@ -77,6 +77,7 @@ class Registration:
     exclude: frozenset[str]
     redact: frozenset[str]
     organization_of: Any
+    describe: Any  # instance -> object_repr, when str(instance) would copy private text
 
 
 _registry: dict[type[models.Model], Registration] = {}
@@ -89,19 +90,22 @@ def register(
     exclude: Iterable[str] = (),
     redact: Iterable[str] = (),
     organization_of=None,
+    describe=None,
 ) -> None:
     """Record every create/update/delete of `model`; views too if `sensitive`.
 
     `exclude` fields are left out of diffs (timestamps that change on every save);
     `redact` fields are recorded as changed without their values (secrets, free text that
     must not be copied into the log). `organization_of(instance)` finds the tenant when the
-    model has no `organization` field.
+    model has no `organization` field. `describe(instance)` names the record in the log
+    instead of str(instance), for records whose name is private (a member's file name).
     """
     _registry[model] = Registration(
         sensitive=sensitive,
         exclude=frozenset(exclude),
         redact=frozenset(redact),
         organization_of=organization_of,
+        describe=describe,
     )
     uid = f"audit:{model._meta.label}"
     post_init.connect(_remember_loaded_state, sender=model, dispatch_uid=uid)
@@ -204,7 +208,9 @@ def record(
         organization_id = organization_id or organization_id_of(obj)
         object_type = object_type or obj._meta.label
         object_id = object_id or str(obj.pk)
-        object_repr = object_repr or str(obj)[:200]
+        reg = _registry.get(type(obj))
+        name = reg.describe(obj) if reg and reg.describe else str(obj)
+        object_repr = object_repr or name[:200]
     actor = current_actor()
     key_id, key = signing_key()
     chain_key = f"org:{organization_id}" if organization_id else PLATFORM_CHAIN

@@ -302,7 +302,7 @@ def test_the_team_lead_and_safety_leads_write_the_agreed_answer(walk):
 
 def test_the_audit_log_does_not_copy_private_answers(walk, org):
     """The organization's admin reads the audit trail; it records that the author changed
-    her answer, not what she wrote."""
+    her answer and added a file, not what she wrote nor what she named the file."""
     admin = walk["people"][f"outside_{Role.ORG_ADMIN}"]
     answer = Response.objects.get(respondent=walk["people"]["author"])
     entries = AuditEntry.objects.filter(object_type="assessments.Response",
@@ -310,12 +310,17 @@ def test_the_audit_log_does_not_copy_private_answers(walk, org):
     assert {"note": {"changed": True}}.items() <= next(
         e.changes for e in entries if "note" in e.changes).items()
     assert all(NOTE not in str(e.changes) and LINK not in str(e.changes) for e in entries)
+    assert downloaded(_evidence(walk, "author")) == PDF  # a "view" entry, named like the upload
+    files = AuditEntry.objects.filter(object_type="assessments.Evidence")
+    assert {e.action for e in files} == {AuditEntry.Action.CREATE, AuditEntry.Action.VIEW}
+    assert all(FILE not in e.object_repr + str(e.changes) for e in files)
     for name in ("audit_log", "audit_log_csv"):
         response = client_for(admin).get(reverse(name, args=[org.slug]))
         assert response.status_code == 200
         body = (b"".join(response.streaming_content) if response.streaming
                 else response.content)
         assert NOTE.encode() not in body and LINK.encode() not in body
+        assert FILE.encode() not in body
 
 
 def test_downloading_evidence_is_a_view_in_the_audit_trail(walk):
