@@ -7,6 +7,7 @@ from .views import accounts, organizations, system
 urlpatterns = [
     path("", organizations.home, name="home"),
     path("healthz", system.healthz, name="healthz"),
+    path("favicon.ico", system.favicon, name="favicon"),
     path("accounts/login/", accounts.LoginView.as_view(), name="login"),
     path("accounts/login/verify/", accounts.login_verify, name="login_verify"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

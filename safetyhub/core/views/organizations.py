@@ -11,7 +11,12 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from .. import audit, queries, services, throttle
 from ..access import access_invitation, access_membership
@@ -39,7 +44,7 @@ def add_errors(form, exc: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-@require_GET
+@require_safe  # HEAD too: monitors and link checkers ask for HEAD /
 def home(request):
     if not request.user.is_authenticated:
         return redirect("login")

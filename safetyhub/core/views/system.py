@@ -1,8 +1,9 @@
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from ..throttle import Throttled
 
@@ -18,6 +19,12 @@ def healthz(request):
     except Exception as exc:
         return JsonResponse({"status": "error", "database": type(exc).__name__}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says: send them to the real icon."""
+    return HttpResponseRedirect(static("favicon.svg"))
 
 
 def csrf_failure(request, reason: str = ""):
