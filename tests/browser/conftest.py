@@ -72,6 +72,15 @@ PAGE_PROBE = """
     queue = queue.then(async () => {
       try {
         if (document.contentType !== "text/html") return report({kind: "result", violations: []});
+        // A page must never scroll sideways, at any width the test chose.
+        const root = document.documentElement;
+        if (root.scrollWidth > root.clientWidth + 1) {
+          const wide = [...document.body.querySelectorAll("*")].filter((element) => {
+            const box = element.getBoundingClientRect();
+            return box.right > root.clientWidth + 1 && box.width > 0;
+          }).slice(-3).map((element) => element.outerHTML.slice(0, 120));
+          report({kind: "overflow", width: root.clientWidth, scroll: root.scrollWidth, wide});
+        }
         const result = await axe.run(document, {
           runOnly: {type: "tag", values: %(tags)s}, resultTypes: ["violations"],
         });
@@ -173,6 +182,10 @@ class AccessibilityAudit:
                 f"{payload['blocked'] or 'inline code'} ({payload['source']}:"
                 f"{payload['line']}{sample})"
             )
+        elif kind == "overflow":
+            self.problems.append(
+                f"{url} scrolls sideways at {payload['width']} px wide (content is "
+                f"{payload['scroll']} px wide); the widest parts: {payload['wide']}")
         elif document is None:
             return
         elif kind == "queued":
@@ -270,14 +283,15 @@ def a11y(request) -> AccessibilityAudit:
 
 @pytest.fixture
 def new_page(browser, live_server, a11y):
-    """Opens a page in a fresh browser context (its own cookies), audited like every
-    other. Relative URLs resolve against the live server."""
+    """Opens a page in a fresh browser context (its own cookies), `width` pixels wide,
+    audited like every other (axe, CSP, no sideways scrolling). Relative URLs resolve
+    against the live server."""
     contexts: list[BrowserContext] = []
 
-    def open_page() -> Page:
+    def open_page(width: int = 1280) -> Page:
         context = browser.new_context(
             base_url=live_server.url, accept_downloads=True, locale="en-US",
-            viewport={"width": 1280, "height": 900},
+            viewport={"width": width, "height": 900 if width > 600 else 844},
         )
         context.set_default_timeout(TIMEOUT_MS)
         a11y.instrument(context)

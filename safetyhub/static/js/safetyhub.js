@@ -27,3 +27,19 @@ document.addEventListener("keydown", (event) => {
     }
   });
 })();
+
+// On a narrow screen the organization's navigation folds behind the header's Menu button, so
+// the page's content comes first. Without JavaScript the button stays hidden and the
+// navigation follows the content.
+(() => {
+  const toggle = document.querySelector(".nav-toggle");
+  const nav = document.getElementById("side-nav");
+  if (!toggle || !nav) return;
+  document.documentElement.classList.add("js-nav");
+  toggle.hidden = false;
+  toggle.addEventListener("click", () => {
+    const open = nav.classList.toggle("open");
+    toggle.setAttribute("aria-expanded", String(open));
+    if (open) nav.querySelector("a")?.focus();
+  });
+})();
