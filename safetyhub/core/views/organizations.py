@@ -18,7 +18,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from .. import audit, queries, services, throttle
+from .. import audit, audit_text, queries, services, throttle
 from ..access import access_invitation, access_membership
 from ..decorators import org_view
 from ..exports import csv_download
@@ -201,6 +201,8 @@ def audit_log(request):
     form, filters = _audit_filter(request)
     entries = queries.audit_entries(organization=request.organization, **filters)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    for entry in page.object_list:
+        entry.sentence = audit_text.describe(entry)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -222,9 +224,10 @@ def audit_log_csv(request):
     org = request.organization
     entries = queries.audit_entries(organization=org, **filters).iterator(chunk_size=2000)
     header = ["at", "actor", "action", "record_type", "record_id", "record", "changes",
-              "chain", "seq", "hash"]
+              "chain", "seq", "hash", "description"]
     rows = ([e.at.isoformat(), e.actor_label, e.action, e.object_type, e.object_id,
-             e.object_repr, audit.changes_as_text(e.changes), e.chain, e.seq, e.hash]
+             e.object_repr, audit.changes_as_text(e.changes), e.chain, e.seq, e.hash,
+             audit_text.describe(e)]
             for e in entries)
     with audit.acting_as(request.user):
         audit.record(
