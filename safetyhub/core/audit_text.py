@@ -60,6 +60,8 @@ def _value(field: models.Field | None, value) -> str:
 def change_phrases(entry: AuditEntry) -> list[str]:
     """One phrase per changed field: "role from Assessor to Patient-safety lead", "note
     changed (not recorded)"."""
+    if entry.action in (AuditEntry.Action.CREATE, AuditEntry.Action.DELETE):
+        return []  # the record's name says what was made or removed; the fields are noise
     model = _model(entry.object_type)
     phrases = []
     for name, change in entry.changes.items():
@@ -68,11 +70,8 @@ def change_phrases(entry: AuditEntry) -> list[str]:
         if isinstance(change, dict) and change.get("changed"):
             phrases.append(f"{label} changed (not recorded)")
         elif isinstance(change, dict) and ("from" in change or "to" in change):
-            if entry.action == AuditEntry.Action.CREATE:
-                phrases.append(f"{label}: {_value(field, change.get('to'))}")
-            else:
-                phrases.append(f"{label} from {_value(field, change.get('from'))} "
-                               f"to {_value(field, change.get('to'))}")
+            phrases.append(f"{label} from {_value(field, change.get('from'))} "
+                           f"to {_value(field, change.get('to'))}")
         else:
             phrases.append(f"{label}: {_value(field, change)}")
     return phrases

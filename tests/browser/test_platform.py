@@ -121,7 +121,8 @@ def test_admin_invites_a_colleague_who_joins_and_it_is_audited(
     expect(field(page, "Record type")).to_have_value("core.Membership")
     expect(rows.filter(has_text="core.Invitation")).to_have_count(0)
     expect(rows.filter(has_text=joined)).to_have_count(1)
-    expect(rows.filter(has_text=joined)).to_contain_text("Created")
+    expect(rows.filter(has_text=joined)).to_contain_text(
+        f"{NEW_PERSON} created the membership “{joined}")
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download CSV").click()

@@ -49,3 +49,14 @@ def test_the_audit_page_and_csv_show_the_sentences(owner_client, org, owner):
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert body.splitlines()[0].endswith(",description")
     assert "created the invitation" in body
+
+
+def test_a_creation_names_the_record_without_listing_its_fields(org, owner):
+    with audit.acting_as(owner):
+        MembershipFactory(organization=org, user=UserFactory(full_name="Bo Chen"),
+                          role=Role.ASSESSOR)
+    entry = AuditEntry.objects.filter(object_type="core.Membership", object_repr__contains="Bo",
+                                      action=AuditEntry.Action.CREATE).get()
+    assert audit_text.describe(entry) == (
+        f"{owner.email} created the membership “Bo Chen in {org.name} "
+        f"({Role.ASSESSOR.label})”.")
