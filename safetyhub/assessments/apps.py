@@ -32,5 +32,6 @@ class AssessmentsConfig(AppConfig):
         # TODO(pssm): helper "pssm" adds owners to attestation gaps; register their source
         # here: my_work.register_source("assessments.pssm_gaps", "Attestation gaps", …).
         my_work.register_status("assessments.self_assessment", "Self-assessment",
-                                sources.self_assessment_status)
-        my_work.register_status("assessments.pssm", "PSSM readiness", sources.pssm_status)
+                                sources.self_assessment_status, order=10)
+        my_work.register_status("assessments.pssm", "PSSM readiness", sources.pssm_status,
+                                order=40)

@@ -13,7 +13,8 @@ a domain app):
 
 A source's or tile's function is called once per page and must cost a fixed number of
 queries whatever the number of items (the page's query count is pinned by tests at 1 and 3
-items). Sections and tiles appear in registration order (the order of INSTALLED_APPS).
+items). Sections and tiles appear by `order` (smaller first), then in registration order
+(the order of INSTALLED_APPS).
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class Source:
     title: str
     func: SourceFunc
     empty: str | EmptyFunc = ""
+    order: int = 100
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class StatusTile:
     key: str
     title: str
     func: StatusFunc
+    order: int = 100
 
 
 _sources: dict[str, Source] = {}
@@ -82,23 +85,23 @@ _tiles: dict[str, StatusTile] = {}
 
 
 def register_source(key: str, title: str, func: SourceFunc, *,
-                    empty: str | EmptyFunc = "") -> None:
+                    empty: str | EmptyFunc = "", order: int = 100) -> None:
     """Add a section to My work. Registering a key again replaces it (apps' `ready()` may
     run more than once in tests)."""
-    _sources[key] = Source(key=key, title=title, func=func, empty=empty)
+    _sources[key] = Source(key=key, title=title, func=func, empty=empty, order=order)
 
 
-def register_status(key: str, title: str, func: StatusFunc) -> None:
+def register_status(key: str, title: str, func: StatusFunc, *, order: int = 100) -> None:
     """Add a tile to the organization's status strip (a key again replaces it)."""
-    _tiles[key] = StatusTile(key=key, title=title, func=func)
+    _tiles[key] = StatusTile(key=key, title=title, func=func, order=order)
 
 
 def sources() -> list[Source]:
-    return list(_sources.values())
+    return sorted(_sources.values(), key=lambda s: s.order)  # stable: ties keep their order
 
 
 def status_tiles() -> list[StatusTile]:
-    return list(_tiles.values())
+    return sorted(_tiles.values(), key=lambda t: t.order)
 
 
 @dataclass

@@ -26,5 +26,7 @@ class ImprovementConfig(AppConfig):
                                 empty="No PDSA cycle is in progress on your initiatives.")
         my_work.register_source("improvement.data_due", "Measure data due", sources.data_due,
                                 empty="No measure data is due from you.")
-        my_work.register_status("improvement.plan", "Action plan", sources.plan_status)
-        my_work.register_status("improvement.measures", "Measures", sources.measures_status)
+        my_work.register_status("improvement.plan", "Action plan", sources.plan_status,
+                                order=20)
+        my_work.register_status("improvement.measures", "Measures", sources.measures_status,
+                                order=30)

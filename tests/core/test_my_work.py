@@ -53,6 +53,24 @@ def test_sections_and_tiles_come_from_the_registries(org, member_client, monkeyp
     assert "1 thing waits on you" in body and "1 overdue" in body
 
 
+def test_sections_and_tiles_come_in_their_order(monkeypatch):
+    monkeypatch.setattr(my_work, "_sources", {})
+    monkeypatch.setattr(my_work, "_tiles", {})
+    for key, order in (("b", 100), ("a", 5), ("c", 100)):
+        my_work.register_source(key, key.upper(), lambda user, org: [], order=order)
+        my_work.register_status(key, key.upper(), lambda user, org: None, order=order)
+    assert [s.key for s in my_work.sources()] == ["a", "b", "c"]
+    assert [t.key for t in my_work.status_tiles()] == ["a", "b", "c"]
+
+
+def test_the_status_strip_reads_headline_plan_measures_then_pssm(org, owner_client):
+    body = page(owner_client, org)
+    tiles = [body.index(f'data-tile="{key}"') for key in (
+        "assessments.self_assessment", "improvement.plan", "improvement.measures",
+        "assessments.pssm")]
+    assert tiles == sorted(tiles)
+
+
 def test_a_new_team_member_sees_the_assessment_to_answer(org, owner, member, member_client):
     body = page(member_client, org)
     assert "Nothing waits on you right now." in body
