@@ -7,8 +7,9 @@ class ImprovementConfig(AppConfig):
     verbose_name = "Improvement work"
 
     def ready(self) -> None:
-        from safetyhub.core import audit
+        from safetyhub.core import audit, my_work
 
+        from . import my_work as sources
         from .models import DataPoint, Initiative, Measure, PdsaCycle, PhaseSplit, ProgressNote
 
         audit.register(Initiative, exclude=["updated_at"])
@@ -17,3 +18,15 @@ class ImprovementConfig(AppConfig):
         audit.register(DataPoint, exclude=["updated_at"])
         audit.register(PhaseSplit)
         audit.register(PdsaCycle, exclude=["updated_at"])
+
+        my_work.register_source("improvement.initiatives", "Initiatives you own",
+                                sources.initiatives_owned, empty=sources.plan_hint)
+        my_work.register_source("improvement.cycles", "PDSA cycles in progress",
+                                sources.cycles_in_progress,
+                                empty="No PDSA cycle is in progress on your initiatives.")
+        my_work.register_source("improvement.data_due", "Measure data due", sources.data_due,
+                                empty="No measure data is due from you.")
+        my_work.register_status("improvement.plan", "Action plan", sources.plan_status,
+                                order=20)
+        my_work.register_status("improvement.measures", "Measures", sources.measures_status,
+                                order=30)

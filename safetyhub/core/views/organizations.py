@@ -18,7 +18,7 @@ from django.views.decorators.http import (
     require_safe,
 )
 
-from .. import audit, audit_text, queries, services, throttle
+from .. import audit, audit_text, my_work, queries, services, throttle
 from ..access import access_invitation, access_membership
 from ..decorators import org_view
 from ..exports import csv_download
@@ -60,11 +60,11 @@ def home(request):
 @require_GET
 @org_view()
 def dashboard(request):
-    return render(
-        request,
-        "core/dashboard.html",
-        {"overview": queries.organization_overview(organization=request.organization)},
-    )
+    """My work: what waits on the signed-in person, and the organization's status."""
+    return render(request, "core/dashboard.html", {
+        "work": my_work.my_work(user=request.user, organization=request.organization),
+        "overview": queries.organization_overview(organization=request.organization),
+    })
 
 
 @require_http_methods(["GET", "POST"])
