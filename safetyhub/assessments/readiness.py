@@ -24,6 +24,7 @@ PSSM_PACK = "pssm"
 HISTORY_CYCLES = 8  # cycles shown in the readiness history (the latest ones)
 NO_ANSWER = "No agreed answer yet"
 STATE_LABELS = {"met": "Met", "not-met": "Not met", "cannot-score": "Cannot be scored yet"}
+STATE_CLASSES = {"met": "status-met", "not-met": "status-unmet", "cannot-score": "status-pending"}
 
 
 @dataclass
@@ -42,6 +43,10 @@ class StatementReadiness:
     @property
     def state_label(self) -> str:
         return STATE_LABELS[self.state]
+
+    @property
+    def state_class(self) -> str:
+        return STATE_CLASSES[self.state]
 
     @property
     def is_gap(self) -> bool:
@@ -71,6 +76,10 @@ class DomainReadiness:
     @property
     def state_label(self) -> str:
         return STATE_LABELS[self.state]
+
+    @property
+    def state_class(self) -> str:
+        return STATE_CLASSES[self.state]
 
 
 @dataclass

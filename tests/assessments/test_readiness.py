@@ -88,7 +88,7 @@ def pdf_text(content: bytes) -> str:
 def test_page_shows_domains_statement_status_and_flags(owner_client, readiness, pssm_pack):
     html = owner_client.get(url("readiness", readiness)).content.decode()
     assert "<strong>4 of 5</strong> domains met" in html
-    assert 'class="readiness-state status-not-met">Not met</span>' in \
+    assert 'class="readiness-state status-unmet">Not met</span>' in \
         statement_card(html, "1D")
     assert item(pssm_pack, "1D").title in statement_card(html, "1D")
     assert html.count('class="readiness-state status-met">Met</span>') == 24
@@ -106,7 +106,7 @@ def test_statement_without_official_text_cannot_be_scored(owner_client, org, own
     services.save_answer(assessment=assessment, item=item(pssm_pack, "5D"), user=owner,
                          consensus=True, value="yes")
     html = owner_client.get(url("readiness", assessment)).content.decode()
-    assert 'class="readiness-state status-cannot-score">Cannot be scored yet</span>' in html
+    assert 'class="readiness-state status-pending">Cannot be scored yet</span>' in html
     assert "the official text is not entered yet" in html
 
 
