@@ -299,3 +299,73 @@ def test_binder_is_for_the_team_only(client, org, readiness, member):
 def test_binder_is_throttled_like_reports(owner_client, readiness, settings):
     settings.REPORTS_AT_ONCE_PER_ORGANIZATION = 0
     assert owner_client.get(url("evidence_binder", readiness)).status_code == 429
+
+
+# --- the API ---------------------------------------------------------------------------------
+
+def api_client(user):
+    from django.test import Client
+
+    from safetyhub.core import services as core_services
+
+    _token, secret = core_services.create_api_token(user=user, name="tests")
+    return Client(headers={"authorization": f"Bearer {secret}"})
+
+
+def api(assessment, tail=""):
+    return f"/api/v1/orgs/{assessment.organization.slug}/assessments/{assessment.pk}" \
+           f"/readiness{tail}"
+
+
+def test_api_reads_readiness_and_sets_follow_ups(owner, member, readiness):
+    client = api_client(owner)
+    body = client.get(api(readiness)).json()
+    assert (body["score"], body["possible"], body["gaps_without_owner"]) == (4, 5, 1)
+    assert body["yes_without_evidence"] == 24
+    d1 = body["domains"][0]
+    assert d1["state"] == "not-met"
+    statement = next(s for s in d1["statements"] if s["key"] == "1D")
+    assert statement["state"] == "not-met" and statement["follow_up"] is None
+
+    response = client.put(api(readiness, "/statements/1D"), {
+        "owner": member.email, "target_date": "2026-06-30"}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response.json()["owner_id"] == member.pk
+    response = client.put(api(readiness, "/statements/1A"), {
+        "no_evidence_reason": "Shown to surveyors on site."}, content_type="application/json")
+    assert response.status_code == 200
+    response = client.put(api(readiness, "/period"), {
+        "reporting_year": 2026, "submission_date": "2027-05-15"},
+        content_type="application/json")
+    assert response.status_code == 200, response.content
+
+    body = client.get(api(readiness)).json()
+    assert body["gaps_without_owner"] == 0 and body["yes_without_evidence"] == 23
+    assert body["period"] == {"reporting_year": 2026, "submission_date": "2027-05-15"}
+
+
+@pytest.mark.parametrize(("tail", "payload", "field"), [
+    ("/statements/1D", {"owner": "outsider@example.org"}, "owner"),
+    ("/statements/1D", {"target_date": "0999-01-01"}, "target_date"),
+    ("/statements/1D", {"no_evidence_reason": "a\x00b"}, "no_evidence_reason"),
+    ("/statements/NOPE", {}, "item_key"),
+    ("/period", {"reporting_year": 26}, "reporting_year"),
+    ("/period", {"reporting_year": 2026, "submission_date": "2025-01-01"}, "submission_date"),
+])
+def test_api_refuses_bad_input_naming_the_field(owner, outsider, readiness, tail, payload,
+                                                field):
+    response = api_client(owner).put(api(readiness, tail), payload,
+                                     content_type="application/json")
+    assert response.status_code in (400, 422), response.content
+    assert field in response.content.decode()
+    assert not StatementFollowUp.objects.exists() and not Attestation.objects.exists()
+
+
+def test_api_follow_ups_are_for_leads_and_readiness_for_insiders(member, outsider, readiness):
+    response = api_client(member).put(api(readiness, "/statements/1D"),
+                                      {"target_date": "2026-06-30"},
+                                      content_type="application/json")
+    assert response.status_code == 403
+    assert api_client(member).get(api(readiness)).status_code == 200
+    assert api_client(outsider).get(api(readiness)).status_code == 404
+    assert not StatementFollowUp.objects.exists()
