@@ -310,7 +310,7 @@ class ReportLinks(Schema):
     xlsx: str
 
 
-class FollowUpRead(Schema):
+class StatementFollowUpRead(Schema):
     owner_id: int | None
     owner: str | None
     target_date: dt.date | None
@@ -321,7 +321,7 @@ class FollowUpRead(Schema):
         return str(follow_up.owner) if follow_up.owner_id else None
 
 
-class FollowUpWrite(Schema):
+class StatementFollowUpWrite(Schema):
     owner: Id | str | None = Field(None, description="user id or email of an active member; "
                                                      "null: nobody")
     target_date: Day | None = None
@@ -329,7 +329,7 @@ class FollowUpWrite(Schema):
                                      description="why a yes has no evidence attached")
 
 
-class StatementReadinessRead(Schema):
+class ReadinessStatementRead(Schema):
     key: str
     number: str
     title: str
@@ -338,38 +338,38 @@ class StatementReadinessRead(Schema):
     evidence_count: int = Field(..., description="files on the agreed answer")
     needs_reason: bool = Field(..., description="a yes with no evidence and no stated reason")
     overdue: bool
-    follow_up: FollowUpRead | None
+    follow_up: StatementFollowUpRead | None
 
 
-class DomainReadinessRead(Schema):
+class ReadinessDomainRead(Schema):
     key: str
     number: str
     title: str
     state: str = Field(..., description="met, not-met or cannot-score")
-    statements: list[StatementReadinessRead]
+    statements: list[ReadinessStatementRead]
 
 
-class PeriodRead(Schema):
+class AttestationPeriodRead(Schema):
     reporting_year: int | None = Field(None, description="the calendar year reported on")
     submission_date: dt.date | None
 
 
-class PeriodWrite(Schema):
+class AttestationPeriodWrite(Schema):
     reporting_year: int | None = Field(None, ge=2000, le=2200)
     submission_date: Day | None = None
 
 
-class ReadinessRead(Schema):
+class AttestationReadinessRead(Schema):
     score: int
     possible: int
     unscorable: int
-    period: PeriodRead
+    period: AttestationPeriodRead
     gaps: int
     gaps_without_owner: int
     gaps_overdue: int
     yes_without_evidence: int = Field(..., description="yes answers with no evidence and no "
                                                        "stated reason")
-    domains: list[DomainReadinessRead]
+    domains: list[ReadinessDomainRead]
     evidence_binder: str = Field(..., description="address of the ZIP (the team only)")
 
 
@@ -716,7 +716,7 @@ def _readiness_out(assessment: Assessment) -> dict:
     }
 
 
-@router.get("/orgs/{slug}/assessments/{assessment_id}/readiness", response=ReadinessRead)
+@router.get("/orgs/{slug}/assessments/{assessment_id}/readiness", response=AttestationReadinessRead)
 def readiness(request, slug: str, assessment_id: int):
     """Attestation readiness (the PSSM): per domain each statement's state from the agreed
     answer, its evidence count, and its follow-up; the reporting period; the counts of gaps
@@ -725,8 +725,8 @@ def readiness(request, slug: str, assessment_id: int):
 
 
 @router.put("/orgs/{slug}/assessments/{assessment_id}/readiness/period",
-            response=PeriodRead)
-def readiness_period(request, slug: str, assessment_id: int, payload: PeriodWrite):
+            response=AttestationPeriodRead)
+def readiness_period(request, slug: str, assessment_id: int, payload: AttestationPeriodWrite):
     """State the reporting year and the submission date. The assessment's lead (or a
     patient-safety lead or admin)."""
     assessment = _attestation(request, slug, assessment_id)
@@ -738,9 +738,9 @@ def readiness_period(request, slug: str, assessment_id: int, payload: PeriodWrit
 
 
 @router.put("/orgs/{slug}/assessments/{assessment_id}/readiness/statements/{item_key}",
-            response=FollowUpRead)
+            response=StatementFollowUpRead)
 def readiness_follow_up(request, slug: str, assessment_id: int, item_key: str,
-                        payload: FollowUpWrite):
+                        payload: StatementFollowUpWrite):
     """Set a statement's follow-up: the owner and target date of a gap, and why a yes has
     no evidence attached. The assessment's lead (or a patient-safety lead or admin)."""
     assessment = _attestation(request, slug, assessment_id)
