@@ -13,12 +13,12 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from . import queries
-from .models import Assessment, Attestation, Evidence, StatementFollowUp
+from .models import Assessment, Attestation, Evidence, Response, StatementFollowUp
 
 PSSM_PACK = "pssm"
 HISTORY_CYCLES = 8  # cycles shown in the readiness history (the latest ones)
@@ -160,6 +160,21 @@ def current_cycle(*, user, organization) -> Assessment | None:
                    .filter(pack__pack_id=PSSM_PACK).order_by("-opens_on", "-pk"))
     open_ones = [a for a in visible if a.is_open]
     return (open_ones or visible or [None])[0]
+
+
+def gaps_owned_by(*, user, organization) -> QuerySet[StatementFollowUp]:
+    """The open attestation gaps the user owns in the organization (for My work): statements
+    of open assessments whose agreed answer is not "yes", earliest target date first."""
+    # TODO(lead, mywork): register as a My work source with core.my_work (helper "mywork").
+    affirmed = Response.objects.filter(assessment=OuterRef("assessment"), item=OuterRef("item"),
+                                       respondent__isnull=True, value="yes")
+    return (StatementFollowUp.objects
+            .filter(organization=organization, owner=user,
+                    assessment__status=Assessment.Status.OPEN,
+                    assessment__pack__kind="attestation")
+            .exclude(Exists(affirmed))
+            .select_related("assessment", "item")
+            .order_by("target_date", "pk"))
 
 
 @dataclass

@@ -554,5 +554,6 @@ def set_follow_up(*, assessment: Assessment, item: PackItem, owner: User | None,
         defaults={"organization_id": assessment.organization_id, "owner": owner,
                   "target_date": target_date, "no_evidence_reason": reason,
                   "updated_by": by})
+    # TODO(lead, notify): core.notifications.notify(...) the owner when made owner of a gap.
     return follow_up
 

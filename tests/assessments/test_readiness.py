@@ -369,3 +369,22 @@ def test_api_follow_ups_are_for_leads_and_readiness_for_insiders(member, outside
     assert api_client(member).get(api(readiness)).status_code == 200
     assert api_client(outsider).get(api(readiness)).status_code == 404
     assert not StatementFollowUp.objects.exists()
+
+
+# --- My work ---------------------------------------------------------------------------------
+
+def test_gaps_owned_by_lists_open_gaps_of_the_owner_only(org, owner, member, readiness,
+                                                         pssm_pack, other_org, outsider):
+    from safetyhub.assessments.readiness import gaps_owned_by
+
+    for key in ("1D", "1A"):  # 1D is a gap, 1A is met: not a gap to work on
+        services.set_follow_up(assessment=readiness, item=item(pssm_pack, key), owner=member,
+                               target_date=dt.date(2026, 6, 30), no_evidence_reason="",
+                               by=owner)
+    services.set_follow_up(assessment=readiness, item=item(pssm_pack, "1D"), owner=member,
+                           target_date=None, no_evidence_reason="", by=owner)
+    assert [f.item.key for f in gaps_owned_by(user=member, organization=org)] == ["1D"]
+    assert not gaps_owned_by(user=owner, organization=org).exists()
+    assert not gaps_owned_by(user=member, organization=other_org).exists()
+    services.finalize(assessment=readiness, by=owner)
+    assert not gaps_owned_by(user=member, organization=org).exists()
