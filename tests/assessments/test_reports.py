@@ -208,6 +208,7 @@ def test_change_since_last_cycle_and_pssm_readiness(owner_client, org, owner, me
     assert 'aria-label="Line chart of the mean per area across assessment cycles' in html
     assert "CMS Patient Safety Structural Measure: readiness" in html
     assert f"<strong>{len(domains) - 1} of {len(domains)}</strong> domains met" in html
+    assert reverse("assessments:readiness", args=[org.slug, readiness.pk]) in html
     blocking = PackItem.objects.get(pack=pssm, key="1D")
     assert f"{blocking.number} {blocking.title}" in html
 
