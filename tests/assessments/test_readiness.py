@@ -388,3 +388,28 @@ def test_gaps_owned_by_lists_open_gaps_of_the_owner_only(org, owner, member, rea
     assert not gaps_owned_by(user=member, organization=other_org).exists()
     services.finalize(assessment=readiness, by=owner)
     assert not gaps_owned_by(user=member, organization=org).exists()
+
+
+def test_page_queries_do_not_grow_with_files_and_follow_ups(owner_client, owner, member,
+                                                            readiness, pssm_pack):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert owner_client.get(url("readiness", readiness)).status_code == 200
+        return len(queries)
+
+    def add(key: str) -> None:
+        services.attach_evidence(assessment=readiness, item=item(pssm_pack, key), user=owner,
+                                 upload=upload(f"{key}.pdf"), consensus=True)
+        services.set_follow_up(assessment=readiness, item=item(pssm_pack, key), owner=member,
+                               target_date=dt.date(2026, 6, 30), no_evidence_reason="",
+                               by=owner)
+
+    add("1A")
+    count()  # the first request also reads what the session and caches then keep
+    one = count()
+    add("1B")
+    add("1C")
+    assert count() == one
