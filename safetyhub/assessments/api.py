@@ -17,12 +17,13 @@ from ninja import Field, Router, Schema, Status
 
 from safetyhub.core.access import access_site
 from safetyhub.core.api import ErrorDetail, api_organization
-from safetyhub.core.inputs import Day, Id
+from safetyhub.core.inputs import Day, Id, Text
 from safetyhub.core.models import Membership, Organization, User
 from safetyhub.frameworks.access import access_pack
 from safetyhub.frameworks.models import PackItem
 
 from . import queries, services
+from . import readiness as readiness_mod
 from .access import access_assessment
 from .models import Assessment, OfficialText, Response, TeamMember
 from .rules import agreed_by_rule
@@ -307,6 +308,69 @@ class ReportLinks(Schema):
     html: str
     pdf: str
     xlsx: str
+
+
+class StatementFollowUpRead(Schema):
+    owner_id: int | None
+    owner: str | None
+    target_date: dt.date | None
+    no_evidence_reason: str
+
+    @staticmethod
+    def resolve_owner(follow_up) -> str | None:
+        return str(follow_up.owner) if follow_up.owner_id else None
+
+
+class StatementFollowUpWrite(Schema):
+    owner: Id | str | None = Field(None, description="user id or email of an active member; "
+                                                     "null: nobody")
+    target_date: Day | None = None
+    no_evidence_reason: Text = Field("", max_length=services.MAX_NO_EVIDENCE_REASON,
+                                     description="why a yes has no evidence attached")
+
+
+class ReadinessStatementRead(Schema):
+    key: str
+    number: str
+    title: str
+    state: str = Field(..., description="met, not-met or cannot-score")
+    answer: str
+    evidence_count: int = Field(..., description="files on the agreed answer")
+    needs_reason: bool = Field(..., description="a yes with no evidence and no stated reason")
+    overdue: bool
+    follow_up: StatementFollowUpRead | None
+
+
+class ReadinessDomainRead(Schema):
+    key: str
+    number: str
+    title: str
+    state: str = Field(..., description="met, not-met or cannot-score")
+    statements: list[ReadinessStatementRead]
+
+
+class AttestationPeriodRead(Schema):
+    reporting_year: int | None = Field(None, description="the calendar year reported on")
+    submission_date: dt.date | None
+
+
+class AttestationPeriodWrite(Schema):
+    reporting_year: int | None = Field(None, ge=2000, le=2200)
+    submission_date: Day | None = None
+
+
+class AttestationReadinessRead(Schema):
+    score: int
+    possible: int
+    unscorable: int
+    period: AttestationPeriodRead
+    gaps: int
+    gaps_without_owner: int
+    gaps_overdue: int
+    yes_without_evidence: int = Field(..., description="yes answers with no evidence and no "
+                                                       "stated reason")
+    domains: list[ReadinessDomainRead]
+    evidence_binder: str = Field(..., description="address of the ZIP (the team only)")
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -618,3 +682,76 @@ def report(request, slug: str, assessment_id: int):
     kwargs = {"org_slug": org.slug, "pk": assessment.pk}
     return {name: request.build_absolute_uri(reverse(f"assessments:{view}", kwargs=kwargs))
             for name, view in (("html", "report"), ("pdf", "report_pdf"), ("xlsx", "xlsx"))}
+
+
+# --- attestation readiness -------------------------------------------------------------------
+
+
+def _attestation(request: HttpRequest, slug: str, pk: int) -> Assessment:
+    _org, assessment = _assessment(request, slug, pk)
+    if assessment.pack.kind != "attestation":
+        raise Http404("Only attestations have readiness.")
+    return assessment
+
+
+def _readiness_out(assessment: Assessment) -> dict:
+    ready = readiness_mod.readiness(assessment=assessment)
+    return {
+        "score": ready.score, "possible": ready.possible, "unscorable": ready.unscorable,
+        "period": {"reporting_year": getattr(ready.attestation, "reporting_year", None),
+                   "submission_date": getattr(ready.attestation, "submission_date", None)},
+        "gaps": len(ready.gaps), "gaps_without_owner": len(ready.unowned_gaps),
+        "gaps_overdue": len(ready.overdue_gaps),
+        "yes_without_evidence": len(ready.needing_reason),
+        "domains": [{
+            "key": d.section.key, "number": d.section.number, "title": d.section.title,
+            "state": d.state, "statements": [{
+                "key": s.item.key, "number": s.item.number, "title": s.item.title,
+                "state": s.state, "answer": s.answer, "evidence_count": len(s.evidence),
+                "needs_reason": s.needs_reason, "overdue": s.overdue(ready.today),
+                "follow_up": s.follow_up} for s in d.statements]}
+            for d in ready.domains],
+        "evidence_binder": reverse("assessments:evidence_binder",
+                                   args=[assessment.organization.slug, assessment.pk]),
+    }
+
+
+@router.get("/orgs/{slug}/assessments/{assessment_id}/readiness", response=AttestationReadinessRead)
+def readiness(request, slug: str, assessment_id: int):
+    """Attestation readiness (the PSSM): per domain each statement's state from the agreed
+    answer, its evidence count, and its follow-up; the reporting period; the counts of gaps
+    without an owner and of yes answers with no evidence and no stated reason."""
+    return _readiness_out(_attestation(request, slug, assessment_id))
+
+
+@router.put("/orgs/{slug}/assessments/{assessment_id}/readiness/period",
+            response=AttestationPeriodRead)
+def readiness_period(request, slug: str, assessment_id: int, payload: AttestationPeriodWrite):
+    """State the reporting year and the submission date. The assessment's lead (or a
+    patient-safety lead or admin)."""
+    assessment = _attestation(request, slug, assessment_id)
+    _require(request, "assessments.lead_assessment", assessment,
+             "Only the assessment's lead can state the reporting period.")
+    return services.set_attestation_period(
+        assessment=assessment, reporting_year=payload.reporting_year,
+        submission_date=payload.submission_date, by=request.user)
+
+
+@router.put("/orgs/{slug}/assessments/{assessment_id}/readiness/statements/{item_key}",
+            response=StatementFollowUpRead)
+def readiness_follow_up(request, slug: str, assessment_id: int, item_key: str,
+                        payload: StatementFollowUpWrite):
+    """Set a statement's follow-up: the owner and target date of a gap, and why a yes has
+    no evidence attached. The assessment's lead (or a patient-safety lead or admin)."""
+    assessment = _attestation(request, slug, assessment_id)
+    _require(request, "assessments.lead_assessment", assessment,
+             "Only the assessment's lead can set a statement's follow-up.")
+    item = _item(assessment, item_key)
+    owner = None
+    if payload.owner is not None:
+        [owner] = _members_by_reference(assessment.organization, [payload.owner], "owner")
+    return services.set_follow_up(assessment=assessment, item=item, owner=owner,
+                                  target_date=payload.target_date,
+                                  no_evidence_reason=payload.no_evidence_reason,
+                                  by=request.user)
+

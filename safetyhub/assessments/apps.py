@@ -10,7 +10,15 @@ class AssessmentsConfig(AppConfig):
         from safetyhub.core import audit, my_work
 
         from . import my_work as sources
-        from .models import Assessment, Evidence, OfficialText, Response, TeamMember
+        from .models import (
+            Assessment,
+            Attestation,
+            Evidence,
+            OfficialText,
+            Response,
+            StatementFollowUp,
+            TeamMember,
+        )
 
         audit.register(Assessment)
         audit.register(TeamMember, organization_of=lambda m: m.assessment.organization)
@@ -23,14 +31,17 @@ class AssessmentsConfig(AppConfig):
         audit.register(Evidence, sensitive=True, redact=["original_name", "file"],
                        describe=lambda e: f"Evidence file {e.pk} ({e.content_type})")
         audit.register(OfficialText, exclude=["entered_at"])
+        audit.register(Attestation, exclude=["updated_at"])
+        audit.register(StatementFollowUp, exclude=["updated_at"])
 
         my_work.register_source("assessments.answer", "Questions to answer",
                                 sources.to_answer, empty=sources.start_hint)
         my_work.register_source("assessments.consensus", "Consensus to lead",
                                 sources.consensus_to_lead,
                                 empty="You lead no open assessment.")
-        # TODO(pssm): helper "pssm" adds owners to attestation gaps; register their source
-        # here: my_work.register_source("assessments.pssm_gaps", "Attestation gaps", …).
+        my_work.register_source("assessments.pssm_gaps", "Attestation gaps you own",
+                                sources.attestation_gaps,
+                                empty="No attestation statement waits on you.")
         my_work.register_status("assessments.self_assessment", "Self-assessment",
                                 sources.self_assessment_status, order=10)
         my_work.register_status("assessments.pssm", "PSSM readiness", sources.pssm_status,

@@ -202,3 +202,53 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"day {self.day} reminder to {self.user}"
+
+
+class Attestation(models.Model):
+    """The attestation side of an attestation-pack assessment (the PSSM): the reporting
+    period it prepares (a calendar year) and the date the attestation is to be, or was,
+    submitted. At most one per assessment; made when a lead first states either."""
+
+    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE,
+                                      related_name="attestation")
+    organization = models.ForeignKey("core.Organization", on_delete=models.CASCADE,
+                                     related_name="+")
+    reporting_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="the calendar year the attestation reports on")
+    submission_date = models.DateField(
+        null=True, blank=True, help_text="when the attestation is due to be (or was) submitted")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"attestation of {self.assessment}"
+
+
+class StatementFollowUp(models.Model):
+    """What the organization does about one attestation statement: for a gap (not yet
+    affirmed) who owns closing it and by when; for a "yes" without evidence, why none is
+    attached. One per statement and assessment."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE,
+                                   related_name="follow_ups")
+    organization = models.ForeignKey("core.Organization", on_delete=models.CASCADE,
+                                     related_name="+")
+    item = models.ForeignKey("frameworks.PackItem", on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    target_date = models.DateField(null=True, blank=True)
+    no_evidence_reason = models.TextField(
+        blank=True, help_text="why a yes has no evidence attached")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "item"], name="follow_up_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"follow-up of {self.item.key}"

@@ -13,6 +13,7 @@ from safetyhub.frameworks.models import PackItem
 
 from .models import Assessment, Response, TeamMember
 from .queries import assessment_results, assessments_for
+from .readiness import gaps_owned_by
 from .rules import is_lead_role
 
 
@@ -145,7 +146,6 @@ def self_assessment_status(user: User, organization: Organization) -> Status:
 def pssm_status(user: User, organization: Organization) -> Status | None:
     """The latest attestation the user may see (open or finalized: readiness is now)."""
     assessment = _latest(user, organization, kind="attestation", finalized=False)
-    # TODO(pssm): once helper "pssm" adds the readiness page, link it here instead.
     if assessment is None:
         return Status(value="Not started",
                       detail="Answer the CMS Patient Safety Structural Measure statements to "
@@ -161,5 +161,18 @@ def pssm_status(user: User, organization: Organization) -> Status | None:
     if result.unscorable:
         detail += f"; {result.unscorable} cannot be scored until their official text is entered"
     return Status(value=f"{result.score} of {result.possible}", detail=detail,
-                  link=_url("results", assessment), link_text="Readiness",
+                  link=_url("readiness", assessment), link_text="Readiness",
                   tone="good" if result.score == result.possible else "")
+
+
+def attestation_gaps(user: User, organization: Organization) -> list[WorkItem]:
+    """Statements of open attestations not yet met whose follow-up the person owns."""
+    today = timezone.localdate()
+    return [
+        WorkItem(title=f"{gap.item.number} {gap.item.title}".strip(),
+                 link=_url("readiness", gap.assessment) + f"#statement-{gap.item.key}",
+                 kind="Attestation gap", due_on=gap.target_date,
+                 overdue=gap.target_date is not None and gap.target_date < today,
+                 detail=gap.assessment.title)
+        for gap in gaps_owned_by(user=user, organization=organization)
+    ]

@@ -14,12 +14,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from safetyhub.core import audit
-from safetyhub.core.inputs import check_date
+from safetyhub.core.inputs import check_date, text_problem
 from safetyhub.core.models import Membership, Organization, Site, User
 from safetyhub.frameworks.models import Pack, PackItem
 from safetyhub.frameworks.services import lock_pack
 
-from .models import Assessment, Evidence, OfficialText, Response, TeamMember
+from .models import (
+    Assessment,
+    Attestation,
+    Evidence,
+    OfficialText,
+    Response,
+    StatementFollowUp,
+    TeamMember,
+)
 from .queries import needs_official_text
 from .rules import agreed_by_rule, team_role, writes_agreed_answers
 
@@ -29,6 +37,7 @@ MAX_NOTE = 5000
 MAX_LINKS = 10
 MAX_OFFICIAL_TEXT = 5000
 MAX_OFFICIAL_SOURCE = 300
+MAX_NO_EVIDENCE_REASON = 1000
 # Pasted text keeps its tabs and line breaks; other control characters are refused.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 EVIDENCE_TYPES = {
@@ -480,3 +489,71 @@ def sniff_content_type(upload) -> str:
     if name.endswith((".txt", ".csv")) and b"\x00" not in head:
         return "text/csv" if name.endswith(".csv") else "text/plain"
     return "application/octet-stream"
+
+
+# --- attestation readiness -------------------------------------------------------------------
+
+def _check_attestation(assessment: Assessment) -> None:
+    if assessment.pack.kind != "attestation":
+        raise ValidationError({"assessment": "Only an attestation (such as the PSSM) has a "
+                                             "reporting period and statement follow-ups."})
+
+
+@transaction.atomic
+def set_attestation_period(*, assessment: Assessment, reporting_year: int | None,
+                           submission_date: dt.date | None, by: User) -> Attestation:
+    """State the calendar year an attestation reports on and its submission date (either
+    may be left empty). Allowed after finalizing too: the submission usually follows it.
+    The caller checks that `by` may lead the assessment."""
+    _check_attestation(assessment)
+    errors = {}
+    if reporting_year is not None and not 2000 <= reporting_year <= 2200:
+        errors["reporting_year"] = "The reporting year is a calendar year, such as 2026."
+    if submission_date is not None and (problem := check_date(submission_date)):
+        errors["submission_date"] = problem
+    elif (submission_date is not None and reporting_year is not None
+          and submission_date.year < reporting_year):
+        errors["submission_date"] = ("The submission date cannot come before the reporting "
+                                     f"year ({reporting_year}) it reports on.")
+    if errors:
+        raise ValidationError(errors)
+    attestation, _created = Attestation.objects.select_for_update().update_or_create(
+        assessment=assessment,
+        defaults={"organization_id": assessment.organization_id, "updated_by": by,
+                  "reporting_year": reporting_year, "submission_date": submission_date})
+    return attestation
+
+
+@transaction.atomic
+def set_follow_up(*, assessment: Assessment, item: PackItem, owner: User | None,
+                  target_date: dt.date | None, no_evidence_reason: str, by: User,
+                  ) -> StatementFollowUp:
+    """Record who owns closing a statement's gap and by when, and why a "yes" has no
+    evidence attached. The owner is an active member of the organization. The caller checks
+    that `by` may lead the assessment."""
+    _check_attestation(assessment)
+    if item.pack_id != assessment.pack_id or item.kind != PackItem.Kind.ITEM:
+        raise ValidationError({"item": f"{item.key!r} is not a statement of this assessment's "
+                                       "pack."})
+    reason = (no_evidence_reason or "").strip()
+    errors = {}
+    if owner is not None and not Membership.objects.filter(
+            organization_id=assessment.organization_id, user=owner, is_active=True).exists():
+        errors["owner"] = "The owner must be an active member of the organization."
+    if target_date is not None and (problem := check_date(target_date)):
+        errors["target_date"] = problem
+    if len(reason) > MAX_NO_EVIDENCE_REASON:
+        errors["no_evidence_reason"] = (f"The reason is at most {MAX_NO_EVIDENCE_REASON} "
+                                        "characters.")
+    elif problem := text_problem(reason, single_line=False):
+        errors["no_evidence_reason"] = problem
+    if errors:
+        raise ValidationError(errors)
+    follow_up, _created = StatementFollowUp.objects.select_for_update().update_or_create(
+        assessment=assessment, item=item,
+        defaults={"organization_id": assessment.organization_id, "owner": owner,
+                  "target_date": target_date, "no_evidence_reason": reason,
+                  "updated_by": by})
+    # TODO(lead, notify): core.notifications.notify(...) the owner when made owner of a gap.
+    return follow_up
+

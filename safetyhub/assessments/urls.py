@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import cycles, reports, results, statements
+from .views import cycles, readiness, reports, results, statements
 
 app_name = "assessments"
 P = "o/<slug:org_slug>/assessments/"
@@ -23,6 +23,12 @@ urlpatterns = [
     path(P + "<int:pk>/official-texts/", statements.official_texts, name="official_texts"),
     path(P + "<int:pk>/official-texts/<str:key>/", statements.enter_official_text,
          name="enter_official_text"),
+    path("o/<slug:org_slug>/pssm/", readiness.pssm, name="pssm"),
+    path(P + "<int:pk>/readiness/", readiness.readiness, name="readiness"),
+    path(P + "<int:pk>/readiness/period/", readiness.save_period, name="readiness_period"),
+    path(P + "<int:pk>/readiness/follow-up/<str:key>/", readiness.save_follow_up,
+         name="readiness_follow_up"),
+    path(P + "<int:pk>/evidence-binder.zip", readiness.evidence_binder, name="evidence_binder"),
     path(P + "<int:pk>/priorities/", results.priorities, name="priorities"),
     path(P + "<int:pk>/compare/", results.compare, name="compare"),
     path(P + "<int:pk>/report/", reports.report_html, name="report"),

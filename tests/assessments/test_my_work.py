@@ -120,7 +120,7 @@ def test_pssm_readiness_counts_the_domains_met_of_the_latest_attestation(org, ow
     status = my_work.pssm_status(owner, org)
     assert status.value == "1 of 5"
     assert "PSSM 2026 (in progress)" in status.detail
-    assert status.link == f"/o/{org.slug}/assessments/{assessment.pk}/results/"
+    assert status.link == f"/o/{org.slug}/assessments/{assessment.pk}/readiness/"
 
 
 def test_another_organizations_assessments_never_show(org, owner, other_org, outsider):

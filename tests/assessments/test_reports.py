@@ -208,6 +208,7 @@ def test_change_since_last_cycle_and_pssm_readiness(owner_client, org, owner, me
     assert 'aria-label="Line chart of the mean per area across assessment cycles' in html
     assert "CMS Patient Safety Structural Measure: readiness" in html
     assert f"<strong>{len(domains) - 1} of {len(domains)}</strong> domains met" in html
+    assert reverse("assessments:readiness", args=[org.slug, readiness.pk]) in html
     blocking = PackItem.objects.get(pack=pssm, key="1D")
     assert f"{blocking.number} {blocking.title}" in html
 
@@ -229,9 +230,14 @@ def test_pssm_report_scores_domains_and_names_blocking_statements(owner_client, 
     assert f"<strong>{len(domains) - 2} of {len(domains)}</strong> domains met" in html
     assert "Heat map of answer levels for 25 elements (rows) by 1 column (Consensus)" in html
     assert "not the IHI Self-Assessment Tool" not in html  # a caution for instruments only
-    assert "not for ranking or comparing organizations" in html
+    # The PSSM is publicly reported: the self-assessment's caution is not its own.
+    assert "comparing organizations" not in html
+    assert "attestation readiness, not its submission" in html
     blocking = PackItem.objects.get(pack=pssm, key="1D")
     assert f"{blocking.number} {blocking.title}" in html
+    for page in ("results", "priorities", "compare"):
+        assert "comparing or ranking organizations" not in \
+            owner_client.get(url(page, readiness)).content.decode(), page
 
     text = pdf_text(owner_client.get(url("report_pdf", readiness)).content)
     assert f"Score: {len(domains) - 2} of {len(domains)} domains met." in text
@@ -242,6 +248,8 @@ def test_pssm_report_scores_domains_and_names_blocking_statements(owner_client, 
     assert rows["Score"][1] == f"{len(domains) - 2} of {len(domains)}"
     met = [r for key, r in rows.items() if key.startswith("1 ")]
     assert met[0][1] == "No" and met[0][4] == "1D"
+    assert "comparing organizations" not in rows["Note"][1]
+    assert "comparing organizations" not in text  # the page footer too
 
 
 def test_pssm_placeholders_cannot_earn_a_domain_in_page_pdf_and_xlsx(owner_client, org, owner):

@@ -51,6 +51,10 @@ DISAGREEMENTS = 20  # disagreements listed (widest first); the heat map shows th
 CAUTION = ("These results are for the organization's own learning and for tracking its "
            "progress over time. They are not a full review of its safety programme or "
            "culture, and they are not for ranking or comparing organizations.")
+# An attestation (the PSSM) is a publicly reported measure: the caution above is the
+# self-assessment's only.
+ATTESTATION_NOTE = ("These are the organization's answers for attestation readiness, not its "
+                    "submission: the official measure specification governs what it attests.")
 MEMBERS_OMITTED = ("Left out: each member's own answers are seen only by that member and the "
                    "assessment's lead until the lead opens consensus, then by the team. This "
                    "workbook holds the agreed answers (and your own, if you are on the team).")
@@ -423,7 +427,7 @@ def _record_export(assessment: Assessment, fmt: str) -> None:
     audit.record(action=AuditEntry.Action.VIEW, obj=assessment, changes={"format": fmt})
 
 
-def _stylesheet_path() -> str:
+def stylesheet_path() -> str:
     """report.css on disk: from the source tree (finders), else from collected static."""
     return finders.find(REPORT_CSS) or staticfiles_storage.path(REPORT_CSS)
 
@@ -453,7 +457,7 @@ def render_pdf(*, user, assessment: Assessment) -> bytes:
             "layout": "assessments/_report_print.html", "print": True,
         })
         fetcher = ChartsOnly()
-        stylesheet = CSS(filename=_stylesheet_path(), url_fetcher=fetcher)
+        stylesheet = CSS(filename=stylesheet_path(), url_fetcher=fetcher)
         return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet])
 
 
@@ -590,7 +594,7 @@ def build_workbook(*, assessment: Assessment, viewer) -> bytes:
         *([("Members' own answers", MEMBERS_OMITTED)]
           if assessment.mode == Assessment.Mode.INDEPENDENT_THEN_CONSENSUS
           and not results.sees_all_members else []),
-        ("Note", CAUTION),
+        ("Note", ATTESTATION_NOTE if results.attestation is not None else CAUTION),
     ]:
         summary.append([cell(label), cell(value)])
         summary.cell(row=summary.max_row, column=1).font = bold
