@@ -9,6 +9,7 @@ class AssessmentsConfig(AppConfig):
     def ready(self) -> None:
         from safetyhub.core import audit
 
+        from . import notifications
         from .models import Assessment, Evidence, OfficialText, Response, TeamMember
 
         audit.register(Assessment)
@@ -22,3 +23,4 @@ class AssessmentsConfig(AppConfig):
         audit.register(Evidence, sensitive=True, redact=["original_name", "file"],
                        describe=lambda e: f"Evidence file {e.pk} ({e.content_type})")
         audit.register(OfficialText, exclude=["entered_at"])
+        notifications.register_kinds()

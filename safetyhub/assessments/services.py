@@ -19,6 +19,7 @@ from safetyhub.core.models import Membership, Organization, Site, User
 from safetyhub.frameworks.models import Pack, PackItem
 from safetyhub.frameworks.services import lock_pack
 
+from . import notifications
 from .models import Assessment, Evidence, OfficialText, Response, TeamMember
 from .queries import needs_official_text
 from .rules import agreed_by_rule, team_role, writes_agreed_answers
@@ -171,6 +172,7 @@ def start_assessment(
         for user in people.values()
     )
     lock_pack(pack=pack)
+    notifications.team_added(assessment=assessment, users=people.values(), by=by)
     return assessment
 
 
@@ -364,6 +366,7 @@ def finalize(*, assessment: Assessment, by: User) -> Assessment:
         assessment.consensus_opened_at = assessment.finalized_at
         assessment.consensus_opened_by = by
     assessment.save()
+    notifications.finalized(assessment=assessment, by=by)
     return assessment
 
 
@@ -383,6 +386,7 @@ def open_consensus(*, assessment: Assessment, by: User) -> Assessment:
     assessment.consensus_opened_at = timezone.now()
     assessment.consensus_opened_by = by
     assessment.save()
+    notifications.consensus_opened(assessment=assessment, by=by)
     return assessment
 
 

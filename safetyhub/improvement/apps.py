@@ -9,6 +9,7 @@ class ImprovementConfig(AppConfig):
     def ready(self) -> None:
         from safetyhub.core import audit
 
+        from . import notifications
         from .models import DataPoint, Initiative, Measure, PdsaCycle, PhaseSplit, ProgressNote
 
         audit.register(Initiative, exclude=["updated_at"])
@@ -17,3 +18,4 @@ class ImprovementConfig(AppConfig):
         audit.register(DataPoint, exclude=["updated_at"])
         audit.register(PhaseSplit)
         audit.register(PdsaCycle, exclude=["updated_at"])
+        notifications.register_kinds()

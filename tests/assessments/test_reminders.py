@@ -39,11 +39,15 @@ def colleague(org):
 
 
 def start(org, lead, team, **kwargs) -> Assessment:
-    return services.start_assessment(
+    assessment = services.start_assessment(
         organization=org, pack=Pack.objects.get(organization=None, pack_id="safetyhub-sa"),
         title=kwargs.pop("title", "Baseline & culture 2026"),
         mode=Assessment.Mode.INDEPENDENT_THEN_CONSENSUS, lead=lead, team=team, by=lead,
         opens_on=OPENS, **kwargs)
+    # The "you are on the team" emails (tests/assessments/test_notifications.py) are not
+    # what these tests count.
+    mail.outbox.clear()
+    return assessment
 
 
 @pytest.fixture
