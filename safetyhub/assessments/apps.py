@@ -7,10 +7,11 @@ class AssessmentsConfig(AppConfig):
     verbose_name = "Self-assessments"
 
     def ready(self) -> None:
-        from safetyhub.core import audit
+        from safetyhub.core import audit, daily_jobs
 
         from . import notifications
         from .models import Assessment, Evidence, OfficialText, Response, TeamMember
+        from .reminders import send_due_reminders
 
         audit.register(Assessment)
         audit.register(TeamMember, organization_of=lambda m: m.assessment.organization)
@@ -24,3 +25,4 @@ class AssessmentsConfig(AppConfig):
                        describe=lambda e: f"Evidence file {e.pk} ({e.content_type})")
         audit.register(OfficialText, exclude=["entered_at"])
         notifications.register_kinds()
+        daily_jobs.register_daily_job("assessments.reminders", send_due_reminders)

@@ -366,3 +366,24 @@ class NotificationPreference(models.Model):
     def __str__(self) -> str:
         return f"{self.user_id}: {self.kind} email={'on' if self.email else 'off'}"
 
+
+
+class DailyJobRun(models.Model):
+    """One registered daily job's run on one day (core/daily_jobs.py). The unique (key, day)
+    row is the claim: whichever worker inserts it runs the job; the others skip it."""
+
+    key = models.CharField(max_length=60)
+    day = models.DateField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=500, blank=True)
+    failed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-day", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "day"], name="daily_job_once_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} on {self.day}"
