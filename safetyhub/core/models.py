@@ -141,6 +141,8 @@ class Membership(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    # When the person last opened this organization's pages: signing in lands there.
+    last_opened_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["organization__name", "user__email"]
