@@ -108,3 +108,14 @@ def test_the_worker_runs_the_daily_jobs_and_sends_their_email_without_cron(org, 
     assert (note.recipient, note.link) == (member, f"/o/riverside/plan/{initiative.pk}/")
     assert [m.to for m in mail.outbox] == [["member@example.org"]]
     assert "overdue" in mail.outbox[0].subject
+
+
+@pytest.mark.parametrize("hour", [24, -1])
+def test_an_hour_that_is_not_one_fails_the_system_check(hour):
+    from safetyhub.core.checks import daily_jobs_hour
+
+    with override_settings(DAILY_JOBS_HOUR=hour):
+        errors = daily_jobs_hour(None)
+    assert [e.id for e in errors] == ["safetyhub.E002"]
+    assert "DAILY_JOBS_HOUR" in errors[0].msg
+    assert daily_jobs_hour(None) == []
