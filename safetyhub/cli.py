@@ -2,7 +2,7 @@
 
     safetyhub demo            set up the local database with demo data and serve it
     safetyhub serve           production WSGI server (gunicorn)
-    safetyhub worker          background-task worker
+    safetyhub worker          background-task worker; also runs the daily jobs (no cron)
     safetyhub audit verify    check the audit trail's hash chains
     safetyhub audit checkpoint --file F   keep signed chain heads outside the database
     safetyhub <command>       any other management command (migrate, createsuperuser, …)
@@ -11,7 +11,8 @@
 import os
 import sys
 
-ALIASES = {"worker": "db_worker"}
+# Short names for management commands (none at present: "worker" is core's own command).
+ALIASES: dict[str, str] = {}
 
 
 def main(argv: list[str] | None = None) -> None:

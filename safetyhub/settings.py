@@ -309,6 +309,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "SafetyHub <safetyhub@
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The worker runs the daily jobs (reminders, overdue checks: core/daily_jobs.py) once a day,
+# from this hour on (local time, TIME_ZONE).
+DAILY_JOBS_HOUR = envint("DAILY_JOBS_HOUR", 6)
 
 # The cache holds throttle counts (core/throttle.py). A table in the database (created by
 # core's migrations): every web process and machine shares it, with nothing more to run.

@@ -37,6 +37,7 @@ PUBLIC = {
 # Signed-in pages about the visitor themself, not an organization.
 OWN_ACCOUNT = {
     "account/", "account/tokens/<str:pk>/revoke/", "account/two-factor/", "api/v1/me",
+    "account/notifications/",
     "api/v1/orgs",
 }
 

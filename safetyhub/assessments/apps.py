@@ -7,9 +7,10 @@ class AssessmentsConfig(AppConfig):
     verbose_name = "Self-assessments"
 
     def ready(self) -> None:
-        from safetyhub.core import audit, my_work
+        from safetyhub.core import audit, daily_jobs, my_work
 
         from . import my_work as sources
+        from . import notifications
         from .models import (
             Assessment,
             Attestation,
@@ -19,6 +20,7 @@ class AssessmentsConfig(AppConfig):
             StatementFollowUp,
             TeamMember,
         )
+        from .reminders import send_due_reminders
 
         audit.register(Assessment)
         audit.register(TeamMember, organization_of=lambda m: m.assessment.organization)
@@ -46,3 +48,6 @@ class AssessmentsConfig(AppConfig):
                                 sources.self_assessment_status, order=10)
         my_work.register_status("assessments.pssm", "PSSM readiness", sources.pssm_status,
                                 order=40)
+
+        notifications.register_kinds()
+        daily_jobs.register_daily_job("assessments.reminders", send_due_reminders)

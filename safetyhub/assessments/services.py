@@ -19,6 +19,7 @@ from safetyhub.core.models import Membership, Organization, Site, User
 from safetyhub.frameworks.models import Pack, PackItem
 from safetyhub.frameworks.services import lock_pack
 
+from . import notifications
 from .models import (
     Assessment,
     Attestation,
@@ -180,6 +181,7 @@ def start_assessment(
         for user in people.values()
     )
     lock_pack(pack=pack)
+    notifications.team_added(assessment=assessment, users=people.values(), by=by)
     return assessment
 
 
@@ -373,6 +375,7 @@ def finalize(*, assessment: Assessment, by: User) -> Assessment:
         assessment.consensus_opened_at = assessment.finalized_at
         assessment.consensus_opened_by = by
     assessment.save()
+    notifications.finalized(assessment=assessment, by=by)
     return assessment
 
 
@@ -392,6 +395,7 @@ def open_consensus(*, assessment: Assessment, by: User) -> Assessment:
     assessment.consensus_opened_at = timezone.now()
     assessment.consensus_opened_by = by
     assessment.save()
+    notifications.consensus_opened(assessment=assessment, by=by)
     return assessment
 
 
@@ -549,11 +553,15 @@ def set_follow_up(*, assessment: Assessment, item: PackItem, owner: User | None,
         errors["no_evidence_reason"] = problem
     if errors:
         raise ValidationError(errors)
+    previous_owner_id = StatementFollowUp.objects.filter(
+        assessment=assessment, item=item).values_list("owner_id", flat=True).first()
     follow_up, _created = StatementFollowUp.objects.select_for_update().update_or_create(
         assessment=assessment, item=item,
         defaults={"organization_id": assessment.organization_id, "owner": owner,
                   "target_date": target_date, "no_evidence_reason": reason,
                   "updated_by": by})
-    # TODO(lead, notify): core.notifications.notify(...) the owner when made owner of a gap.
+    if owner is not None and owner.pk != previous_owner_id:
+        notifications.gap_owner(assessment=assessment, item=item, owner=owner,
+                                target_date=target_date, by=by)
     return follow_up
 

@@ -10,7 +10,7 @@ from django.db import models
 from django.http import Http404
 
 from . import audit
-from .models import Invitation, Membership, Organization, Site
+from .models import Invitation, Membership, Notification, Organization, Site
 from .rules import active_memberships
 
 
@@ -54,3 +54,10 @@ def access_site(*, user, organization: Organization, pk) -> Site:
 
 def access_invitation(*, user, organization: Organization, pk) -> Invitation:
     return tenant_row(Invitation, organization=organization, pk=pk)
+
+
+def access_notification(*, user, organization: Organization, pk) -> Notification:
+    """One of the user's own notifications in this organization (another person's is as
+    missing as one that never existed)."""
+    return tenant_row(Notification, organization=organization, pk=pk,
+                      queryset=Notification.objects.filter(recipient=user))

@@ -18,7 +18,7 @@ class CoreConfig(AppConfig):
         pre_save.connect(guard_model_values, dispatch_uid="safetyhub-input-guard")
         audit.register(Organization)
         audit.register(Site)
-        audit.register(Membership)
+        audit.register(Membership, exclude=["last_opened_at"])
         audit.register(Invitation, redact=["token_hash"])
         audit.register(ApiToken, redact=["key_hash"], exclude=["last_used_at"],
                        organization_of=lambda token: None)

@@ -14,3 +14,16 @@ def audit_key_outside_the_database(app_configs, **kwargs) -> list[checks.CheckMe
         hint="Set AUDIT_KEYS from your secret store (docs/operations.md, 'Audit trail').",
         id="safetyhub.W001",
     )]
+
+
+@checks.register()
+def daily_jobs_hour(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    hour = settings.DAILY_JOBS_HOUR
+    if isinstance(hour, int) and 0 <= hour <= 23:
+        return []
+    return [checks.Error(
+        f"DAILY_JOBS_HOUR is {hour!r}: it must be an hour of the day, 0 to 23.",
+        hint="The worker runs the daily jobs from this hour on (docs/operations.md, "
+             "'Daily jobs and reminders').",
+        id="safetyhub.E002",
+    )]

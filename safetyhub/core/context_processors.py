@@ -1,5 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
+from .notifications import unread_count
 from .queries import memberships_for_switcher
 
 
@@ -13,6 +14,9 @@ def shell(request) -> dict:
     return {
         "current_org": org,
         "switcher": SimpleLazyObject(lambda: memberships_for_switcher(user=user)),
+        # counted only if the page shows it: one indexed query
+        "unread_notifications": SimpleLazyObject(
+            lambda: unread_count(user=user, organization=org) if org is not None else 0),
         "can": {
             "manage_members": org is not None and user.has_perm("core.manage_members", org),
             "manage_sites": org is not None and user.has_perm("core.manage_sites", org),

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from .access import access_organization, require_permission
+from .services import note_opened
 
 
 def org_view(permission: str = "core.view_organization") -> Callable:
@@ -28,6 +29,7 @@ def org_view(permission: str = "core.view_organization") -> Callable:
             request.organization = org
             if request.session.get("last_org") != org.slug:  # a write only when it changes
                 request.session["last_org"] = org.slug
+                note_opened(user=request.user, organization=org)
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -141,6 +141,8 @@ class Membership(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    # When the person last opened this organization's pages: signing in lands there.
+    last_opened_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["organization__name", "user__email"]
@@ -313,3 +315,77 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditTrailIsAppendOnly("audit entries cannot be deleted")
+
+
+class Notification(models.Model):
+    """Something a person should know about in one organization: shown in the app always,
+    emailed when their preference for its kind says so (core/notifications.py). `link` is a
+    path on this site, where the person can act on it."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=60)
+    title = models.CharField(max_length=300)
+    link = models.CharField(max_length=500, blank=True)
+    # Set by jobs that may run again (daily checks): one notification per person and key.
+    dedupe_key = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"], condition=~models.Q(dedupe_key=""),
+                name="notification_once_per_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["recipient", "organization", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id}: {self.title[:60]}"
+
+
+class NotificationPreference(models.Model):
+    """A person's choice to get (or not) email for one kind of notification. No row means
+    the kind's default."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=60)
+    email = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.kind} email={'on' if self.email else 'off'}"
+
+
+
+class DailyJobRun(models.Model):
+    """One registered daily job's run on one day (core/daily_jobs.py). The unique (key, day)
+    row is the claim: whichever worker inserts it runs the job; the others skip it."""
+
+    key = models.CharField(max_length=60)
+    day = models.DateField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=500, blank=True)
+    failed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-day", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "day"], name="daily_job_once_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} on {self.day}"

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.db.models import Count, Q, QuerySet
 
-from .models import AuditEntry, Invitation, Membership, Organization, Site
+from .models import AuditEntry, Invitation, Membership, Organization, Role, Site
 from .rules import active_memberships
 
 
@@ -12,6 +12,24 @@ def memberships_for_switcher(*, user) -> list[Membership]:
     """The user's active memberships by organization name (no query of its own: the
     memberships the permission rules read)."""
     return sorted(active_memberships(user).values(), key=lambda m: m.organization.name)
+
+
+# How much a role may do in an organization, most first: with no organization opened yet,
+# signing in lands where the person's role is highest.
+ROLE_RANK = [Role.ORG_ADMIN, Role.SAFETY_LEAD, Role.EVENT_REVIEWER, Role.ASSESSOR,
+             Role.EXECUTIVE_VIEWER, Role.PATIENT_FAMILY_ADVISOR, Role.STAFF_REPORTER]
+
+
+def landing_membership(*, user) -> Membership | None:
+    """Where signing in lands: the organization the person last opened, else the one where
+    their role is highest (then by name). No query of its own."""
+    memberships = memberships_for_switcher(user=user)
+    opened = [m for m in memberships if m.last_opened_at is not None]
+    if opened:
+        return max(opened, key=lambda m: m.last_opened_at)
+    ranked = sorted(memberships, key=lambda m: ROLE_RANK.index(m.role)
+                    if m.role in ROLE_RANK else len(ROLE_RANK))
+    return ranked[0] if ranked else None
 
 
 def members_of(*, organization: Organization) -> QuerySet[Membership]:

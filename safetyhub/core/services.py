@@ -295,3 +295,10 @@ def live_api_token(secret: str, *, client_address: str = "") -> ApiToken | None:
     if token.last_used_at is None or now - token.last_used_at > LAST_USE_PRECISION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
+
+
+def note_opened(*, user: User, organization: Organization) -> None:
+    """Remember that the person opened this organization (signing in lands there next
+    time). Bookkeeping, not a change anyone needs in the audit trail."""
+    Membership.objects.filter(user=user, organization=organization).update(
+        last_opened_at=timezone.now())

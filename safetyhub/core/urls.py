@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from .forms.accounts import QueuedPasswordResetForm
-from .views import accounts, organizations, system
+from .views import accounts, notifications, organizations, system
 
 urlpatterns = [
     path("", organizations.home, name="home"),
@@ -41,6 +41,8 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("account/", accounts.account, name="account"),
+    path("account/notifications/", accounts.notification_settings,
+         name="notification_settings"),
     path("account/two-factor/", accounts.two_factor_settings, name="two_factor"),
     path("account/tokens/<str:pk>/revoke/", accounts.api_token_revoke, name="api_token_revoke"),
     path("invitations/<str:token>/", organizations.accept_invitation, name="accept_invitation"),
@@ -53,6 +55,12 @@ urlpatterns = [
     path("o/<slug:org_slug>/sites/", organizations.sites, name="sites"),
     path("o/<slug:org_slug>/settings/", organizations.organization_settings,
          name="organization_settings"),
+    path("o/<slug:org_slug>/notifications/", notifications.notification_list,
+         name="notifications"),
+    path("o/<slug:org_slug>/notifications/read/", notifications.notification_read_all,
+         name="notifications_read_all"),
+    path("o/<slug:org_slug>/notifications/<str:pk>/read/", notifications.notification_read,
+         name="notifications_read"),
     path("o/<slug:org_slug>/audit/", organizations.audit_log, name="audit_log"),
     path("o/<slug:org_slug>/audit.csv", organizations.audit_log_csv, name="audit_log_csv"),
 ]

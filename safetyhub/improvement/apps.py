@@ -7,9 +7,11 @@ class ImprovementConfig(AppConfig):
     verbose_name = "Improvement work"
 
     def ready(self) -> None:
-        from safetyhub.core import audit, my_work
+        from safetyhub.core import audit, daily_jobs, my_work
 
         from . import my_work as sources
+        from . import notifications
+        from .daily_jobs import measures_data_due, overdue_initiatives
         from .models import DataPoint, Initiative, Measure, PdsaCycle, PhaseSplit, ProgressNote
 
         audit.register(Initiative, exclude=["updated_at"])
@@ -30,3 +32,7 @@ class ImprovementConfig(AppConfig):
                                 order=20)
         my_work.register_status("improvement.measures", "Measures", sources.measures_status,
                                 order=30)
+
+        notifications.register_kinds()
+        daily_jobs.register_daily_job("improvement.overdue_initiatives", overdue_initiatives)
+        daily_jobs.register_daily_job("improvement.measures_data_due", measures_data_due)

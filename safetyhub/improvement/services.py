@@ -18,6 +18,7 @@ from safetyhub.core.models import AuditEntry, Membership, Organization, Site, Us
 from safetyhub.frameworks.models import PackItem, PackLink
 from safetyhub.frameworks.queries import visible_packs
 
+from . import notifications
 from .models import Initiative, Measure, PdsaCycle, ProgressNote
 from .rules import forget_teams
 
@@ -211,6 +212,8 @@ def create_initiative(
         if team:
             initiative.team.set(team)
             _record_people_change(initiative, "team", [], team)
+    if initiative.owner is not None:
+        notifications.owner_made(initiative=initiative, by=by)
     forget_teams(by)
     return initiative
 
@@ -250,6 +253,7 @@ def update_initiative(
     if errors:
         raise ValidationError(errors)
     team_after = values.pop("team")
+    owner_before = locked.owner_id
     with audit.acting_as(by):
         for name, value in values.items():
             setattr(locked, name, value)
@@ -257,6 +261,8 @@ def update_initiative(
         if {u.pk for u in team_after} != {u.pk for u in team_before}:
             locked.team.set(team_after)
             _record_people_change(locked, "team", team_before, team_after)
+    if locked.owner_id is not None and locked.owner_id != owner_before:
+        notifications.owner_made(initiative=locked, by=by)
     forget_teams(by)
     return locked
 
@@ -396,6 +402,7 @@ def update_cycle(
         raise ValidationError(errors)
     if measures is not UNSET:
         measures = _check_measures(locked.organization_id, measures)
+    decided_before = bool(locked.act)
     with audit.acting_as(by):
         for name, value in values.items():
             setattr(locked, name, value)
@@ -405,4 +412,6 @@ def update_cycle(
             if {m.pk for m in before} != {m.pk for m in measures}:
                 locked.measures.set(measures)
                 _record_measures_change(locked, before, measures)
+    if locked.act and not decided_before:  # the cycle reached its decision just now
+        notifications.pdsa_completed(cycle=locked, by=by)
     return locked

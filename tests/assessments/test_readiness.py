@@ -428,3 +428,14 @@ def test_a_gap_owner_finds_it_on_my_work(org, owner, member, readiness, pssm_pac
     [gap] = attestation_gaps(member, org)
     assert gap.overdue and gap.due_on == dt.date(2020, 1, 31)
     assert attestation_gaps(owner, org) == []
+
+
+def test_the_new_owner_of_a_gap_is_notified_once(owner, member, readiness, pssm_pack):
+    from safetyhub.core.models import Notification
+
+    for _ in range(2):  # saving again with the same owner tells no one again
+        services.set_follow_up(assessment=readiness, item=item(pssm_pack, "1D"), owner=member,
+                               target_date=dt.date(2026, 6, 30), no_evidence_reason="",
+                               by=owner)
+    [note] = Notification.objects.filter(recipient=member, kind="assessments.gap_owner")
+    assert "1D" in note.link and "30 Jun 2026" in note.title

@@ -10,8 +10,10 @@ from django.utils import timezone
 
 from safetyhub.assessments import services
 from safetyhub.assessments.models import Assessment, Reminder
+from safetyhub.assessments.notifications import TEAM_ADDED
 from safetyhub.assessments.reminders import send_due_reminders
 from safetyhub.assessments.tasks import send_reminders_task
+from safetyhub.core import notifications
 from safetyhub.core.models import AuditEntry, Membership, Role
 from safetyhub.frameworks.models import Pack
 
@@ -39,6 +41,10 @@ def colleague(org):
 
 
 def start(org, lead, team, **kwargs) -> Assessment:
+    # These tests count reminder emails only: the team's "you are on the team" email
+    # (tests/assessments/test_notifications.py) is turned off.
+    for user in team:
+        notifications.set_email_choices(user=user, choices={TEAM_ADDED: False})
     return services.start_assessment(
         organization=org, pack=Pack.objects.get(organization=None, pack_id="safetyhub-sa"),
         title=kwargs.pop("title", "Baseline & culture 2026"),

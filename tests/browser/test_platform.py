@@ -212,7 +212,8 @@ def test_a_tour_of_the_other_pages_passes_the_audit(
     expect(page.locator(".site-tree")).to_contain_text("Riverside Main Hospital")
     page.get_by_role("button", name="Add").click()  # no name: a field error
     expect(field(page, "Name")).to_have_accessible_description("This field is required.")
-    page.get_by_role("navigation", name="Your account").get_by_role("link").click()
+    page.get_by_role("navigation", name="Your account").get_by_role(
+        "link", name=owner.get_short_name(), exact=True).click()
     expect(page).to_have_url(re.compile(r"/account/$"))
     page.goto("/o/nowhere/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Not found")

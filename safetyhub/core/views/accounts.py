@@ -20,7 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from .. import account_events, services, throttle, two_factor
+from .. import account_events, notifications, services, throttle, two_factor
 from ..forms.accounts import ApiTokenForm, LoginForm, SecondFactorForm, TotpCodeForm
 from ..models import ApiToken, User
 from ..net import client_address
@@ -193,9 +193,27 @@ def account(request):
             "new_token": request.session.pop("new_api_token", None),
             "two_factor_on": two_factor.confirmed_device(request.user) is not None,
             "recovery_codes_left": two_factor.recovery_codes_left(request.user),
+            "notification_kinds": _notification_choices(request.user),
         },
         status=422 if form.errors else 200,
     )
+
+
+def _notification_choices(user) -> list[tuple[notifications.Kind, bool]]:
+    chosen = notifications.email_choices(user=user)
+    return [(kind, chosen[kind.key]) for kind in notifications.kinds()]
+
+
+@require_POST
+@login_required
+def notification_settings(request):
+    """Email per kind of notification: a ticked box means email; the app shows them all."""
+    ticked = set(request.POST.getlist("email"))
+    notifications.set_email_choices(
+        user=request.user,
+        choices={kind.key: kind.key in ticked for kind in notifications.kinds()})
+    messages.success(request, "Your email choices are saved.")
+    return redirect(reverse("account") + "#notifications-heading")
 
 
 @require_POST

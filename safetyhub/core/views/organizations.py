@@ -48,12 +48,9 @@ def add_errors(form, exc: ValidationError) -> None:
 def home(request):
     if not request.user.is_authenticated:
         return redirect("login")
-    last = request.session.get("last_org")
-    memberships = queries.memberships_for_switcher(user=request.user)
-    if any(membership.organization.slug == last for membership in memberships):
-        return redirect("dashboard", org_slug=last)
-    if memberships:
-        return redirect("dashboard", org_slug=memberships[0].organization.slug)
+    landing = queries.landing_membership(user=request.user)
+    if landing is not None:
+        return redirect("dashboard", org_slug=landing.organization.slug)
     return render(request, "core/no_organization.html")
 
 
