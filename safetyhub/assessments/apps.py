@@ -22,3 +22,7 @@ class AssessmentsConfig(AppConfig):
         audit.register(Evidence, sensitive=True, redact=["original_name", "file"],
                        describe=lambda e: f"Evidence file {e.pk} ({e.content_type})")
         audit.register(OfficialText, exclude=["entered_at"])
+
+        from . import board_pack
+
+        board_pack.register()

@@ -10,7 +10,7 @@ from django.db import models
 from django.http import Http404
 
 from . import audit
-from .models import Invitation, Membership, Organization, Site
+from .models import BoardPack, Invitation, Membership, Organization, Site
 from .rules import active_memberships
 
 
@@ -54,3 +54,7 @@ def access_site(*, user, organization: Organization, pk) -> Site:
 
 def access_invitation(*, user, organization: Organization, pk) -> Invitation:
     return tenant_row(Invitation, organization=organization, pk=pk)
+
+
+def access_board_pack(*, user, organization: Organization, pk) -> BoardPack:
+    return tenant_row(BoardPack, organization=organization, pk=pk)

@@ -17,3 +17,7 @@ class ImprovementConfig(AppConfig):
         audit.register(DataPoint, exclude=["updated_at"])
         audit.register(PhaseSplit)
         audit.register(PdsaCycle, exclude=["updated_at"])
+
+        from . import board_pack
+
+        board_pack.register()
