@@ -414,3 +414,44 @@ def generate_board_pack(*, board_pack_id: int) -> BoardPack | None:
         if old and old != pack.pdf.name:
             transaction.on_commit(lambda: pack.pdf.storage.delete(old))
     return pack
+
+
+def send_scheduled_board_packs(*, today: dt.date) -> list[BoardPack]:
+    """The daily job of scheduled board packs: for each organization's latest pack set to
+    "monthly" or "quarterly", make the pack of the last whole month or quarter (its summary
+    and key measures copied) unless it exists, make its PDF, and email the executive viewers
+    a link (the PDF stays behind sign-in). Safe to run any number of times a day: a period's
+    pack is made once. Returns the packs made."""
+    from django.urls import reverse
+
+    from . import board_pack as packs
+
+    # TODO(notify): register with core.daily_jobs.register_daily_job(
+    #     "board_pack_schedule", lambda today: send_scheduled_board_packs(today=today)).
+    made = []
+    latest: dict[tuple[int, str], BoardPack] = {}
+    for source in (BoardPack.objects.exclude(schedule="").select_related("organization")
+                   .order_by("period_end", "pk")):
+        latest[(source.organization_id, source.schedule)] = source
+    for source in latest.values():
+        period = packs.last_full_period(schedule=source.schedule, today=today)
+        if BoardPack.objects.filter(organization=source.organization, period_start=period.start,
+                                    period_end=period.end).exists():
+            continue
+        pack = create_board_pack(
+            organization=source.organization, title=f"Board pack, {period.label}",
+            period_start=period.start, period_end=period.end, summary=source.summary,
+            key_measures=[pk for pk, _ in packs.key_measure_choices(
+                organization=source.organization) if pk in source.key_measures],
+            by=None)
+        pack = generate_board_pack(board_pack_id=pack.pk)
+        link = settings.SITE_URL + reverse("board_pack", args=[pack.organization.slug, pack.pk])
+        for member in Membership.objects.filter(organization=pack.organization, is_active=True,
+                                                role=Role.EXECUTIVE_VIEWER).select_related("user"):
+            send_email.enqueue(
+                subject=f"{pack.organization.name}: {pack.title}",
+                body=f"The board pack for {period.label} is ready ({pack.pdf_pages} pages).\n\n"
+                     f"Read it or download the PDF, after signing in:\n{link}\n",
+                to=[member.user.email])
+        made.append(pack)
+    return made

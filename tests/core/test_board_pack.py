@@ -234,3 +234,22 @@ def test_last_full_period():
         board_pack.Period(dt.date(2026, 7, 1), dt.date(2026, 9, 30)))
     assert board_pack.last_full_period(schedule="month", today=dt.date(2026, 1, 1)) == (
         board_pack.Period(dt.date(2025, 12, 1), dt.date(2025, 12, 31)))
+
+
+def test_scheduled_pack_is_made_once_per_period_and_mailed_to_executives(org, pack, falls,
+                                                                          mailoutbox):
+    from django.core import mail
+
+    executive = MembershipFactory(organization=org, role=Role.EXECUTIVE_VIEWER,
+                                  user=UserFactory(email="exec@example.org")).user
+    pack.schedule = "quarter"
+    pack.save()
+    made = services.send_scheduled_board_packs(today=dt.date(2027, 1, 2))
+    again = services.send_scheduled_board_packs(today=dt.date(2027, 1, 3))
+    assert [p.title for p in made] == ["Board pack, Q4 2026"] and again == []
+    new = made[0]
+    assert (new.period_start, new.period_end) == (dt.date(2026, 10, 1), dt.date(2026, 12, 31))
+    assert new.summary == SUMMARY and new.key_measures == [falls.pk]
+    assert new.status == BoardPack.Status.READY and new.schedule == ""
+    assert [m.to for m in mail.outbox] == [[executive.email]]
+    assert url("board_pack", new) in mail.outbox[0].body
