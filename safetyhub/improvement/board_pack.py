@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from collections import Counter
 
+from django.db.models import Prefetch
+
 from safetyhub.core import board_pack
 from safetyhub.core.models import Organization
 
 from .measure_queries import chart_for
-from .models import Initiative, Measure
+from .models import Initiative, Measure, PdsaCycle
 from .services import CLOSED, is_overdue
 
 SPC_METHOD = (
@@ -69,7 +71,9 @@ def key_measures_section(*, organization: Organization, period: board_pack.Perio
     if not ids:
         return None
     by_id = {m.pk: m for m in Measure.objects.filter(organization=organization, pk__in=ids)
-             .prefetch_related("points", "splits", "cycles__initiative")}
+             .prefetch_related("points", "splits", Prefetch(
+                 "cycles", queryset=PdsaCycle.objects.select_related("initiative")
+                 .order_by("started_on", "number", "pk")))}
     entries, signals = [], 0
     for measure in (by_id[pk] for pk in ids if pk in by_id):  # the lead's order
         chart = chart_for(measure)

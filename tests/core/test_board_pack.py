@@ -253,3 +253,38 @@ def test_scheduled_pack_is_made_once_per_period_and_mailed_to_executives(org, pa
     assert new.status == BoardPack.Status.READY and new.schedule == ""
     assert [m.to for m in mail.outbox] == [[executive.email]]
     assert url("board_pack", new) in mail.outbox[0].body
+
+
+def test_a_new_organizations_pack_holds_the_summary_alone(org, owner, owner_client):
+    """Nothing assessed, planned or measured yet: the sections with nothing to say are left
+    out rather than printed empty."""
+    pack = services.create_board_pack(
+        organization=org, title="First pack", period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 3, 31), summary=SUMMARY, by=owner)
+    html = owner_client.get(url("board_pack", pack)).content.decode()
+    assert SUMMARY in html
+    for title in ("Self-assessment: headline", "Action plan: status", "Key measures</h2>",
+                  "Appendix"):
+        assert title not in html
+
+
+def test_list_reads_the_same_number_of_queries_for_one_and_three_packs(org, owner,
+                                                                       owner_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for_list() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert owner_client.get(reverse("board_packs", args=[org.slug])).status_code == 200
+        return len(captured)
+
+    def make(n):
+        services.create_board_pack(organization=org, title=f"Pack {n}", by=owner,
+                                   period_start=dt.date(2026, n, 1),
+                                   period_end=dt.date(2026, n, 28))
+
+    make(1)
+    queries_for_list()  # warm the per-process caches
+    one = queries_for_list()
+    make(2), make(3)
+    assert queries_for_list() == one
