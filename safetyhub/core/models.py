@@ -353,6 +353,10 @@ class BoardPack(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # A pack "waiting" or "being made" for longer than this lost its worker (a restart, a
+    # crash): it may be queued again.
+    STALE_AFTER = dt.timedelta(minutes=10)
+
     class Meta:
         ordering = ["-period_end", "-pk"]
         constraints = [
@@ -362,3 +366,10 @@ class BoardPack(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_waiting(self) -> bool:
+        """Queued or being made, and not given up on (see STALE_AFTER)."""
+        return (self.status in (self.Status.QUEUED, self.Status.RUNNING)
+                and self.updated_at is not None
+                and timezone.now() - self.updated_at < self.STALE_AFTER)

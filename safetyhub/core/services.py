@@ -366,11 +366,12 @@ def update_board_pack(*, board_pack: BoardPack, title: str, period_start: dt.dat
 @transaction.atomic
 def request_board_pack(*, board_pack: BoardPack) -> BoardPack:
     """Queue the pack's PDF; the worker makes it (core.tasks.generate_board_pack_task). A
-    pack already waiting or being made is not queued twice."""
+    pack already waiting or being made is not queued twice (unless its worker was lost:
+    BoardPack.STALE_AFTER)."""
     from .tasks import generate_board_pack_task
 
     board_pack = BoardPack.objects.select_for_update().get(pk=board_pack.pk)
-    if board_pack.status in (BoardPack.Status.QUEUED, BoardPack.Status.RUNNING):
+    if board_pack.is_waiting:
         return board_pack
     board_pack.status, board_pack.error = BoardPack.Status.QUEUED, ""
     board_pack.save(update_fields=["status", "error", "updated_at"])

@@ -288,3 +288,19 @@ def test_list_reads_the_same_number_of_queries_for_one_and_three_packs(org, owne
     one = queries_for_list()
     make(2), make(3)
     assert queries_for_list() == one
+
+
+def test_a_pack_whose_worker_was_lost_can_be_generated_again(owner_client, pack,
+                                                             django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    BoardPack.objects.filter(pk=pack.pk).update(status=BoardPack.Status.RUNNING)
+    services.request_board_pack(board_pack=pack)  # still being made: not queued twice
+    assert BoardPack.objects.get(pk=pack.pk).status == BoardPack.Status.RUNNING
+    BoardPack.objects.filter(pk=pack.pk).update(
+        updated_at=timezone.now() - BoardPack.STALE_AFTER - dt.timedelta(minutes=1))
+    status = owner_client.get(url("board_pack_status", pack)).content.decode()
+    assert "worker stopped" in status and "hx-trigger" not in status
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(url("board_pack_generate", pack))
+    assert BoardPack.objects.get(pk=pack.pk).status == BoardPack.Status.READY
