@@ -2,6 +2,7 @@
 an anonymous visitor, with data in place that could leak. New URLs are covered on their own:
 the walk reads the URL resolver, and a URL may only be public by being listed here."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -11,7 +12,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from safetyhub.core import services
-from safetyhub.core.models import ApiToken, AuditEntry, Role
+from safetyhub.core.models import ApiToken, AuditEntry, BoardPack, Role
 from safetyhub.frameworks.services import upload_pack
 
 from .conftest import client_for
@@ -42,7 +43,7 @@ OWN_ACCOUNT = {
 }
 
 SECRET_MARKERS = ("Victim Memorial", "victim-secret@example.org", "Secret Cardiac Unit",
-                  "Victim Secret Pack", "victim-secret-element")
+                  "Victim Secret Pack", "victim-secret-element", "victim-secret-board-ask")
 
 
 def all_routes(resolver=None, prefix: str = "") -> list[str]:
@@ -104,6 +105,9 @@ def victim(db):
         {"id": "V-1", "title": "victim-secret-element", "criteria": [{"id": "a", "text": "x"}]}]}]
     pack["links"] = []
     upload_pack(organization=org, file_name="victim.yaml", text=yaml.safe_dump(pack), by=admin)
+    BoardPack.objects.create(organization=org, title="Victim board pack",
+                             period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 3, 31),
+                             summary="victim-secret-board-ask")
     return org
 
 

@@ -51,3 +51,7 @@ class AssessmentsConfig(AppConfig):
 
         notifications.register_kinds()
         daily_jobs.register_daily_job("assessments.reminders", send_due_reminders)
+
+        from . import board_pack
+
+        board_pack.register()

@@ -10,7 +10,7 @@ from django.db import models
 from django.http import Http404
 
 from . import audit
-from .models import Invitation, Membership, Notification, Organization, Site
+from .models import BoardPack, Invitation, Membership, Notification, Organization, Site
 from .rules import active_memberships
 
 
@@ -61,3 +61,7 @@ def access_notification(*, user, organization: Organization, pk) -> Notification
     missing as one that never existed)."""
     return tenant_row(Notification, organization=organization, pk=pk,
                       queryset=Notification.objects.filter(recipient=user))
+
+
+def access_board_pack(*, user, organization: Organization, pk) -> BoardPack:
+    return tenant_row(BoardPack, organization=organization, pk=pk)

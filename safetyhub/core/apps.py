@@ -10,15 +10,19 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import pre_save
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
-        from . import account_events, audit, checks  # noqa: F401 - they connect themselves
+        from . import account_events, audit, board_pack, checks, daily_jobs, services  # noqa: F401 - they connect themselves
         from .inputs import guard_model_values
-        from .models import ApiToken, Invitation, Membership, Organization, Site, User
+        from .models import ApiToken, BoardPack, Invitation, Membership, Organization, Site, User
 
         # every SafetyHub row's text, numbers and dates obey core/inputs.py's rules
         pre_save.connect(guard_model_values, dispatch_uid="safetyhub-input-guard")
         audit.register(Organization)
         audit.register(Site)
+        # The PDF's bookkeeping changes each time it is made; what the pack says is recorded.
+        audit.register(BoardPack, exclude=["updated_at", "status", "pdf", "pdf_pages",
+                                           "generated_at", "error"])
         audit.register(Membership, exclude=["last_opened_at"])
+        daily_jobs.register_daily_job("core.board_packs", services.send_scheduled_board_packs)
         audit.register(Invitation, redact=["token_hash"])
         audit.register(ApiToken, redact=["key_hash"], exclude=["last_used_at"],
                        organization_of=lambda token: None)

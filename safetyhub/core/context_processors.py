@@ -21,6 +21,7 @@ def shell(request) -> dict:
             "manage_members": org is not None and user.has_perm("core.manage_members", org),
             "manage_sites": org is not None and user.has_perm("core.manage_sites", org),
             "view_audit": org is not None and user.has_perm("core.view_audit", org),
+            "view_board_pack": org is not None and user.has_perm("core.view_board_pack", org),
             "manage_organization": org is not None
             and user.has_perm("core.manage_organization", org),
         },

@@ -389,3 +389,63 @@ class DailyJobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} on {self.day}"
+
+
+class BoardPack(models.Model):
+    """A report for the board over one period, made of the sections apps register
+    (core/board_pack.py): the lead writes the summary ("what we ask of the board") and picks
+    the key measures; the PDF is generated in the background and kept here."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Not generated yet"
+        QUEUED = "queued", "Waiting to be generated"
+        RUNNING = "running", "Being generated"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Generation failed"
+
+    class Schedule(models.TextChoices):
+        NONE = "", "Not scheduled"
+        MONTHLY = "month", "Monthly"
+        QUARTERLY = "quarter", "Quarterly"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE,
+                                     related_name="board_packs")
+    title = models.CharField(max_length=200)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    summary = models.TextField(blank=True, help_text="what we ask of the board")
+    # Ids of the organization's measures the lead picked (improvement.Measure: core does not
+    # import a domain app, and the measures section checks each id against the organization).
+    key_measures = models.JSONField(default=list, blank=True)
+    schedule = models.CharField(max_length=10, choices=Schedule.choices, blank=True,
+                                default=Schedule.NONE)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    pdf = models.FileField(upload_to="board-packs/%Y/%m/", blank=True)
+    pdf_pages = models.PositiveIntegerField(null=True, blank=True)
+    generated_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # A pack "waiting" or "being made" for longer than this lost its worker (a restart, a
+    # crash): it may be queued again.
+    STALE_AFTER = dt.timedelta(minutes=10)
+
+    class Meta:
+        ordering = ["-period_end", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(period_start__lte=models.F("period_end")),
+                                   name="board_pack_period_in_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_waiting(self) -> bool:
+        """Queued or being made, and not given up on (see STALE_AFTER)."""
+        return (self.status in (self.Status.QUEUED, self.Status.RUNNING)
+                and self.updated_at is not None
+                and timezone.now() - self.updated_at < self.STALE_AFTER)

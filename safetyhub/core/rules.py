@@ -51,3 +51,9 @@ rules.add_perm("core.manage_organization", is_org_admin)
 rules.add_perm("core.manage_members", is_org_admin)
 rules.add_perm("core.manage_sites", is_org_admin | is_safety_lead)
 rules.add_perm("core.view_audit", is_org_admin)
+
+# The board pack holds the organization's whole picture: its leads write and generate it,
+# executives read it (they are who it is for); other roles see their own work elsewhere.
+rules.add_perm("core.view_board_pack",
+               has_role(Role.ORG_ADMIN, Role.SAFETY_LEAD, Role.EXECUTIVE_VIEWER))
+rules.add_perm("core.change_board_pack", has_role(Role.ORG_ADMIN, Role.SAFETY_LEAD))

@@ -16,7 +16,17 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from . import account_events, audit, two_factor
-from .models import ApiToken, HealthSystem, Invitation, Membership, Organization, Role, Site, User
+from .models import (
+    ApiToken,
+    BoardPack,
+    HealthSystem,
+    Invitation,
+    Membership,
+    Organization,
+    Role,
+    Site,
+    User,
+)
 from .rules import forget_roles
 from .tasks import send_email
 
@@ -302,3 +312,152 @@ def note_opened(*, user: User, organization: Organization) -> None:
     time). Bookkeeping, not a change anyone needs in the audit trail."""
     Membership.objects.filter(user=user, organization=organization).update(
         last_opened_at=timezone.now())
+
+
+# --- board packs ---------------------------------------------------------------------------
+
+def _check_board_pack(*, organization: Organization, title: str, period_start: dt.date,
+                      period_end: dt.date, key_measures: list[int]) -> None:
+    from . import board_pack
+
+    errors: dict[str, list[str]] = {}
+    if not title.strip():
+        errors["title"] = ["Give the board pack a title."]
+    if period_start > period_end:
+        errors["period_end"] = ["The period must end on or after the day it starts."]
+    if len(key_measures) > board_pack.KEY_MEASURES_MAX:
+        errors["key_measures"] = [f"Pick at most {board_pack.KEY_MEASURES_MAX} key measures: "
+                                  "the board reads four to six."]
+    elif len(set(key_measures)) != len(key_measures):
+        errors["key_measures"] = ["A measure is picked twice."]
+    else:
+        known = {pk for pk, _name in board_pack.key_measure_choices(organization=organization)}
+        if unknown := [pk for pk in key_measures if pk not in known]:
+            errors["key_measures"] = [f"No such measure in this organization: {unknown[0]}."]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def create_board_pack(*, organization: Organization, title: str, period_start: dt.date,
+                      period_end: dt.date, summary: str = "", key_measures: list[int] = (),
+                      schedule: str = "", by: User | None) -> BoardPack:
+    key_measures = list(key_measures)
+    _check_board_pack(organization=organization, title=title, period_start=period_start,
+                      period_end=period_end, key_measures=key_measures)
+    return BoardPack.objects.create(
+        organization=organization, title=title.strip(), period_start=period_start,
+        period_end=period_end, summary=summary, key_measures=key_measures, schedule=schedule,
+        created_by=by)
+
+
+@transaction.atomic
+def update_board_pack(*, board_pack: BoardPack, title: str, period_start: dt.date,
+                      period_end: dt.date, summary: str, key_measures: list[int],
+                      schedule: str) -> BoardPack:
+    """Change what the pack says. A PDF made before the change no longer matches it: the
+    pack goes back to "not generated yet" (the old file is kept until the next one)."""
+    key_measures = list(key_measures)
+    _check_board_pack(organization=board_pack.organization, title=title,
+                      period_start=period_start, period_end=period_end,
+                      key_measures=key_measures)
+    board_pack.title, board_pack.summary = title.strip(), summary
+    board_pack.period_start, board_pack.period_end = period_start, period_end
+    board_pack.key_measures, board_pack.schedule = key_measures, schedule
+    if board_pack.status == BoardPack.Status.READY:
+        board_pack.status = BoardPack.Status.DRAFT
+    board_pack.save()
+    return board_pack
+
+
+@transaction.atomic
+def request_board_pack(*, board_pack: BoardPack) -> BoardPack:
+    """Queue the pack's PDF; the worker makes it (core.tasks.generate_board_pack_task). A
+    pack already waiting or being made is not queued twice (unless its worker was lost:
+    BoardPack.STALE_AFTER)."""
+    from .tasks import generate_board_pack_task
+
+    board_pack = BoardPack.objects.select_for_update().get(pk=board_pack.pk)
+    if board_pack.is_waiting:
+        return board_pack
+    board_pack.status, board_pack.error = BoardPack.Status.QUEUED, ""
+    board_pack.save(update_fields=["status", "error", "updated_at"])
+    pk = board_pack.pk
+    transaction.on_commit(lambda: generate_board_pack_task.enqueue(board_pack_id=pk))
+    return board_pack
+
+
+def generate_board_pack(*, board_pack_id: int) -> BoardPack | None:
+    """Make the pack's PDF and keep it (the worker's job; see request_board_pack). Rendering
+    runs outside any transaction: on SQLite an open write transaction would hold the write
+    lock for the seconds WeasyPrint takes. A failure is kept on the pack for the page to
+    show, and re-raised for the worker's log."""
+    from django.core.files.base import ContentFile
+
+    from . import board_pack as packs
+
+    with transaction.atomic():
+        pack = (BoardPack.objects.select_for_update().select_related("organization")
+                .filter(pk=board_pack_id).first())
+        if pack is None:  # deleted while waiting
+            return None
+        pack.status = BoardPack.Status.RUNNING
+        pack.save(update_fields=["status", "updated_at"])
+    try:
+        pdf = packs.render_pdf(board_pack=pack, today=timezone.localdate())
+    except Exception as exc:
+        BoardPack.objects.filter(pk=pack.pk).update(
+            status=BoardPack.Status.FAILED, updated_at=timezone.now(),
+            error=f"The PDF could not be made ({type(exc).__name__}). Try again; if it "
+                  "fails again, tell your administrator.")
+        raise
+    with transaction.atomic():
+        old = pack.pdf.name
+        pack.pdf.save(f"{pack.organization.slug}-board-pack-{pack.pk}.pdf",
+                      ContentFile(pdf.content), save=False)
+        pack.pdf_pages, pack.generated_at = pdf.pages, timezone.now()
+        pack.status, pack.error = BoardPack.Status.READY, ""
+        pack.save(update_fields=["pdf", "pdf_pages", "generated_at", "status", "error",
+                                 "updated_at"])
+        if old and old != pack.pdf.name:
+            transaction.on_commit(lambda: pack.pdf.storage.delete(old))
+    return pack
+
+
+def send_scheduled_board_packs(*, today: dt.date) -> list[BoardPack]:
+    """The daily job of scheduled board packs: for each organization's latest pack set to
+    "monthly" or "quarterly", make the pack of the last whole month or quarter (its summary
+    and key measures copied) unless it exists, make its PDF, and email the executive viewers
+    a link (the PDF stays behind sign-in). Safe to run any number of times a day: a period's
+    pack is made once. Returns the packs made."""
+    from django.urls import reverse
+
+    from . import board_pack as packs
+
+    made = []
+    latest: dict[tuple[int, str], BoardPack] = {}
+    for source in (BoardPack.objects.exclude(schedule="").select_related("organization")
+                   .order_by("period_end", "pk")):
+        latest[(source.organization_id, source.schedule)] = source
+    for source in latest.values():
+        period = packs.last_full_period(schedule=source.schedule, today=today)
+        if BoardPack.objects.filter(organization=source.organization, period_start=period.start,
+                                    period_end=period.end).exists():
+            continue
+        pack = create_board_pack(
+            organization=source.organization, title=f"Board pack, {period.label}",
+            period_start=period.start, period_end=period.end, summary=source.summary,
+            key_measures=[pk for pk, _ in packs.key_measure_choices(
+                organization=source.organization) if pk in source.key_measures],
+            by=None)
+        pack = generate_board_pack(board_pack_id=pack.pk)
+        link = settings.SITE_URL + reverse("board_pack", args=[pack.organization.slug, pack.pk])
+        for member in Membership.objects.filter(organization=pack.organization, is_active=True,
+                                                role=Role.EXECUTIVE_VIEWER).select_related("user"):
+            send_email.enqueue(
+                subject=f"{pack.organization.name}: {pack.title}",
+                body=f"The board pack for {period.label} is ready ({pack.pdf_pages} pages).\n\n"
+                     f"Read it or download the PDF, after signing in:\n{link}\n",
+                to=[member.user.email])
+        made.append(pack)
+    return made

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from .forms.accounts import QueuedPasswordResetForm
-from .views import accounts, notifications, organizations, system
+from .views import accounts, board_packs, notifications, organizations, system
 
 urlpatterns = [
     path("", organizations.home, name="home"),
@@ -63,4 +63,15 @@ urlpatterns = [
          name="notifications_read"),
     path("o/<slug:org_slug>/audit/", organizations.audit_log, name="audit_log"),
     path("o/<slug:org_slug>/audit.csv", organizations.audit_log_csv, name="audit_log_csv"),
+    path("o/<slug:org_slug>/board-packs/", board_packs.board_packs, name="board_packs"),
+    path("o/<slug:org_slug>/board-packs/<str:pk>/", board_packs.board_pack_page,
+         name="board_pack"),
+    path("o/<slug:org_slug>/board-packs/<str:pk>/edit/", board_packs.board_pack_edit,
+         name="board_pack_edit"),
+    path("o/<slug:org_slug>/board-packs/<str:pk>/generate/", board_packs.board_pack_generate,
+         name="board_pack_generate"),
+    path("o/<slug:org_slug>/board-packs/<str:pk>/status/", board_packs.board_pack_status,
+         name="board_pack_status"),
+    path("o/<slug:org_slug>/board-packs/<str:pk>/pdf/", board_packs.board_pack_pdf,
+         name="board_pack_pdf"),
 ]

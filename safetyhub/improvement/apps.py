@@ -36,3 +36,7 @@ class ImprovementConfig(AppConfig):
         notifications.register_kinds()
         daily_jobs.register_daily_job("improvement.overdue_initiatives", overdue_initiatives)
         daily_jobs.register_daily_job("improvement.measures_data_due", measures_data_due)
+
+        from . import board_pack
+
+        board_pack.register()

@@ -18,12 +18,13 @@ from django.views.decorators.http import require_GET, require_POST
 from safetyhub.core import audit, throttle
 from safetyhub.core.decorators import org_view
 from safetyhub.core.models import AuditEntry, Membership
+from safetyhub.core.pdf import ChartPainter, write_pdf
 
 from .. import readiness as ready_mod
 from .. import services
 from ..access import access_assessment
 from .cycles import NOT_LEAD
-from .reports import stylesheet_path
+from .reports import REPORT_CSS
 
 NOT_ON_TEAM_BINDER = ("The evidence binder holds the team's files: the assessment's team "
                       "downloads it.")
@@ -149,16 +150,8 @@ def save_follow_up(request, pk: int, key: str):
 
 def _index_pdf(html: str) -> bytes:
     """The binder's index, laid out by WeasyPrint with report.css; it loads nothing else."""
-    from weasyprint import CSS, HTML
-    from weasyprint.urls import URLFetcher
-
-    class Nothing(URLFetcher):
-        def fetch(self, url, headers=None):
-            raise ValueError(f"the index loads nothing from outside ({url[:80]})")
-
-    nothing = Nothing()
-    stylesheet = CSS(filename=stylesheet_path(), url_fetcher=nothing)
-    return HTML(string=html, url_fetcher=nothing).write_pdf(stylesheets=[stylesheet])
+    with ChartPainter() as no_charts:
+        return write_pdf(html=html, painter=no_charts, stylesheet=REPORT_CSS).content
 
 
 @transaction.non_atomic_requests

@@ -18,10 +18,7 @@ import dataclasses
 import datetime as dt
 import io
 from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor
 
-from django.contrib.staticfiles import finders
-from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -35,6 +32,7 @@ from safetyhub.core import audit, charts, throttle
 from safetyhub.core.decorators import org_view
 from safetyhub.core.exports import spreadsheet_cell
 from safetyhub.core.models import AuditEntry
+from safetyhub.core.pdf import ChartPainter, write_pdf
 from safetyhub.frameworks.models import PackItem
 
 from .. import queries, scoring
@@ -75,46 +73,6 @@ def _signed(delta: float | None) -> str:
         return "—"
     text = charts.format_number(delta)
     return text if text.startswith("-") or text == "0.00" else f"+{text}"
-
-
-@dataclasses.dataclass(frozen=True)
-class Chart:
-    """A chart being drawn: inline SVG on the web page (`svg` waits for it), and in the PDF
-    an image whose address `ref` WeasyPrint resolves through ChartPainter.resolve, with the
-    spec's description as its alt text."""
-
-    ref: str
-    alt: str
-    future: Future
-
-    @property
-    def svg(self) -> str:
-        return self.future.result()
-
-
-class ChartPainter:
-    """Draws a report's charts, one after another, on one background thread for the length
-    of a `with` block. Nothing outlives the block."""
-
-    def __enter__(self) -> "ChartPainter":
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-charts")
-        self._charts: dict[str, Chart] = {}
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def chart(self, spec: dict) -> Chart:
-        ref = f"chart:{len(self._charts)}"
-        chart = Chart(ref=ref, alt=str(spec.get("description", "")),
-                      future=self._pool.submit(charts.render_svg, spec))
-        self._charts[ref] = chart
-        return chart
-
-    def resolve(self, ref: str) -> str | None:
-        """The data: URI of a chart by its `ref`, once drawn; None for an unknown ref."""
-        chart = self._charts.get(ref)
-        return charts.data_uri(chart.svg) if chart else None
 
 
 def _member_names(team) -> list[str]:
@@ -427,38 +385,15 @@ def _record_export(assessment: Assessment, fmt: str) -> None:
     audit.record(action=AuditEntry.Action.VIEW, obj=assessment, changes={"format": fmt})
 
 
-def stylesheet_path() -> str:
-    """report.css on disk: from the source tree (finders), else from collected static."""
-    return finders.find(REPORT_CSS) or staticfiles_storage.path(REPORT_CSS)
-
-
 def render_pdf(*, user, assessment: Assessment) -> bytes:
     """The report as PDF: report.html in its print layout, laid out by WeasyPrint with
     report.css (read from disk). WeasyPrint loads nothing but the report's own charts."""
-    from weasyprint import CSS, HTML
-    from weasyprint.urls import FatalURLFetchingError, URLFetcher
-
     with ChartPainter() as painter:
-
-        class ChartsOnly(URLFetcher):
-            def fetch(self, url, headers=None):
-                if not url.startswith("chart:"):
-                    raise ValueError(f"the report loads nothing from outside ({url[:80]})")
-                try:
-                    uri = painter.resolve(url)
-                except Exception as exc:  # a chart that failed fails the report
-                    raise FatalURLFetchingError(f"chart {url} could not be drawn") from exc
-                if uri is None:
-                    raise ValueError(f"no such chart: {url[:40]}")
-                return super().fetch(uri, headers)
-
         html = render_to_string("assessments/report.html", {
             **report_context(user=user, assessment=assessment, painter=painter),
             "layout": "assessments/_report_print.html", "print": True,
         })
-        fetcher = ChartsOnly()
-        stylesheet = CSS(filename=stylesheet_path(), url_fetcher=fetcher)
-        return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet])
+        return write_pdf(html=html, painter=painter, stylesheet=REPORT_CSS).content
 
 
 @transaction.non_atomic_requests
