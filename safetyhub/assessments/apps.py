@@ -9,7 +9,14 @@ class AssessmentsConfig(AppConfig):
     def ready(self) -> None:
         from safetyhub.core import audit
 
-        from .models import Assessment, Evidence, OfficialText, Response, TeamMember
+        from .models import (
+            Assessment,
+            ChosenPriority,
+            Evidence,
+            OfficialText,
+            Response,
+            TeamMember,
+        )
 
         audit.register(Assessment)
         audit.register(TeamMember, organization_of=lambda m: m.assessment.organization)
@@ -22,3 +29,4 @@ class AssessmentsConfig(AppConfig):
         audit.register(Evidence, sensitive=True, redact=["original_name", "file"],
                        describe=lambda e: f"Evidence file {e.pk} ({e.content_type})")
         audit.register(OfficialText, exclude=["entered_at"])
+        audit.register(ChosenPriority)

@@ -10,7 +10,14 @@ from safetyhub.core.models import Organization
 from safetyhub.frameworks.models import PackItem, PackLink
 
 from . import scoring
-from .models import Assessment, Evidence, OfficialText, Response, TeamMember
+from .models import (
+    Assessment,
+    ChosenPriority,
+    Evidence,
+    OfficialText,
+    Response,
+    TeamMember,
+)
 from .rules import sees_member_answers
 
 
@@ -287,3 +294,13 @@ def visible_responses(*, assessment: Assessment, viewer) -> QuerySet[Response]:
     if not sees_member_answers(viewer, assessment):
         responses = responses.filter(Q(respondent=None) | Q(respondent=viewer.pk))
     return responses
+
+
+def chosen_priorities(*, assessment: Assessment) -> list[ChosenPriority]:
+    """The priorities the team chose, in the order chosen, with their items and who chose
+    them (one query)."""
+    chosen = list(ChosenPriority.objects.filter(assessment=assessment)
+                  .select_related("item", "chosen_by"))
+    for entry in chosen:
+        entry.item.pack = assessment.pack
+    return chosen

@@ -395,6 +395,7 @@ def report_context(*, user, assessment: Assessment, painter: ChartPainter) -> di
         "level_codes": [(charts.level_code(level.value, level.label), level.label)
                         for level in results.scale],
         "disagreements": _disagreements(results),
+        "chosen": queries.chosen_priorities(assessment=assessment),
         "priorities": _priorities(results),
         "pssm": _pssm_readiness(user=user, assessment=assessment, results=results),
         "change": _change(user=user, assessment=assessment, results=results,
