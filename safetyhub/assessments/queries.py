@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 
-from safetyhub.core.models import Organization
+from safetyhub.core.models import Membership, Organization, Role
 from safetyhub.frameworks.models import PackItem, PackLink
 
 from . import scoring
@@ -304,3 +304,37 @@ def chosen_priorities(*, assessment: Assessment) -> list[ChosenPriority]:
     for entry in chosen:
         entry.item.pack = assessment.pack
     return chosen
+
+
+@dataclass
+class MemberProgress:
+    member: TeamMember
+    role: str  # the person's role in the organization ("Patient/family advisor", …)
+    answered: int
+    total: int
+
+    @property
+    def finished(self) -> bool:
+        return self.member.finished_at is not None
+
+
+def not_done_members(*, assessment: Assessment) -> list[MemberProgress]:
+    """Team members who have not answered every item on their own or not said they are
+    finished (everyone counts: leads, staff and patient and family advisors alike). Empty
+    when the team answers together only. Three queries."""
+    if assessment.mode == Assessment.Mode.CONSENSUS_ONLY:
+        return []
+    team = list(TeamMember.objects.filter(assessment=assessment).select_related("user"))
+    total = PackItem.objects.filter(pack_id=assessment.pack_id, kind=PackItem.Kind.ITEM).count()
+    answered = dict(
+        Response.objects.filter(assessment=assessment, respondent__isnull=False)
+        .exclude(value="").values("respondent_id").annotate(n=Count("pk"))
+        .values_list("respondent_id", "n"))
+    roles = dict(Membership.objects.filter(
+        organization_id=assessment.organization_id, user__in=[m.user_id for m in team],
+    ).values_list("user_id", "role"))
+    return [MemberProgress(member=m, role=Role(roles[m.user_id]).label
+                           if m.user_id in roles else "no longer a member",
+                           answered=answered.get(m.user_id, 0), total=total)
+            for m in team
+            if answered.get(m.user_id, 0) < total or m.finished_at is None]
