@@ -1,6 +1,7 @@
 """Reads for assessment pages, reports and the API: plain data, a fixed number of queries
 whatever the size of the team."""
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -251,13 +252,34 @@ def compare(*, earlier: Results, later: Results) -> tuple[list[Change], list[Cha
     return sections, items
 
 
+def same_scope(assessments: QuerySet[Assessment], *, assessment: Assessment
+               ) -> QuerySet[Assessment]:
+    """The assessments of the same instrument (any version) and the same scope as
+    `assessment`: the whole organization with the whole organization, a site or unit with
+    itself. Only these are compared: a unit's answers say nothing of the organization's."""
+    return assessments.filter(
+        organization=assessment.organization_id, pack__pack_id=assessment.pack.pack_id,
+        site=assessment.site_id)
+
+
 def cycles_of(*, assessment: Assessment) -> QuerySet[Assessment]:
-    """Every finalized cycle of the same instrument (any version) in the organization, oldest
-    first, for trends."""
-    return Assessment.objects.filter(
-        organization=assessment.organization, pack__pack_id=assessment.pack.pack_id,
-        status=Assessment.Status.FINALIZED,
-    ).select_related("pack").order_by("opens_on", "pk")
+    """Every finalized cycle of the same instrument (any version) and scope (`same_scope`),
+    oldest first, for trends."""
+    return same_scope(Assessment.objects.filter(status=Assessment.Status.FINALIZED),
+                      assessment=assessment).select_related("pack").order_by("opens_on", "pk")
+
+
+def cycle_axis(cycles: list[Assessment]) -> dict[int, dt.date | str]:
+    """Where each cycle sits on a trend chart's axis: its opening date, or, when two cycles
+    open on the same date, a label with its title as well for every cycle, so that no two
+    share a tick."""
+    dates = [c.opens_on for c in cycles]
+    if len(set(dates)) == len(dates):
+        return {c.pk: c.opens_on for c in cycles}
+    labels = {c.pk: f"{c.title} ({c.opens_on:%-d %b %Y})" for c in cycles}
+    seen = [label for label in labels.values()]
+    return {pk: label if seen.count(label) == 1 else f"{label} #{pk}"
+            for pk, label in labels.items()}
 
 
 def own_answers(*, assessment: Assessment, user, item: PackItem | None = None,

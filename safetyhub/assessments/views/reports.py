@@ -352,11 +352,13 @@ def _change(*, user, assessment: Assessment, results: queries.Results,
         keys = [s.section.key for s in results.sections]
         titles = {s.section.key: f"{s.section.number} {s.section.title}".strip()
                   for s in results.sections}
-        series: dict[str, list[tuple[dt.date, float | None]]] = {titles[k]: [] for k in keys}
+        series: dict[str, list[tuple[dt.date | str, float | None]]] = {
+            titles[k]: [] for k in keys}
+        axis = queries.cycle_axis([*cycles, assessment])
         for res in [*past.values(), results]:
             means = {s.key: s.mean for s in res.means.sections} if res.means else {}
             for key in keys:
-                series[titles[key]].append((res.assessment.opens_on, means.get(key)))
+                series[titles[key]].append((axis[res.assessment.pk], means.get(key)))
         context["trend_chart"] = painter.chart(charts.trend_spec(
             series=series, max_value=_max_value(results)))
     elif results.attestation is not None and previous.attestation is not None:

@@ -378,6 +378,7 @@ def _trend(cycles: list[Assessment], *, attestation: bool, max_value: int) -> di
     table and as the series the trend chart draws. Areas are matched by key across versions
     and named as in the newest cycle that has them."""
     rows, titles, keys, possible = [], {}, [], 0
+    axis = queries.cycle_axis(cycles)
     for cycle in cycles:
         res = queries.assessment_results(assessment=cycle, viewer=None)
         if attestation:
@@ -396,7 +397,7 @@ def _trend(cycles: list[Assessment], *, attestation: bool, max_value: int) -> di
         return {
             "columns": [label],
             "table": [{"cycle": r["cycle"], "cells": [r["values"]["score"]]} for r in rows],
-            "series": {label: [(r["cycle"].opens_on, r["values"]["score"]) for r in rows]},
+            "series": {label: [(axis[r["cycle"].pk], r["values"]["score"]) for r in rows]},
             "max_value": possible,
             "value_title": "Domains met",
         }
@@ -405,7 +406,7 @@ def _trend(cycles: list[Assessment], *, attestation: bool, max_value: int) -> di
         "table": [{"cycle": r["cycle"],
                    "cells": [r["values"].get(k) for k in keys] + [r["values"]["__overall"]]}
                   for r in rows],
-        "series": {titles[k]: [(r["cycle"].opens_on, r["values"].get(k)) for r in rows]
+        "series": {titles[k]: [(axis[r["cycle"].pk], r["values"].get(k)) for r in rows]
                    for k in keys},
         "max_value": max_value,
         "value_title": "Mean",
@@ -417,8 +418,10 @@ def _trend(cycles: list[Assessment], *, attestation: bool, max_value: int) -> di
 def compare(request, pk: int):
     org = request.organization
     assessment = access_assessment(user=request.user, organization=org, pk=pk)
-    same_instrument = queries.assessments_for(user=request.user, organization=org).filter(
-        pack__pack_id=assessment.pack.pack_id)
+    # Only cycles of the same scope compare: the organization with the organization, a site
+    # or unit with itself (queries.same_scope).
+    same_instrument = queries.same_scope(
+        queries.assessments_for(user=request.user, organization=org), assessment=assessment)
     choices = [a for a in same_instrument if a.pk != assessment.pk]
     results_now = queries.assessment_results(assessment=assessment, viewer=None)
     attestation = is_attestation(results_now)
@@ -430,8 +433,8 @@ def compare(request, pk: int):
     if raw:
         other = next((a for a in choices if str(a.pk) == raw.strip()), None)
         if other is None:
-            context["error"] = ("Choose another cycle of the same instrument from the list; "
-                                f"{raw[:20]!r} is not one.")
+            context["error"] = ("Choose another cycle of the same instrument and scope from "
+                                f"the list; {raw[:20]!r} is not one.")
             status = 400
         else:
             other = access_assessment(user=request.user, organization=org, pk=other.pk)
