@@ -25,6 +25,7 @@ from .access import access_cycle, access_initiative
 from .forms import (
     CycleForm,
     CycleStartForm,
+    FromPriorityForm,
     InitiativeForm,
     NoteForm,
     PlanFilterForm,
@@ -274,24 +275,43 @@ def note_add(request, pk: int):
     return _render_initiative(request, initiative, note_form=form, status=422)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @org_view()
 def from_priority(request, assessment_pk: int, key: str):
+    """Add a priority to the action plan, asking for the tactic to adopt, the owner and
+    the due date; then on to the new initiative's page (to link its measures)."""
     org = request.organization
     assessment = access_assessment(user=request.user, organization=org, pk=assessment_pk)
     if not request.user.has_perm("assessments.lead_assessment", assessment):
         raise PermissionDenied("Only the assessment's lead, an organization admin or a "
                                "patient-safety lead can add to the action plan.")
     item = access_pack_item(user=request.user, organization=org, pack=assessment.pack, key=key)
-    try:
-        initiative = services.initiative_from_priority(assessment=assessment, item=item,
-                                                       by=request.user)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, f"Added “{initiative.title}” to the action plan.")
-    return redirect("assessments:priorities", org_slug=org.slug, pk=assessment.pk)
+    back = reverse("assessments:priorities", kwargs={"org_slug": org.slug,
+                                                     "pk": assessment.pk})
+    if item.kind != item.Kind.ITEM:
+        messages.error(request, f"{item.key!r} is not an item of this assessment.")
+        return redirect(back)
+    existing = Initiative.objects.filter(source_assessment=assessment, source_item=item).first()
+    if existing is not None:
+        messages.error(request, f"“{item.title}” is already in the plan as "
+                                f"“{existing.title}”.")
+        return redirect(back)
+    tactics = services.tactics_for_priority(item)
+    form = FromPriorityForm(request.POST if request.method == "POST" else None,
+                            organization=org, tactics=tactics)
+    if request.method == "POST" and form.is_valid():
+        try:
+            initiative = services.initiative_from_priority(
+                assessment=assessment, item=item, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, f"Added “{initiative.title}” to the action plan. "
+                                      "Link the measures that will show whether it works.")
+            return redirect("improvement:initiative", org_slug=org.slug, pk=initiative.pk)
+    return render(request, "improvement/from_priority.html", {
+        "assessment": assessment, "item": item, "form": form, "back": back,
+    }, status=422 if form.errors else 200)
 
 
 # --- PDSA cycles ---------------------------------------------------------------------------
