@@ -167,9 +167,14 @@ class InitiativeForm(_VersionMixin):
             else i.pack.title, "— none —")
         self.fields["tactic"].queryset = _framework_items(
             organization, PackItem.Kind.TACTIC, current_tactic)
+        # The tactics of the initiative's recommendation come first: those are the ones to
+        # choose from (another recommendation's tactic is refused by the service).
+        rec_id = self.initial.get("recommendation") or (current_rec.pk if current_rec else None)
+        tactics = queries.choosable_items(organization=organization, kind=PackItem.Kind.TACTIC,
+                                          include=current_tactic)
+        tactics.sort(key=lambda t: str(t.parent_id) != str(rec_id))
         self.fields["tactic"].choices = _grouped(
-            queries.choosable_items(organization=organization, kind=PackItem.Kind.TACTIC,
-                                    include=current_tactic),
+            tactics,
             lambda i: f"For {i.parent.number}. {i.parent.title}" if i.parent else i.pack.title,
             "— none —")
         current_site = initiative.site if initiative else None

@@ -439,3 +439,17 @@ def update_cycle(
                 locked.measures.set(measures)
                 _record_measures_change(locked, before, measures)
     return locked
+
+
+@transaction.atomic
+def link_measure(*, initiative: Initiative, measure: Measure, by: User) -> None:
+    """Link one of the organization's measures to the initiative (the measures that show
+    whether its changes are improvements). Linking it again changes nothing."""
+    if measure.organization_id != initiative.organization_id:
+        raise ValidationError({"measure": "No such measure in this organization."})
+    if initiative.measures.filter(pk=measure.pk).exists():
+        return
+    with audit.acting_as(by):
+        initiative.measures.add(measure)
+        audit.record(action=AuditEntry.Action.UPDATE, obj=initiative,
+                     changes={"measures": {"added": measure.name}})
