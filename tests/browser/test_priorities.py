@@ -33,7 +33,7 @@ def test_the_lead_chooses_priorities_and_plans_one_with_a_measure(page, live_ser
     keys = [entries.nth(k).get_attribute("id").removeprefix("p-") for k in range(3)]
     for n, key in enumerate(keys):
         entry = page.locator(f"#p-{key}")
-        entry.locator("summary").click()
+        entry.locator("summary", has_text="Choose as a priority").click()
         entry.get_by_label(re.compile("^Reason")).fill(f"Reason {n + 1}: we saw harm here.")
         entry.get_by_label(re.compile("^Effort")).select_option("low" if n else "medium")
         entry.get_by_label(re.compile("^Impact")).select_option("high")
