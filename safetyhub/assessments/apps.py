@@ -30,3 +30,5 @@ class AssessmentsConfig(AppConfig):
                        describe=lambda e: f"Evidence file {e.pk} ({e.content_type})")
         audit.register(OfficialText, exclude=["entered_at"])
         audit.register(ChosenPriority)
+        # TODO(lead, at merge): the board pack's "chosen priorities" section reads
+        # queries.chosen_priorities: core.board_pack.register_section(...)

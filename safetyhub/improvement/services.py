@@ -69,6 +69,7 @@ def initiative_from_priority(*, assessment: Assessment, item: PackItem, by: User
         errors["due_on"] = problem
     if errors:
         raise ValidationError(errors)
+    # TODO(lead, at merge): tell the owner they were made one: core.notifications.notify(...)
     with audit.acting_as(by):
         return Initiative.objects.create(
             organization=assessment.organization, site=assessment.site,
