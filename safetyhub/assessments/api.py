@@ -25,7 +25,7 @@ from safetyhub.frameworks.models import PackItem
 from . import queries, services
 from . import readiness as readiness_mod
 from .access import access_assessment
-from .models import Assessment, OfficialText, Response, TeamMember
+from .models import Assessment, ChosenPriority, OfficialText, Response, TeamMember
 from .rules import agreed_by_rule
 
 router = Router(tags=["assessments"])
@@ -302,6 +302,33 @@ class PriorityRead(Schema):
 class PrioritiesRead(Schema):
     ranked: list[PriorityRead] = Field(..., description="lowest maturity first")
     needs_discussion: list[PriorityRead]
+
+
+PriorityLevel = StrEnum("PriorityLevel", {c.name: c.value for c in ChosenPriority.Level})
+
+
+class ChosenPriorityRead(Schema):
+    """An element (or statement) the team chose to work on."""
+
+    item_key: str = Field(..., alias="item.key")
+    number: str = Field(..., alias="item.number")
+    title: str = Field(..., alias="item.title")
+    reason: str
+    effort: PriorityLevel
+    impact: PriorityLevel
+    chosen_by: str | None
+    chosen_at: dt.datetime
+
+    @staticmethod
+    def resolve_chosen_by(entry: ChosenPriority) -> str | None:
+        return str(entry.chosen_by) if entry.chosen_by_id else None
+
+
+class ChosenPriorityWrite(Schema):
+    reason: str = Field(..., max_length=services.MAX_PRIORITY_REASON,
+                        description="why the team will work on it")
+    effort: PriorityLevel
+    impact: PriorityLevel
 
 
 class ReportLinks(Schema):
@@ -640,6 +667,46 @@ def priorities(request, slug: str, assessment_id: int):
         results=queries.assessment_results(assessment=assessment, viewer=request.user))
     return {"ranked": [_priority(p) for p in ranked],
             "needs_discussion": [_priority(p) for p in discuss]}
+
+
+@router.get("/orgs/{slug}/assessments/{assessment_id}/priorities/chosen",
+            response=list[ChosenPriorityRead])
+def chosen_priority_list(request, slug: str, assessment_id: int):
+    """The priorities the team chose to work on (3 to 5), in the order chosen."""
+    _org, assessment = _assessment(request, slug, assessment_id)
+    return queries.chosen_priorities(assessment=assessment)
+
+
+@router.put("/orgs/{slug}/assessments/{assessment_id}/priorities/chosen/{item_key}",
+            response=ChosenPriorityRead)
+def chosen_priority_set(request, slug: str, assessment_id: int, item_key: str,
+                        payload: ChosenPriorityWrite):
+    """Choose an item as a priority (or change its reason and judgements); at most
+    five per assessment. The assessment's lead, a patient-safety lead or an admin."""
+    _org, assessment = _assessment(request, slug, assessment_id)
+    _require(request, "assessments.lead_assessment", assessment,
+             "Only the assessment's lead can choose the team's priorities.")
+    item = _item(assessment, item_key)
+    entry = services.choose_priority(assessment=assessment, item=item, reason=payload.reason,
+                                     effort=payload.effort.value, impact=payload.impact.value,
+                                     by=request.user)
+    entry.item = item
+    return entry
+
+
+@router.delete("/orgs/{slug}/assessments/{assessment_id}/priorities/chosen/{item_key}",
+               response={204: None})
+def chosen_priority_drop(request, slug: str, assessment_id: int, item_key: str):
+    """Remove an item from the chosen priorities."""
+    _org, assessment = _assessment(request, slug, assessment_id)
+    _require(request, "assessments.lead_assessment", assessment,
+             "Only the assessment's lead can choose the team's priorities.")
+    item = _item(assessment, item_key)
+    try:
+        services.drop_priority(assessment=assessment, item=item, by=request.user)
+    except ValidationError as exc:
+        raise Http404(" ".join(exc.messages)) from exc
+    return Status(204, None)
 
 
 @router.post("/orgs/{slug}/assessments/{assessment_id}/finalize", response=AssessmentDetail)

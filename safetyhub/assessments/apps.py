@@ -14,6 +14,7 @@ class AssessmentsConfig(AppConfig):
         from .models import (
             Assessment,
             Attestation,
+            ChosenPriority,
             Evidence,
             OfficialText,
             Response,
@@ -35,6 +36,7 @@ class AssessmentsConfig(AppConfig):
         audit.register(OfficialText, exclude=["entered_at"])
         audit.register(Attestation, exclude=["updated_at"])
         audit.register(StatementFollowUp, exclude=["updated_at"])
+        audit.register(ChosenPriority)
 
         my_work.register_source("assessments.answer", "Questions to answer",
                                 sources.to_answer, empty=sources.start_hint)

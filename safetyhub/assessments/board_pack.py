@@ -78,14 +78,17 @@ def self_assessment_section(*, organization: Organization, period: board_pack.Pe
 
 def priorities_section(*, organization: Organization, period: board_pack.Period,
                        options: board_pack.Options) -> dict | None:
-    # TODO(priorities): list the cycle's ChosenPriority rows (reason, effort/impact) once
-    # helper "priorities" has merged; until then, the lowest-scored elements stand in.
+    """The priorities the team chose on the latest self-assessment, with why and its
+    judgement of effort and impact; until it has chosen, the lowest-scored elements."""
     latest = _latest_self_assessment(organization, period)
     if latest is None:
         return None
+    chosen = queries.chosen_priorities(assessment=latest)
+    if chosen:
+        return {"assessment": latest, "chosen_priorities": chosen, "chosen": True}
     results = queries.assessment_results(assessment=latest, viewer=None)
-    chosen = _priorities(results)["top"][:PRIORITIES]
-    return {"assessment": latest, "priorities": chosen, "chosen": False}
+    return {"assessment": latest, "priorities": _priorities(results)["top"][:PRIORITIES],
+            "chosen": False}
 
 
 def pssm_section(*, organization: Organization, period: board_pack.Period,

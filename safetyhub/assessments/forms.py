@@ -10,8 +10,8 @@ from safetyhub.core.queries import site_tree
 from safetyhub.frameworks.models import Pack
 from safetyhub.frameworks.queries import newest_versions
 
-from .models import Assessment
-from .services import DEFAULT_REMINDER_DAYS, DEFAULT_WINDOW_DAYS
+from .models import Assessment, ChosenPriority
+from .services import DEFAULT_REMINDER_DAYS, DEFAULT_WINDOW_DAYS, MAX_PRIORITY_REASON
 
 ANSWERED_KINDS = ("instrument", "attestation")
 KIND_LABELS = {"instrument": "self-assessment instrument", "attestation": "attestation"}
@@ -147,3 +147,15 @@ class ReopenForm(forms.Form):
         label="Why reopen it?", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
         help_text="Recorded in the audit log with your name.",
     )
+
+
+class ChoosePriorityForm(forms.Form):
+    """Why the team will work on an element, and its judgement of effort and impact."""
+
+    LEVELS = [("", "Choose…"), *ChosenPriority.Level.choices]
+
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}),
+                             max_length=MAX_PRIORITY_REASON,
+                             help_text="Why the team will work on this, in a sentence.")
+    effort = forms.ChoiceField(choices=LEVELS, help_text="How much work it will take.")
+    impact = forms.ChoiceField(choices=LEVELS, help_text="How much it will improve safety.")

@@ -252,3 +252,36 @@ class StatementFollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"follow-up of {self.item.key}"
+
+
+class ChosenPriority(models.Model):
+    """An element (or statement) the team chose to work on from "Where to start", with why
+    and its judgement of effort and impact. A cycle holds at most `MAX_CHOSEN` of them; the
+    pages ask for at least `MIN_CHOSEN` (services.py states the rule)."""
+
+    class Level(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE,
+                                   related_name="chosen_priorities")
+    organization = models.ForeignKey("core.Organization", on_delete=models.CASCADE,
+                                     related_name="+")
+    item = models.ForeignKey("frameworks.PackItem", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(help_text="why the team will work on it")
+    effort = models.CharField(max_length=6, choices=Level.choices)
+    impact = models.CharField(max_length=6, choices=Level.choices)
+    chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    chosen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["chosen_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "item"],
+                                    name="chosen_priority_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"priority {self.item.key}"

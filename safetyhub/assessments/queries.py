@@ -1,16 +1,24 @@
 """Reads for assessment pages, reports and the API: plain data, a fixed number of queries
 whatever the size of the team."""
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 
-from safetyhub.core.models import Organization
+from safetyhub.core.models import Membership, Organization, Role
 from safetyhub.frameworks.models import PackItem, PackLink
 
 from . import scoring
-from .models import Assessment, Evidence, OfficialText, Response, TeamMember
+from .models import (
+    Assessment,
+    ChosenPriority,
+    Evidence,
+    OfficialText,
+    Response,
+    TeamMember,
+)
 from .rules import sees_member_answers
 
 
@@ -244,13 +252,34 @@ def compare(*, earlier: Results, later: Results) -> tuple[list[Change], list[Cha
     return sections, items
 
 
+def same_scope(assessments: QuerySet[Assessment], *, assessment: Assessment
+               ) -> QuerySet[Assessment]:
+    """The assessments of the same instrument (any version) and the same scope as
+    `assessment`: the whole organization with the whole organization, a site or unit with
+    itself. Only these are compared: a unit's answers say nothing of the organization's."""
+    return assessments.filter(
+        organization=assessment.organization_id, pack__pack_id=assessment.pack.pack_id,
+        site=assessment.site_id)
+
+
 def cycles_of(*, assessment: Assessment) -> QuerySet[Assessment]:
-    """Every finalized cycle of the same instrument (any version) in the organization, oldest
-    first, for trends."""
-    return Assessment.objects.filter(
-        organization=assessment.organization, pack__pack_id=assessment.pack.pack_id,
-        status=Assessment.Status.FINALIZED,
-    ).select_related("pack").order_by("opens_on", "pk")
+    """Every finalized cycle of the same instrument (any version) and scope (`same_scope`),
+    oldest first, for trends."""
+    return same_scope(Assessment.objects.filter(status=Assessment.Status.FINALIZED),
+                      assessment=assessment).select_related("pack").order_by("opens_on", "pk")
+
+
+def cycle_axis(cycles: list[Assessment]) -> dict[int, dt.date | str]:
+    """Where each cycle sits on a trend chart's axis: its opening date, or, when two cycles
+    open on the same date, a label with its title as well for every cycle, so that no two
+    share a tick."""
+    dates = [c.opens_on for c in cycles]
+    if len(set(dates)) == len(dates):
+        return {c.pk: c.opens_on for c in cycles}
+    labels = {c.pk: f"{c.title} ({c.opens_on:%-d %b %Y})" for c in cycles}
+    seen = [label for label in labels.values()]
+    return {pk: label if seen.count(label) == 1 else f"{label} #{pk}"
+            for pk, label in labels.items()}
 
 
 def own_answers(*, assessment: Assessment, user, item: PackItem | None = None,
@@ -287,3 +316,47 @@ def visible_responses(*, assessment: Assessment, viewer) -> QuerySet[Response]:
     if not sees_member_answers(viewer, assessment):
         responses = responses.filter(Q(respondent=None) | Q(respondent=viewer.pk))
     return responses
+
+
+def chosen_priorities(*, assessment: Assessment) -> list[ChosenPriority]:
+    """The priorities the team chose, in the order chosen, with their items and who chose
+    them (one query)."""
+    chosen = list(ChosenPriority.objects.filter(assessment=assessment)
+                  .select_related("item", "chosen_by"))
+    for entry in chosen:
+        entry.item.pack = assessment.pack
+    return chosen
+
+
+@dataclass
+class MemberProgress:
+    member: TeamMember
+    role: str  # the person's role in the organization ("Patient/family advisor", …)
+    answered: int
+    total: int
+
+    @property
+    def finished(self) -> bool:
+        return self.member.finished_at is not None
+
+
+def not_done_members(*, assessment: Assessment) -> list[MemberProgress]:
+    """Team members who have not answered every item on their own or not said they are
+    finished (everyone counts: leads, staff and patient and family advisors alike). Empty
+    when the team answers together only. Three queries."""
+    if assessment.mode == Assessment.Mode.CONSENSUS_ONLY:
+        return []
+    team = list(TeamMember.objects.filter(assessment=assessment).select_related("user"))
+    total = PackItem.objects.filter(pack_id=assessment.pack_id, kind=PackItem.Kind.ITEM).count()
+    answered = dict(
+        Response.objects.filter(assessment=assessment, respondent__isnull=False)
+        .exclude(value="").values("respondent_id").annotate(n=Count("pk"))
+        .values_list("respondent_id", "n"))
+    roles = dict(Membership.objects.filter(
+        organization_id=assessment.organization_id, user__in=[m.user_id for m in team],
+    ).values_list("user_id", "role"))
+    return [MemberProgress(member=m, role=Role(roles[m.user_id]).label
+                           if m.user_id in roles else "no longer a member",
+                           answered=answered.get(m.user_id, 0), total=total)
+            for m in team
+            if answered.get(m.user_id, 0) < total or m.finished_at is None]

@@ -23,6 +23,7 @@ from . import notifications
 from .models import (
     Assessment,
     Attestation,
+    ChosenPriority,
     Evidence,
     OfficialText,
     Response,
@@ -39,6 +40,11 @@ MAX_LINKS = 10
 MAX_OFFICIAL_TEXT = 5000
 MAX_OFFICIAL_SOURCE = 300
 MAX_NO_EVIDENCE_REASON = 1000
+MAX_PRIORITY_REASON = 2000
+# The team works on three to five priorities at a time (issue 10): choosing a sixth is
+# refused; fewer than three is allowed (a team chooses one at a time) and the pages say so.
+MIN_CHOSEN = 3
+MAX_CHOSEN = 5
 # Pasted text keeps its tabs and line breaks; other control characters are refused.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 EVIDENCE_TYPES = {
@@ -565,3 +571,49 @@ def set_follow_up(*, assessment: Assessment, item: PackItem, owner: User | None,
                                 target_date=target_date, by=by)
     return follow_up
 
+@transaction.atomic
+def choose_priority(*, assessment: Assessment, item: PackItem, reason: str, effort: str,
+                    impact: str, by: User) -> ChosenPriority:
+    """Mark `item` as one the team will work on, saying why and judging its effort and
+    impact (low, medium or high). Choosing it again replaces the reason and judgements. At
+    most MAX_CHOSEN per assessment. The caller checks that `by` may lead the assessment."""
+    # The lock serializes choices on one assessment, so two leads cannot both pick the fifth.
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if item.pack_id != assessment.pack_id or item.kind != PackItem.Kind.ITEM:
+        raise ValidationError({"item": f"{item.key!r} is not a question of this assessment."})
+    reason = (reason or "").strip()
+    levels = ChosenPriority.Level.values
+    errors = {}
+    if not reason:
+        errors["reason"] = "Say why the team will work on this (a sentence)."
+    elif len(reason) > MAX_PRIORITY_REASON:
+        errors["reason"] = f"The reason is at most {MAX_PRIORITY_REASON} characters."
+    elif CONTROL.search(reason):
+        errors["reason"] = "The reason holds control characters; type it as plain text."
+    for name, value in (("effort", effort), ("impact", impact)):
+        if value not in levels:
+            errors[name] = f"Choose the {name}: {', '.join(levels)}."
+    existing = ChosenPriority.objects.filter(assessment=assessment, item=item).first()
+    if existing is None and not errors and ChosenPriority.objects.filter(
+            assessment=assessment).count() >= MAX_CHOSEN:
+        errors["item"] = (f"The team has chosen {MAX_CHOSEN} priorities already, the most to "
+                          "work on at once; remove one before choosing another.")
+    if errors:
+        raise ValidationError(errors)
+    if existing is not None:
+        existing.reason, existing.effort, existing.impact = reason, effort, impact
+        existing.chosen_by = by
+        existing.save()
+        return existing
+    return ChosenPriority.objects.create(
+        assessment=assessment, organization_id=assessment.organization_id, item=item,
+        reason=reason, effort=effort, impact=impact, chosen_by=by)
+
+
+@transaction.atomic
+def drop_priority(*, assessment: Assessment, item: PackItem, by: User) -> None:
+    """The team no longer works on `item` (the audit trail keeps who chose and dropped it).
+    The caller checks that `by` may lead the assessment."""
+    deleted, _ = ChosenPriority.objects.filter(assessment=assessment, item=item).delete()
+    if not deleted:
+        raise ValidationError({"item": f"{item.number or item.key} is not a chosen priority."})

@@ -251,30 +251,43 @@ def heatmap_spec(
 
 def trend_svg(
     *,
-    series: dict[str, list[tuple[datetime.date, float | None]]],
+    series: dict[str, list[tuple[datetime.date | str, float | None]]],
     max_value: float,
     value_title: str = "Mean",
 ) -> SafeString:
     """One line per series (an area) across cycles (dated), each with its own colour, dash
     and point shape, its latest value labelled. A None value leaves a gap in its line.
-    `value_title` names the measure on the axis ("Mean (0 to 4)", "Score (0 to 5)")."""
+    `value_title` names the measure on the axis ("Mean (0 to 4)", "Score (0 to 5)").
+    Cycles may be named instead of dated (a text label per point, in the order given): two
+    cycles on the same date then stand apart on the axis instead of on one tick."""
     return render_svg(trend_spec(series=series, max_value=max_value, value_title=value_title))
 
 
 def trend_spec(
     *,
-    series: dict[str, list[tuple[datetime.date, float | None]]],
+    series: dict[str, list[tuple[datetime.date | str, float | None]]],
     max_value: float,
     value_title: str = "Mean",
 ) -> dict:
     """The Vega-Lite spec `trend_svg` renders (its `description` says it in words)."""
     names = _unique([_clip(name, AREA_LABEL_CHARS) for name in series])
+    named = any(isinstance(p[0], str) for points in series.values() for p in points)
+    order: list[str] = []  # the named cycles, in the order given
+
+    def ordered(points):
+        return points if named else sorted(points, key=lambda p: p[0])
+
+    def at(day) -> str:
+        return day if named else day.isoformat()
+
     data, latest, dates = [], [], set()
     for name, points in zip(names, series.values(), strict=True):
         last = None
-        for day, value in sorted(points, key=lambda p: p[0]):
+        for day, value in ordered(points):
             dates.add(day)
-            row = {"area": name, "date": day.isoformat(), "value": value,
+            if named and day not in order:
+                order.append(day)
+            row = {"area": name, "date": at(day), "value": value,
                    "label": format_number(value)}
             data.append(row)
             if value is not None:
@@ -283,18 +296,22 @@ def trend_spec(
             latest.append(last)
     said = "; ".join(
         f"{name}: " + ", ".join(
-            f"{day.isoformat()} {format_number(value) if value is not None else 'none'}"
-            for day, value in sorted(points, key=lambda p: p[0]))
+            f"{at(day)} {format_number(value) if value is not None else 'none'}"
+            for day, value in ordered(points))
         for name, points in series.items()) or "no data"
     n = max(len(names), 1)
     series_scale = {"domain": names, "range": (CATEGORY * n)[:n]}
     legend = {"orient": "bottom", "direction": "vertical", "title": None,
               "symbolStrokeWidth": 2, "symbolSize": 100}
-    # Ticks exactly at the cycles' dates, formatted in UTC so a date never slips a day.
-    x = {"field": "date", "type": "temporal", "scale": {"type": "utc", "padding": 24},
-         "axis": {"title": None, "values": sorted(_epoch_ms(day) for day in dates),
-                  "format": "%d %b %Y", "labelAngle": 0, "grid": False,
-                  "labelOverlap": "greedy"}}
+    if named:
+        x = {"field": "date", "type": "ordinal", "sort": order, "scale": {"padding": 0.5},
+             "axis": {"title": None, "labelAngle": 0, "grid": False, "labelLimit": 140}}
+    else:
+        # Ticks exactly at the cycles' dates, formatted in UTC so a date never slips a day.
+        x = {"field": "date", "type": "temporal", "scale": {"type": "utc", "padding": 24},
+             "axis": {"title": None, "values": sorted(_epoch_ms(day) for day in dates),
+                      "format": "%d %b %Y", "labelAngle": 0, "grid": False,
+                      "labelOverlap": "greedy"}}
     y = {"field": "value", "type": "quantitative",
          "scale": {"domain": [0, max_value], "nice": False},
          "axis": {"title": f"{value_title} (0 to {format_number(max_value, 0)})",

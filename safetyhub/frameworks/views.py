@@ -55,6 +55,10 @@ def item_detail(request, pack_id: str, version: str, key: str):
         context["children"] = item.children.filter(kind=PackItem.Kind.ITEM)
     if item.kind == PackItem.Kind.TACTIC:
         context["resources"] = queries.resources_by_key(pack=pack, keys=item.data["resources"])
+        # "Add to action plan" links to the plan's new-initiative form (a URL, not an import:
+        # frameworks knows no domain app); the permission is asked by name.
+        context["can_plan"] = pack.kind == "framework" and request.user.has_perm(
+            "improvement.add_initiative", org)
     if item.kind == PackItem.Kind.RESOURCE:
         context["used_by"] = [t for t in pack.items.filter(kind=PackItem.Kind.TACTIC)
                               if item.key in t.data.get("resources", [])]

@@ -167,9 +167,14 @@ class InitiativeForm(_VersionMixin):
             else i.pack.title, "— none —")
         self.fields["tactic"].queryset = _framework_items(
             organization, PackItem.Kind.TACTIC, current_tactic)
+        # The tactics of the initiative's recommendation come first: those are the ones to
+        # choose from (another recommendation's tactic is refused by the service).
+        rec_id = self.initial.get("recommendation") or (current_rec.pk if current_rec else None)
+        tactics = queries.choosable_items(organization=organization, kind=PackItem.Kind.TACTIC,
+                                          include=current_tactic)
+        tactics.sort(key=lambda t: str(t.parent_id) != str(rec_id))
         self.fields["tactic"].choices = _grouped(
-            queries.choosable_items(organization=organization, kind=PackItem.Kind.TACTIC,
-                                    include=current_tactic),
+            tactics,
             lambda i: f"For {i.parent.number}. {i.parent.title}" if i.parent else i.pack.title,
             "— none —")
         current_site = initiative.site if initiative else None
@@ -296,3 +301,36 @@ class CycleForm(_MeasuresMixin, _VersionMixin, CyclePlanForm):
         """What to pass to services.update_cycle."""
         return {name: value for name, value in self.cleaned_data.items()
                 if name != "updated_at"}
+
+
+class TacticChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, tactic: PackItem) -> str:
+        return f"{tactic.title} (for {tactic.parent.number}. {tactic.parent.title})"
+
+
+class FromPriorityForm(forms.Form):
+    """What "Add to action plan" asks of a priority: the tactic to adopt (of the
+    recommendations the element is keyed to), who owns it, and when it is due."""
+
+    tactic = TacticChoiceField(
+        label="Tactic to adopt", queryset=PackItem.objects.none(),
+        empty_label="Choose a tactic…",
+        help_text="From SafetyHub's tactics for the recommendations this answers.")
+    owner = PersonChoiceField(label="Owner", queryset=User.objects.none(),
+                              empty_label="Choose the owner…",
+                              help_text="The one person who answers for progress.")
+    due_on = forms.DateField(label="Due date", widget=DATE)
+
+    def __init__(self, *args, organization: Organization, tactics: list[PackItem], **kwargs):
+        super().__init__(*args, **kwargs)
+        if tactics:
+            self.fields["tactic"].queryset = PackItem.objects.filter(
+                pk__in=[t.pk for t in tactics]).select_related("parent")
+            self.fields["tactic"].choices = [("", "Choose a tactic…")] + [
+                (t.pk, self.fields["tactic"].label_from_instance(t)) for t in tactics]
+        else:
+            del self.fields["tactic"]  # nothing to choose: the element has no tactics
+        members = queries.people(organization=organization)
+        self.fields["owner"].queryset = User.objects.filter(
+            pk__in=[u.pk for u, _ in members]).order_by("full_name", "email")
+        self.fields["owner"].roles = {u.pk: role for u, role in members}

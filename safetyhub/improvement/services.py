@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from safetyhub.assessments.models import Assessment
 from safetyhub.core import audit
+from safetyhub.core.inputs import check_date
 from safetyhub.core.models import AuditEntry, Membership, Organization, Site, User
 from safetyhub.frameworks.models import PackItem, PackLink
 from safetyhub.frameworks.queries import visible_packs
@@ -25,27 +26,62 @@ from .rules import forget_teams
 FRAMEWORK_KIND = "framework"
 
 
+def tactics_for_priority(item: PackItem) -> list[PackItem]:
+    """The tactics of the framework recommendations an assessment element is keyed to
+    (through the crosswalk), in the recommendations' order (two queries)."""
+    recs = [link.target_id for link in PackLink.objects.filter(
+        source=item, target__kind=PackItem.Kind.ITEM, target__pack__kind=FRAMEWORK_KIND)]
+    tactics = PackItem.objects.filter(kind=PackItem.Kind.TACTIC, parent_id__in=recs
+                                      ).select_related("parent", "pack")
+    return sorted(tactics, key=lambda t: (recs.index(t.parent_id), t.position))
+
+
 @transaction.atomic
-def initiative_from_priority(*, assessment: Assessment, item: PackItem, by: User) -> Initiative:
-    """Turn an assessment priority into an action-plan item, linked to the element, its
-    first recommendation, and the assessment. Once per element and assessment."""
+def initiative_from_priority(*, assessment: Assessment, item: PackItem, by: User,
+                             tactic: PackItem | None = None, owner: User | None = None,
+                             due_on: dt.date | None = None) -> Initiative:
+    """Turn an assessment priority into an action-plan item, linked to the element, the
+    assessment, the tactic to adopt (one of the tactics of the recommendations the element
+    is keyed to) and its recommendation (the element's first one when no tactic is given),
+    with its owner and due date. Once per element and assessment."""
     if item.pack_id != assessment.pack_id or item.kind != PackItem.Kind.ITEM:
         raise ValidationError({"item": f"{item.key!r} is not an item of this assessment."})
     existing = Initiative.objects.filter(source_assessment=assessment, source_item=item).first()
     if existing is not None:
         raise ValidationError({"item": f"“{item.title}” is already in the plan as "
                                        f"“{existing.title}”."})
-    link = PackLink.objects.filter(source=item, target__kind=PackItem.Kind.ITEM,
-                                   target__pack__kind="framework").select_related(
-        "target").first()
-    return Initiative.objects.create(
-        organization=assessment.organization, site=assessment.site,
-        title=f"Improve: {item.title}"[:200],
-        description=f"From the assessment “{assessment.title}”, element "
-                    f"{item.number or item.key}.",
-        recommendation=link.target if link else None,
-        source_assessment=assessment, source_item=item, created_by=by,
-    )
+    if tactic is not None:
+        if tactic.pk not in {t.pk for t in tactics_for_priority(item)}:
+            raise ValidationError({"tactic": f"“{tactic.title}” is not a tactic of the "
+                                             f"recommendations {item.number or item.key} "
+                                             "is keyed to."})
+        recommendation = tactic.parent
+    else:
+        link = PackLink.objects.filter(source=item, target__kind=PackItem.Kind.ITEM,
+                                       target__pack__kind=FRAMEWORK_KIND).select_related(
+            "target").first()
+        recommendation = link.target if link else None
+    errors = {}
+    if owner is not None and owner.pk not in _active_member_ids(assessment.organization,
+                                                                [owner]):
+        errors["owner"] = f"{owner.email} is not an active member of this organization."
+    problem = check_date(due_on) if due_on is not None else None
+    if problem:
+        errors["due_on"] = problem
+    if errors:
+        raise ValidationError(errors)
+    with audit.acting_as(by):
+        initiative = Initiative.objects.create(
+            organization=assessment.organization, site=assessment.site,
+            title=f"Improve: {item.title}"[:200],
+            description=f"From the assessment “{assessment.title}”, element "
+                        f"{item.number or item.key}.",
+            recommendation=recommendation, tactic=tactic, owner=owner, due_on=due_on,
+            source_assessment=assessment, source_item=item, created_by=by,
+        )
+    if owner is not None:
+        notifications.owner_made(initiative=initiative, by=by)
+    return initiative
 
 
 # --- the action plan: initiatives, progress notes, PDSA cycles -----------------------------
@@ -415,3 +451,17 @@ def update_cycle(
     if locked.act and not decided_before:  # the cycle reached its decision just now
         notifications.pdsa_completed(cycle=locked, by=by)
     return locked
+
+
+@transaction.atomic
+def link_measure(*, initiative: Initiative, measure: Measure, by: User) -> None:
+    """Link one of the organization's measures to the initiative (the measures that show
+    whether its changes are improvements). Linking it again changes nothing."""
+    if measure.organization_id != initiative.organization_id:
+        raise ValidationError({"measure": "No such measure in this organization."})
+    if initiative.measures.filter(pk=measure.pk).exists():
+        return
+    with audit.acting_as(by):
+        initiative.measures.add(measure)
+        audit.record(action=AuditEntry.Action.UPDATE, obj=initiative,
+                     changes={"measures": {"added": measure.name}})

@@ -12,6 +12,7 @@ urlpatterns = [
     path(P + "<int:pk>/edit/", views.initiative_edit, name="initiative_edit"),
     path(P + "<int:pk>/status/", views.initiative_status, name="initiative_status"),
     path(P + "<int:pk>/notes/", views.note_add, name="note_add"),
+    path(P + "<int:pk>/measures/", views.initiative_measure, name="initiative_measure"),
     path(P + "<int:pk>/cycles/new/", views.cycle_start, name="cycle_start"),
     path(P + "cycles/<int:pk>/", views.cycle_detail, name="cycle"),
     path(P + "from-priority/<int:assessment_pk>/<str:key>/", views.from_priority,

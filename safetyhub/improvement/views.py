@@ -19,17 +19,20 @@ from safetyhub.assessments.queries import assessments_for
 from safetyhub.core.decorators import org_view
 from safetyhub.core.views.organizations import add_errors
 from safetyhub.frameworks.access import access_pack_item
+from safetyhub.frameworks.models import PackItem
 
 from . import queries, services
 from .access import access_cycle, access_initiative
 from .forms import (
     CycleForm,
     CycleStartForm,
+    FromPriorityForm,
     InitiativeForm,
     NoteForm,
     PlanFilterForm,
     StatusForm,
 )
+from .measures import add_from_library, library
 from .models import Initiative
 from .rules import ASSIGN_RULE
 
@@ -177,11 +180,27 @@ def _initiative_fields(form: InitiativeForm) -> dict:
     return {name: data[name] for name in services.INITIATIVE_FIELDS if name in data}
 
 
+def _tactic_from_query(request):
+    """The tactic named by `?tactic=<id>`, if it is one the organization may choose."""
+    raw = request.GET.get("tactic", "")
+    if not raw.isdigit():
+        return None
+    return next((t for t in queries.choosable_items(organization=request.organization,
+                                                    kind=PackItem.Kind.TACTIC)
+                 if t.pk == int(raw)), None)
+
+
 @require_http_methods(["GET", "POST"])
 @org_view("improvement.add_initiative")
 def initiative_new(request):
     org = request.organization
-    form = InitiativeForm(request.POST or None, organization=org)
+    initial = {}
+    # From a tactic's page ("Add to action plan"): the tactic and its recommendation chosen.
+    tactic = _tactic_from_query(request)
+    if tactic is not None:
+        initial = {"tactic": tactic.pk, "recommendation": tactic.parent_id,
+                   "title": tactic.title[:200]}
+    form = InitiativeForm(request.POST or None, organization=org, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             initiative = services.create_initiative(organization=org, by=request.user,
@@ -231,13 +250,17 @@ def _render_initiative(request, initiative: Initiative, *, note_form: NoteForm |
                        status: int = 200):
     org = request.organization
     source = initiative.source_assessment
+    linked = list(queries.measures_of_initiative(initiative))
     return render(request, "improvement/initiative_detail.html", {
         "initiative": initiative,
         "overdue": services.is_overdue(initiative, timezone.localdate()),
         "team": queries.team_of(initiative),
         "notes": queries.notes_of(initiative),
         "cycles": queries.cycles_of(initiative),
-        "measures": _with_links(org.slug, queries.measures_of_initiative(initiative)),
+        "measures": _with_links(org.slug, linked),
+        "other_measures": [m for m in queries.organization_measures(organization=org)
+                           if m.pk not in {m.pk for m in linked}],
+        "library": library() if request.user.has_perm("improvement.add_measure", org) else (),
         "can_change": request.user.has_perm(CHANGE, initiative),
         "can_assign": request.user.has_perm(ASSIGN, initiative),
         "source_readable": source is not None and request.user.has_perm(
@@ -274,24 +297,76 @@ def note_add(request, pk: int):
     return _render_initiative(request, initiative, note_form=form, status=422)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @org_view()
 def from_priority(request, assessment_pk: int, key: str):
+    """Add a priority to the action plan, asking for the tactic to adopt, the owner and
+    the due date; then on to the new initiative's page (to link its measures)."""
     org = request.organization
     assessment = access_assessment(user=request.user, organization=org, pk=assessment_pk)
     if not request.user.has_perm("assessments.lead_assessment", assessment):
         raise PermissionDenied("Only the assessment's lead, an organization admin or a "
                                "patient-safety lead can add to the action plan.")
     item = access_pack_item(user=request.user, organization=org, pack=assessment.pack, key=key)
+    back = reverse("assessments:priorities", kwargs={"org_slug": org.slug,
+                                                     "pk": assessment.pk})
+    if item.kind != item.Kind.ITEM:
+        messages.error(request, f"{item.key!r} is not an item of this assessment.")
+        return redirect(back)
+    existing = Initiative.objects.filter(source_assessment=assessment, source_item=item).first()
+    if existing is not None:
+        messages.error(request, f"“{item.title}” is already in the plan as "
+                                f"“{existing.title}”.")
+        return redirect(back)
+    tactics = services.tactics_for_priority(item)
+    form = FromPriorityForm(request.POST if request.method == "POST" else None,
+                            organization=org, tactics=tactics)
+    if request.method == "POST" and form.is_valid():
+        try:
+            initiative = services.initiative_from_priority(
+                assessment=assessment, item=item, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, f"Added “{initiative.title}” to the action plan. "
+                                      "Link the measures that will show whether it works.")
+            return redirect("improvement:initiative", org_slug=org.slug, pk=initiative.pk)
+    return render(request, "improvement/from_priority.html", {
+        "assessment": assessment, "item": item, "form": form, "back": back,
+    }, status=422 if form.errors else 200)
+
+
+@require_POST
+@org_view(VIEW)
+def initiative_measure(request, pk: int):
+    """Link a measure to the initiative from its page: one of the organization's
+    (`measure`), or a new one from the starter library (`library_key`)."""
+    org = request.organization
+    initiative = access_initiative(user=request.user, organization=org, pk=pk)
+    _require_change(request, initiative)
+    back = reverse("improvement:initiative", kwargs={"org_slug": org.slug,
+                                                     "pk": initiative.pk}) + "#measures"
     try:
-        initiative = services.initiative_from_priority(assessment=assessment, item=item,
-                                                       by=request.user)
+        if request.POST.get("library_key"):
+            if not request.user.has_perm("improvement.add_measure", org):
+                raise PermissionDenied("Only patient-safety leads and organization admins "
+                                       "add measures.")
+            measure = add_from_library(organization=org, key=request.POST["library_key"],
+                                       by=request.user, initiatives=[initiative])
+        else:
+            raw = request.POST.get("measure", "")
+            measure = next((m for m in queries.organization_measures(organization=org)
+                            if str(m.pk) == raw.strip()), None)
+            if measure is None:
+                raise ValidationError({"measure": "Choose one of your organization's measures "
+                                                  "from the list."})
+            services.link_measure(initiative=initiative, measure=measure, by=request.user)
     except ValidationError as exc:
         for message in exc.messages:
-            messages.error(request, message)
+            messages.error(request, f"No measure linked: {message}")
     else:
-        messages.success(request, f"Added “{initiative.title}” to the action plan.")
-    return redirect("assessments:priorities", org_slug=org.slug, pk=assessment.pk)
+        messages.success(request, f"Linked “{measure.name}” to this initiative.")
+    return redirect(back)
 
 
 # --- PDSA cycles ---------------------------------------------------------------------------

@@ -242,6 +242,47 @@ def test_member_marks_finished_and_can_undo(assessment, member):
     assert TeamMember.objects.get(user=member).finished_at is None
 
 
+def test_finalize_asks_first_naming_who_has_not_answered_and_what_is_open(
+        org, assessment, lead, member, item):
+    advisor = UserFactory(full_name="Pat Advisor")
+    MembershipFactory(organization=org, user=advisor, role=Role.PATIENT_FAMILY_ADVISOR)
+    TeamMember.objects.create(assessment=assessment, user=advisor)
+    # The member answers everything and says so; the lead and the advisor do not.
+    for each in items_of(assessment):
+        services.save_answer(assessment=assessment, item=each, user=member, value="2")
+    services.mark_finished(assessment=assessment, user=member)
+    services.save_answer(assessment=assessment, item=item, user=advisor, value="1")
+    services.save_answer(assessment=assessment, item=item, user=lead, consensus=True,
+                         value="2")
+    response = client_for(lead).get(url("finalize", assessment))
+    assert response.status_code == 200
+    page = response.content.decode()
+    total = len(items_of(assessment))
+    names = [p.member.user for p in response.context["not_done"]]
+    assert names == [lead, advisor]
+    assert "Pat Advisor" in page and "Patient/family advisor" in page
+    assert f"answered 1 of {total}" in page
+    unanswered = [i.key for i in response.context["unanswered"]]
+    assert unanswered == [i.key for i in items_of(assessment)[1:]]
+    assert f"#item-{items_of(assessment)[1].key}" in page
+    assert "What finalizing locks" in page and "read-only" in page
+    # Questions are open, so there is nothing to confirm yet; nothing changed.
+    assert 'action="' + url("finalize", assessment) not in page
+    assessment.refresh_from_db()
+    assert assessment.is_open
+    assert client_for(member).get(url("finalize", assessment)).status_code == 403
+
+
+def test_finalize_confirmation_offers_the_button_once_every_answer_is_agreed(
+        assessment, lead):
+    agree_all(assessment, lead)
+    page = client_for(lead).get(url("finalize", assessment)).content.decode()
+    assert "None: every question has an agreed answer." in page
+    assert 'action="' + url("finalize", assessment) in page
+    detail = client_for(lead).get(url("detail", assessment)).content.decode()
+    assert f'href="{url("finalize", assessment)}"' in detail
+
+
 def test_finalize_lists_unanswered_items(assessment, lead, item):
     services.save_answer(assessment=assessment, item=item, user=lead, consensus=True,
                          value="2")

@@ -410,3 +410,37 @@ def test_team_members_and_executive_viewers_may_read(org, baseline, member_clien
 def test_pages_refuse_writes(owner_client, baseline):
     for page in PAGES:
         assert owner_client.post(url(baseline, page)).status_code == 405
+
+
+def test_compare_and_trend_keep_to_cycles_of_the_same_scope(org, owner, owner_client,
+                                                            two_cycles, fake_charts):
+    from ..factories import SiteFactory
+
+    first, second = two_cycles
+    ward = SiteFactory(organization=org, name="Ward 4")
+    unit = services.start_assessment(
+        organization=org, pack=instrument(), title="Ward 4 2026", mode=INDEPENDENT,
+        lead=owner, team=[], by=owner, opens_on=dt.date(2025, 9, 1), site=ward)
+    answer_all(unit, owner, "4")
+    services.finalize(assessment=unit, by=owner)
+    response = owner_client.get(url(second, "compare"))
+    assert unit not in response.context["choices"] and first in response.context["choices"]
+    assert [r["cycle"] for r in response.context["trend"]["table"]] == [first, second]
+    refused = owner_client.get(url(second, "compare") + f"?with={unit.pk}")
+    assert refused.status_code == 400
+    assert "same instrument and scope" in refused.content.decode()
+    # The unit compares with itself only: no other cycle of Ward 4.
+    assert owner_client.get(url(unit, "compare")).context["choices"] == []
+    assert "Ward 4 only" in owner_client.get(url(unit, "compare")).content.decode()
+
+
+def test_trend_separates_cycles_opened_on_the_same_date(org, owner, owner_client,
+                                                         two_cycles, fake_charts):
+    _first, second = two_cycles
+    again = start(org, owner, title="Spring 2026 review", opens_on=second.opens_on)
+    answer_all(again, owner, "3")
+    services.finalize(assessment=again, by=owner)
+    owner_client.get(url(second, "compare"))
+    points = fake_charts["trend_svg"]["series"]["Culture, Leadership, and Governance"]
+    assert [p[0] for p in points] == ["Spring 2025 (1 Mar 2025)", "Spring 2026 (1 Mar 2026)",
+                                      "Spring 2026 review (1 Mar 2026)"]

@@ -114,6 +114,8 @@ def test_three_members_then_consensus_finalize_and_pdf(new_page, live_server, or
         answer(lead, key, label)
 
     lead.goto(f"{live_server.url}/o/{org.slug}/assessments/{assessment.pk}/")
+    lead.get_by_role("link", name="Finalize the assessment").click()
+    expect(lead.get_by_role("heading", name="What finalizing locks")).to_be_visible()
     lead.get_by_role("button", name="Finalize the assessment").click()
     expect(lead.locator(".badge-finalized")).to_have_text("Finalized")
     assessment.refresh_from_db()

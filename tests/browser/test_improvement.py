@@ -55,7 +55,11 @@ def test_a_lead_measures_a_change_from_priority_to_pdsa_marker(page, live_server
 
     # A priority becomes an initiative.
     page.goto(f"{live_server.url}/o/{org.slug}/assessments/{assessment.pk}/priorities/")
-    page.get_by_role("button", name=re.compile(r"^Add to action plan")).first.click()
+    page.get_by_role("link", name=re.compile(r"^Add to action plan")).first.click()
+    field(page, "Tactic to adopt").select_option(index=1)
+    field(page, "Owner").select_option(str(lead.pk))
+    field(page, "Due date").fill("2026-06-30")
+    page.get_by_role("button", name="Add to the action plan").click()
     expect(page.get_by_text(re.compile(r"Added “Improve: "))).to_be_visible()
     initiative = Initiative.objects.get(organization=org)
 

@@ -311,3 +311,18 @@ def test_a_pack_whose_worker_was_lost_can_be_generated_again(owner_client, pack,
     with django_capture_on_commit_callbacks(execute=True):
         owner_client.post(url("board_pack_generate", pack))
     assert BoardPack.objects.get(pk=pack.pk).status == BoardPack.Status.READY
+
+
+def test_the_priorities_the_team_chose_replace_the_lowest_scored(owner_client, owner, pack,
+                                                                  assessment):
+    from safetyhub.assessments import services as assessment_services
+    from safetyhub.frameworks.models import PackItem
+
+    item = PackItem.objects.filter(pack=assessment.pack, kind=PackItem.Kind.ITEM).last()
+    assessment_services.choose_priority(
+        assessment=assessment, item=item, reason="Falls at night keep rising on 4 West.",
+        effort="medium", impact="high", by=owner)
+    html = owner_client.get(url("board_pack", pack)).content.decode()
+    assert "The priorities the team chose on Spring 2026 self-assessment" in html
+    assert "Falls at night keep rising on 4 West." in html and "High" in html
+    assert "Priorities, lowest score first" not in html

@@ -234,3 +234,20 @@ def test_format_number_rounds_halves_up_like_floatformat(value, text):
 ])
 def test_level_codes(value, label, code):
     assert charts.level_code(value, label) == code
+
+
+def test_trend_with_named_cycles_keeps_two_cycles_of_one_date_apart():
+    series = {"Culture": [("Spring (1 Mar 2026)", 1.0), ("Review (1 Mar 2026)", 3.0)]}
+    spec = charts.trend_spec(series=series, max_value=4)
+    x = spec["layer"][0]["encoding"]["x"]
+    assert x["type"] == "ordinal" and x["sort"] == ["Spring (1 Mar 2026)", "Review (1 Mar 2026)"]
+    root = parse(charts.trend_svg(series=series, max_value=4))
+    words = texts(root)
+    assert "Spring (1 Mar 2026)" in words and "Review (1 Mar 2026)" in words
+    # The two points (1 and 3 on a 200-pixel scale of 0 to 4) stand at two places.
+    at = {}
+    for p in root.iter(f"{SVG}path"):
+        if p.get("fill") == charts.CATEGORY[0] and p.get("transform"):
+            x, y = p.get("transform").removeprefix("translate(").rstrip(")").split(",")
+            at[float(y)] = float(x)
+    assert at[150] != at[50]

@@ -9,6 +9,7 @@ from safetyhub.assessments.models import Assessment, TeamMember
 from safetyhub.core.models import Role
 from safetyhub.frameworks.models import Pack, PackItem
 from safetyhub.improvement.models import Initiative
+from safetyhub.improvement.services import tactics_for_priority
 
 from ..conftest import client_for
 from ..factories import MembershipFactory, UserFactory
@@ -29,6 +30,13 @@ def add_url(assessment, key="CLG-2") -> str:
     return f"/o/{assessment.organization.slug}/plan/from-priority/{assessment.pk}/{key}/"
 
 
+def plan_data(assessment, owner, key="CLG-2") -> dict:
+    """What "Add to action plan" asks: the element's first tactic, an owner, a due date."""
+    item = assessment.pack.items.get(key=key, kind=PackItem.Kind.ITEM)
+    return {"tactic": tactics_for_priority(item)[0].pk, "owner": owner.pk,
+            "due_on": "2026-06-30"}
+
+
 def priorities_url(assessment) -> str:
     return f"/o/{assessment.organization.slug}/assessments/{assessment.pk}/priorities/"
 
@@ -37,24 +45,49 @@ def person(org, role):
     return MembershipFactory(organization=org, role=role, user=UserFactory()).user
 
 
-def test_from_priority_creates_one_initiative_and_returns_to_the_priorities(
-        owner_client, assessment):
-    response = owner_client.post(add_url(assessment))
+def test_from_priority_asks_for_tactic_owner_and_due_date(owner_client, owner, member,
+                                                          assessment):
+    form = owner_client.get(add_url(assessment))
+    assert form.status_code == 200
+    item = assessment.pack.items.get(key="CLG-2", kind=PackItem.Kind.ITEM)
+    tactics = tactics_for_priority(item)
+    offered = [pk for pk, _label in form.context["form"].fields["tactic"].choices if pk]
+    assert [int(str(pk)) for pk in offered] == [t.pk for t in tactics]
+    # Its tactics are those of the recommendations CLG-2 is keyed to (R01 and R04).
+    assert {t.parent.key for t in tactics} == {"R01", "R04"}
+    data = {"tactic": tactics[-1].pk, "owner": member.pk, "due_on": "2026-06-30"}
+    response = owner_client.post(add_url(assessment), data)
     assert response.status_code == 302
-    assert response["Location"] == priorities_url(assessment)
     initiative = Initiative.objects.get()
+    assert response["Location"] == f"/o/{assessment.organization.slug}/plan/{initiative.pk}/"
     assert initiative.organization == assessment.organization
     assert initiative.source_assessment == assessment
     assert initiative.source_item.key == "CLG-2"
-    assert initiative.recommendation.key == "R01"
-    body = owner_client.get(response["Location"]).content.decode()
-    assert "Added “Improve: The board reviews patient and workforce harm" in body
+    assert initiative.tactic == tactics[-1]
+    assert initiative.recommendation == tactics[-1].parent  # the tactic's recommendation
+    assert (initiative.owner, initiative.due_on) == (member, dt.date(2026, 6, 30))
+    body = owner_client.get(priorities_url(assessment)).content.decode()
     assert "In the plan" in body
 
 
-def test_a_second_time_shows_the_message_and_creates_none(owner_client, assessment):
-    owner_client.post(add_url(assessment))
-    response = owner_client.post(add_url(assessment), follow=True)
+def test_from_priority_refuses_a_missing_field_or_a_foreign_tactic(org, owner_client, owner,
+                                                                   assessment):
+    response = owner_client.post(add_url(assessment), {"tactic": "", "owner": "",
+                                                       "due_on": "soon"})
+    assert response.status_code == 422
+    assert set(response.context["form"].errors) == {"tactic", "owner", "due_on"}
+    other = PackItem.objects.filter(kind=PackItem.Kind.TACTIC).exclude(
+        parent__key__in=["R01", "R04"]).first()
+    response = owner_client.post(add_url(assessment), {**plan_data(assessment, owner),
+                                                       "tactic": other.pk})
+    assert response.status_code == 422 and "tactic" in response.context["form"].errors
+    assert not Initiative.objects.exists()
+
+
+def test_a_second_time_shows_the_message_and_creates_none(owner_client, owner, assessment):
+    owner_client.post(add_url(assessment), plan_data(assessment, owner))
+    response = owner_client.post(add_url(assessment), plan_data(assessment, owner),
+                                 follow=True)
     assert response.status_code == 200
     assert response.redirect_chain == [(priorities_url(assessment), 302)]
     assert "is already in the plan as" in response.content.decode()
@@ -78,7 +111,8 @@ def test_the_team_lead_may_add_even_without_a_lead_role(org, owner):
         organization=org, pack=Pack.objects.get(organization=None, pack_id="safetyhub-sa"),
         title="Unit review", mode=Assessment.Mode.CONSENSUS_ONLY, lead=lead, team=[], by=owner)
     assert TeamMember.objects.get(assessment=assessment).role == TeamMember.Role.LEAD
-    assert client_for(lead).post(add_url(assessment)).status_code == 302
+    assert client_for(lead).post(add_url(assessment),
+                                 plan_data(assessment, lead)).status_code == 302
     assert Initiative.objects.count() == 1
 
 
@@ -96,12 +130,8 @@ def test_members_off_the_team_and_outsiders_get_404(org, assessment, outsider_cl
     assert not Initiative.objects.exists()
 
 
-def test_from_priority_takes_post_only(owner_client, assessment):
-    assert owner_client.get(add_url(assessment)).status_code == 405
-
-
 def test_the_plan_lists_initiatives(org, owner_client, owner, assessment):
-    owner_client.post(add_url(assessment))
+    owner_client.post(add_url(assessment), plan_data(assessment, owner))
     initiative = Initiative.objects.get()
     initiative.owner = owner
     initiative.due_on = dt.date(2026, 6, 30)
@@ -133,7 +163,7 @@ def test_the_plan_shows_nothing_of_another_organization(org, other_org, outsider
         organization=other_org, pack=Pack.objects.get(organization=None, pack_id="safetyhub-sa"),
         title="Their baseline", mode=Assessment.Mode.CONSENSUS_ONLY, lead=outsider, team=[],
         by=outsider)
-    outsider_client.post(add_url(theirs))
+    outsider_client.post(add_url(theirs), plan_data(theirs, outsider))
     assert Initiative.objects.filter(organization=other_org).count() == 1
     body = member_client.get(f"/o/{org.slug}/plan/").content.decode()
     assert "Their baseline" not in body

@@ -27,7 +27,13 @@ from .. import services
 from ..access import access_assessment
 from ..forms import ReopenForm, StartAssessmentForm
 from ..models import Assessment, Evidence, Response, TeamMember
-from ..queries import assessment_results, assessments_for, evidence_by_response, own_answers
+from ..queries import (
+    assessment_results,
+    assessments_for,
+    evidence_by_response,
+    not_done_members,
+    own_answers,
+)
 from ..rules import agreed_by_rule, consensus_is_open, sees_answer_of
 
 ANSWER_FIELDS = ("value", "criteria_met", "note", "evidence_links")
@@ -306,11 +312,22 @@ def assessment_detail(request, pk):
     return _detail(request, _assessment(request, pk))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @org_view()
 def finalize(request, pk):
+    """GET: what finalizing would leave out and lock, to confirm; POST: finalize."""
     assessment = _assessment(request, pk)
     _require(request, assessment, "assessments.lead_assessment", NOT_LEAD)
+    if request.method == "GET":
+        if not assessment.is_open:
+            return redirect("assessments:detail", request.organization.slug, assessment.pk)
+        return render(request, "assessments/finalize.html", {
+            "assessment": assessment,
+            "not_done": not_done_members(assessment=assessment),
+            "unanswered": services.unanswered_items(assessment),
+            "independent": assessment.mode == Assessment.Mode.INDEPENDENT_THEN_CONSENSUS,
+            "consensus_open": consensus_is_open(assessment),
+        })
     try:
         services.finalize(assessment=assessment, by=request.user)
     except ValidationError as exc:

@@ -314,11 +314,13 @@ def _change(*, user, assessment: Assessment, results: queries.Results,
         keys = [s.section.key for s in results.sections]
         titles = {s.section.key: f"{s.section.number} {s.section.title}".strip()
                   for s in results.sections}
-        series: dict[str, list[tuple[dt.date, float | None]]] = {titles[k]: [] for k in keys}
+        series: dict[str, list[tuple[dt.date | str, float | None]]] = {
+            titles[k]: [] for k in keys}
+        axis = queries.cycle_axis([*cycles, assessment])
         for res in [*past.values(), results]:
             means = {s.key: s.mean for s in res.means.sections} if res.means else {}
             for key in keys:
-                series[titles[key]].append((res.assessment.opens_on, means.get(key)))
+                series[titles[key]].append((axis[res.assessment.pk], means.get(key)))
         context["trend_chart"] = painter.chart(charts.trend_spec(
             series=series, max_value=_max_value(results)))
     elif results.attestation is not None and previous.attestation is not None:
@@ -357,6 +359,7 @@ def report_context(*, user, assessment: Assessment, painter: ChartPainter) -> di
         "level_codes": [(charts.level_code(level.value, level.label), level.label)
                         for level in results.scale],
         "disagreements": _disagreements(results),
+        "chosen": queries.chosen_priorities(assessment=assessment),
         "priorities": _priorities(results),
         "pssm": _pssm_readiness(user=user, assessment=assessment, results=results),
         "change": _change(user=user, assessment=assessment, results=results,

@@ -6,16 +6,22 @@ the size of the team (the results and priorities pages are tested for it)."""
 
 import dataclasses
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from safetyhub.core.decorators import org_view
+from safetyhub.core.views.organizations import add_errors
 from safetyhub.frameworks.models import PackItem
 from safetyhub.frameworks.queries import resources_by_key
 
-from .. import queries
+from .. import queries, services
 from ..access import access_assessment
+from ..forms import ChoosePriorityForm
 from ..models import Assessment
 
 # An area whose Unsure answers exceed this share of its elements gets a note: its mean rests
@@ -176,23 +182,38 @@ def _resources(views: list[queries.PriorityView]) -> dict[tuple[int, str], PackI
     return found
 
 
-@require_GET
-@org_view()
-def priorities(request, pk: int):
-    assessment = access_assessment(user=request.user, organization=request.organization, pk=pk)
+# The ranked list shows this many first; "Show all" shows the rest.
+TOP_PRIORITIES = 10
+CHOOSE = "assessments.lead_assessment"
+NOT_CHOOSER = ("Only the assessment's lead, an organization admin or a patient-safety lead "
+               "can choose the team's priorities.")
+
+
+def _priorities_page(request, assessment: Assessment, *, show_all: bool = False,
+                     forms: dict[str, ChoosePriorityForm] | None = None, status: int = 200):
     results = queries.assessment_results(assessment=assessment, viewer=request.user)
     attestation = is_attestation(results)
     if attestation:
         ranked, discuss = _attestation_priorities(results)
     else:
         ranked, discuss = queries.where_to_start(results=results)
+    total_ranked = len(ranked)
+    chosen = queries.chosen_priorities(assessment=assessment)
+    chosen_keys = {c.item.key for c in chosen}
+    # A chosen entry beyond the top ten stays in view, or the team could not see what it chose.
+    if not show_all and total_ranked > TOP_PRIORITIES:
+        ranked = [v for i, v in enumerate(ranked)
+                  if i < TOP_PRIORITIES or v.result.item.key in chosen_keys]
     resources = _resources(ranked)  # the needs-discussion list links recommendations only
     labels = results.labels()
     # The relation is declared by the improvement app (Initiative.source_assessment); reading
     # it through the assessment keeps this app free of an import of improvement.
     in_plan = dict(assessment.initiatives.values_list("source_item_id", "pk"))
+    can_choose = request.user.has_perm(CHOOSE, assessment)
+    forms = forms or {}
 
     def entry(view: queries.PriorityView, *, with_tactics: bool) -> dict:
+        key = view.result.item.key
         return {
             "view": view,
             "item": view.result.item,
@@ -201,6 +222,9 @@ def priorities(request, pk: int):
                              if (t.pack_id, key) in resources])
                         for t in view.tactics] if with_tactics else [],
             "in_plan": in_plan.get(view.result.item.pk),
+            "chosen": key in chosen_keys,
+            "form": forms.get(key) or (ChoosePriorityForm(auto_id=f"choose-{key}-%s")
+                                       if can_choose else None),
         }
 
     sections = {s.section.key: s.section for s in results.sections}
@@ -209,11 +233,71 @@ def priorities(request, pk: int):
         "results": results,
         "attestation": attestation,
         "ranked": [entry(v, with_tactics=True) for v in ranked],
+        "total_ranked": total_ranked,
+        "top": TOP_PRIORITIES,
+        "show_all": show_all or total_ranked <= TOP_PRIORITIES,
         "discuss": [entry(v, with_tactics=False) for v in discuss],
         "sections": sections,
-        "can_plan": request.user.has_perm("assessments.lead_assessment", assessment),
+        "chosen": [{"entry": c, "in_plan": in_plan.get(c.item_id)} for c in chosen],
+        "min_chosen": services.MIN_CHOSEN,
+        "max_chosen": services.MAX_CHOSEN,
+        "can_choose": can_choose and len(chosen) < services.MAX_CHOSEN,
+        "can_plan": can_choose,
         "disagreement_levels": results.disagreement_levels,
-    })
+    }, status=status)
+
+
+@require_GET
+@org_view()
+def priorities(request, pk: int):
+    assessment = access_assessment(user=request.user, organization=request.organization, pk=pk)
+    return _priorities_page(request, assessment, show_all=request.GET.get("all") == "1")
+
+
+def _chosen_item(request, pk: int, key: str) -> tuple[Assessment, PackItem]:
+    assessment = access_assessment(user=request.user, organization=request.organization, pk=pk)
+    if not request.user.has_perm(CHOOSE, assessment):
+        raise PermissionDenied(NOT_CHOOSER)
+    item = services.answerable_item(assessment.pack, key)
+    if item is None:
+        raise Http404("No such question in this assessment.")
+    return assessment, item
+
+
+@require_POST
+@org_view()
+def choose_priority(request, pk: int, key: str):
+    """Mark one entry of "Where to start" as a priority the team will work on."""
+    assessment, item = _chosen_item(request, pk, key)
+    form = ChoosePriorityForm(request.POST, auto_id=f"choose-{key}-%s")
+    if form.is_valid():
+        try:
+            services.choose_priority(assessment=assessment, item=item, by=request.user,
+                                     **form.cleaned_data)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, f"Chose {item.number} {item.title} as a priority.")
+            return redirect(reverse("assessments:priorities",
+                                    kwargs={"org_slug": request.organization.slug,
+                                            "pk": assessment.pk}) + "#chosen-heading")
+    return _priorities_page(request, assessment, show_all=True, forms={key: form}, status=422)
+
+
+@require_POST
+@org_view()
+def drop_priority(request, pk: int, key: str):
+    assessment, item = _chosen_item(request, pk, key)
+    try:
+        services.drop_priority(assessment=assessment, item=item, by=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"{item.number} {item.title} is no longer a chosen priority.")
+    return redirect(reverse("assessments:priorities",
+                            kwargs={"org_slug": request.organization.slug,
+                                    "pk": assessment.pk}) + "#chosen-heading")
 
 
 # --- Progress over time -------------------------------------------------------------------
@@ -294,6 +378,7 @@ def _trend(cycles: list[Assessment], *, attestation: bool, max_value: int) -> di
     table and as the series the trend chart draws. Areas are matched by key across versions
     and named as in the newest cycle that has them."""
     rows, titles, keys, possible = [], {}, [], 0
+    axis = queries.cycle_axis(cycles)
     for cycle in cycles:
         res = queries.assessment_results(assessment=cycle, viewer=None)
         if attestation:
@@ -312,7 +397,7 @@ def _trend(cycles: list[Assessment], *, attestation: bool, max_value: int) -> di
         return {
             "columns": [label],
             "table": [{"cycle": r["cycle"], "cells": [r["values"]["score"]]} for r in rows],
-            "series": {label: [(r["cycle"].opens_on, r["values"]["score"]) for r in rows]},
+            "series": {label: [(axis[r["cycle"].pk], r["values"]["score"]) for r in rows]},
             "max_value": possible,
             "value_title": "Domains met",
         }
@@ -321,7 +406,7 @@ def _trend(cycles: list[Assessment], *, attestation: bool, max_value: int) -> di
         "table": [{"cycle": r["cycle"],
                    "cells": [r["values"].get(k) for k in keys] + [r["values"]["__overall"]]}
                   for r in rows],
-        "series": {titles[k]: [(r["cycle"].opens_on, r["values"].get(k)) for r in rows]
+        "series": {titles[k]: [(axis[r["cycle"].pk], r["values"].get(k)) for r in rows]
                    for k in keys},
         "max_value": max_value,
         "value_title": "Mean",
@@ -333,8 +418,10 @@ def _trend(cycles: list[Assessment], *, attestation: bool, max_value: int) -> di
 def compare(request, pk: int):
     org = request.organization
     assessment = access_assessment(user=request.user, organization=org, pk=pk)
-    same_instrument = queries.assessments_for(user=request.user, organization=org).filter(
-        pack__pack_id=assessment.pack.pack_id)
+    # Only cycles of the same scope compare: the organization with the organization, a site
+    # or unit with itself (queries.same_scope).
+    same_instrument = queries.same_scope(
+        queries.assessments_for(user=request.user, organization=org), assessment=assessment)
     choices = [a for a in same_instrument if a.pk != assessment.pk]
     results_now = queries.assessment_results(assessment=assessment, viewer=None)
     attestation = is_attestation(results_now)
@@ -346,8 +433,8 @@ def compare(request, pk: int):
     if raw:
         other = next((a for a in choices if str(a.pk) == raw.strip()), None)
         if other is None:
-            context["error"] = ("Choose another cycle of the same instrument from the list; "
-                                f"{raw[:20]!r} is not one.")
+            context["error"] = ("Choose another cycle of the same instrument and scope from "
+                                f"the list; {raw[:20]!r} is not one.")
             status = 400
         else:
             other = access_assessment(user=request.user, organization=org, pk=other.pk)
