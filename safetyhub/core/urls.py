@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from .forms.accounts import QueuedPasswordResetForm
-from .views import accounts, organizations, system
+from .views import accounts, organizations, search, system
 
 urlpatterns = [
     path("", organizations.home, name="home"),
@@ -53,5 +53,6 @@ urlpatterns = [
     path("o/<slug:org_slug>/settings/", organizations.organization_settings,
          name="organization_settings"),
     path("o/<slug:org_slug>/audit/", organizations.audit_log, name="audit_log"),
+    path("o/<slug:org_slug>/search/", search.search_page, name="search"),
     path("o/<slug:org_slug>/audit.csv", organizations.audit_log_csv, name="audit_log_csv"),
 ]
