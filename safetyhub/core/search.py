@@ -26,6 +26,7 @@ Whatever is not registered is never indexed: members' own answers and notes are 
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -196,6 +197,10 @@ class Hit:
     snippet: SafeString
     url: str
 
+    @property
+    def plain_title(self) -> str:
+        return html.unescape(self.title.replace("<mark>", "").replace("</mark>", ""))
+
 
 @dataclass(frozen=True)
 class Results:
@@ -220,57 +225,83 @@ def search(*, user, organization: Organization, query: str,
     words = words_of(query)
     if not words or not is_member(user, organization):
         return Results(query=query, hits=[], counts={})
-    allowed = _allowed(user, organization)
+    scopes = _scopes(user, organization)
+    kinds = None if kinds is None else list(kinds)
     if connection.vendor == "postgresql":
-        counts, rows = _postgresql(allowed, words, kinds, limit)
+        counts, rows = _postgresql(scopes, organization, words, kinds, limit)
     else:
-        counts, rows = _sqlite(allowed, words, kinds, limit)
+        counts, rows = _sqlite(scopes, organization, words, kinds, limit)
     return Results(query=query, hits=_hits(user, organization, rows), counts=counts)
 
 
-def _allowed(user, organization: Organization) -> QuerySet[SearchEntry]:
+def _scopes(user, organization: Organization) -> list[tuple[Source, QuerySet]]:
+    """Each source with the records the person may open in the organization."""
+    return [(source, source.visible(user, organization).order_by().values("pk"))
+            for source in sources()]
+
+
+def _allowed(scopes, organization: Organization) -> QuerySet[SearchEntry]:
     """Entries the person may see in the organization: each source's own, scoped twice (the
     entry's organization, and the source's visible records)."""
     scope = Q(pk__in=[])
-    for source in sources():
+    for source, visible in scopes:
         owner = Q(organization=organization)
         if source.shared:
             owner |= Q(organization__isnull=True)
-        ids = source.visible(user, organization).order_by().values("pk")
-        scope |= Q(kind=source.key) & owner & Q(object_id__in=ids)
+        scope |= Q(kind=source.key) & owner & Q(object_id__in=visible)
     return SearchEntry.objects.filter(scope)
 
 
-def _sqlite(allowed, words, kinds, limit):
+def _allowed_sql(scopes, organization: Organization) -> tuple[str, list]:
+    """`_allowed` as a condition on the entry `e`, for SQLite's raw query (written out
+    rather than `e.id IN (…)`, which made SQLite scan every entry)."""
+    parts, params = [], []
+    for source, visible in scopes:
+        visible_sql, visible_params = visible.query.sql_with_params()
+        owner = "e.organization_id = %s" + (" OR e.organization_id IS NULL"
+                                             if source.shared else "")
+        parts.append(f"(e.kind = %s AND ({owner}) AND e.object_id IN ({visible_sql}))")
+        params += [source.key, organization.pk, *visible_params]
+    return "(" + (" OR ".join(parts) or "0") + ")", params
+
+
+def _sqlite(scopes, organization, words, kinds, limit):
     # Each word quoted: FTS5's operators (NEAR, OR, *, :) in a query are read as words.
     match = " ".join(f'"{w}"' for w in words)
-    allowed_sql, allowed_params = allowed.values("pk").query.sql_with_params()
-    where = ("core_searchentry_fts MATCH %s AND e.id IN (" + allowed_sql + ")")
-    params = [match, *allowed_params]
+    allowed_sql, allowed_params = _allowed_sql(scopes, organization)
     base = ("FROM core_searchentry_fts JOIN core_searchentry e "
-            "ON e.id = core_searchentry_fts.rowid WHERE " + where)
+            "ON e.id = core_searchentry_fts.rowid "
+            "WHERE core_searchentry_fts MATCH %s AND " + allowed_sql)
+    params = [match, *allowed_params]
+    kind_sql = ""
+    if kinds is not None:
+        kind_sql = (" AND e.kind IN (" + ", ".join(["%s"] * len(kinds)) + ")") if kinds \
+            else " AND 0"
     with connection.cursor() as cursor:
         cursor.execute("SELECT e.kind, count(*) " + base + " GROUP BY e.kind", params)
         counts = dict(cursor.fetchall())
-        kind_sql, kind_params = "", []
-        if kinds is not None:
-            kinds = list(kinds)
-            kind_sql = " AND e.kind IN (" + ", ".join(["%s"] * len(kinds)) + ")" if kinds \
-                else " AND 0"
-            kind_params = kinds
+        # The best `limit` first (bm25: lower is better; a word in the title weighs four
+        # times one in the body), then the highlights of those only: computed in the first
+        # query they would be made for every match before the sort.
+        cursor.execute("SELECT e.id " + base + kind_sql
+                       + " ORDER BY bm25(core_searchentry_fts, 4.0, 1.0), e.id LIMIT %s",
+                       [*params, *(kinds or []), limit])
+        best = [row[0] for row in cursor.fetchall()]
+        if not best:
+            return counts, []
         cursor.execute(
-            "SELECT e.kind, e.object_id, "
+            "SELECT e.id, e.kind, e.object_id, "
             "highlight(core_searchentry_fts, 0, char(2), char(3)), "
             "snippet(core_searchentry_fts, 1, char(2), char(3), '…', 24) "
-            + base + kind_sql
-            # bm25: lower is better; a word in the title weighs four times one in the body
-            + " ORDER BY bm25(core_searchentry_fts, 4.0, 1.0), e.id LIMIT %s",
-            [*params, *kind_params, limit])
-        rows = cursor.fetchall()
-    return counts, rows
+            "FROM core_searchentry_fts JOIN core_searchentry e "
+            "ON e.id = core_searchentry_fts.rowid WHERE core_searchentry_fts MATCH %s "
+            "AND core_searchentry_fts.rowid IN (" + ", ".join(["%s"] * len(best)) + ")",
+            [match, *best])
+        marked = {row[0]: row[1:] for row in cursor.fetchall()}
+    return counts, [marked[pk] for pk in best if pk in marked]
 
 
-def _postgresql(allowed, words, kinds, limit):
+def _postgresql(scopes, organization, words, kinds, limit):
     from django.contrib.postgres.search import (
         SearchHeadline,
         SearchQuery,
@@ -281,13 +312,13 @@ def _postgresql(allowed, words, kinds, limit):
     from django.db.models.expressions import RawSQL
 
     query = SearchQuery(" ".join(words), config="english", search_type="plain")
-    matched = (allowed.annotate(document=RawSQL('"core_searchentry"."document"', [],
-                                                output_field=SearchVectorField()))
-               .filter(document=query))
+    # the generated column of migration 0009, which the model does not declare
+    document = RawSQL('"core_searchentry"."document"', [], output_field=SearchVectorField())
+    matched = _allowed(scopes, organization).annotate(document=document).filter(document=query)
     counts = dict(matched.order_by().values("kind").annotate(n=Count("pk"))
                   .values_list("kind", "n"))
     if kinds is not None:
-        matched = matched.filter(kind__in=list(kinds))
+        matched = matched.filter(kind__in=kinds)
     marks = {"start_sel": _START, "stop_sel": _STOP, "config": "english"}
     rows = (matched.annotate(
         rank=SearchRank(F("document"), query),

@@ -216,3 +216,24 @@ def test_search_page_refuses_a_bad_kind_and_strangers(org, owner, outsider, clie
 def test_header_has_the_search_box(org, member):
     page = client_for(member).get(reverse("dashboard", args=[org.slug])).content.decode()
     assert f'action="{reverse("search", args=[org.slug])}"' in page
+
+
+# --- the API -------------------------------------------------------------------------------
+
+
+def test_api_search_answers_like_the_page(org, owner, outsider):
+    plan = initiative(org, owner, "Reduce falls & injuries")
+    url = f"/api/v1/orgs/{org.slug}/search/all"
+
+    body = client_for(owner).get(url, {"q": "falls", "kind": "initiative"}).json()
+    assert body["hits"] == [{
+        "kind": "initiative", "label": "Initiatives", "title": "Reduce falls & injuries",
+        "title_html": "Reduce <mark>falls</mark> &amp; injuries", "snippet_html": "",
+        "url": reverse("improvement:initiative", args=[org.slug, plan.pk])}]
+    assert body["counts"]["initiative"] == 1 and body["total"] >= 1
+
+    bad = client_for(owner).get(url, {"q": "falls", "kind": "events"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "kind"
+    empty = client_for(owner).get(url, {"q": ""})
+    assert empty.status_code == 422 and "q" in str(empty.json())
+    assert client_for(outsider).get(url, {"q": "falls"}).status_code == 404
