@@ -17,6 +17,7 @@ from safetyhub.improvement.models import Measure
 
 from ..conftest import client_for
 from ..factories import MembershipFactory, UserFactory
+from ..queries import count_queries
 
 
 def person(org, role=Role.ASSESSOR):
@@ -202,6 +203,24 @@ def test_search_page_lists_hits_with_highlights_and_kind_filter(org, owner, memb
 
     only = client_for(member).get(url, {"q": "falls", "kind": "measure"}).content.decode()
     assert "per 1,000 bed days" in only and "Reduce <mark>falls</mark>" not in only
+
+
+def test_search_page_queries_do_not_grow_with_the_hits(org, owner, member):
+    def add_one_of_each(n):
+        plan = initiative(org, owner, f"Quokka rounds {n}")
+        improvement.start_cycle(initiative=plan, by=owner, change=f"Quokka huddle {n}")
+        Measure.objects.create(organization=org, name=f"Quokka measure {n}", type="outcome",
+                               numerator="quokkas", direction="decrease")
+        start_assessment(org, owner, [member], title=f"Quokka check {n}")
+
+    url = reverse("search", args=[org.slug]) + "?q=quokka"
+    add_one_of_each(1)
+    one = count_queries(client_for(member), url)
+    add_one_of_each(2)
+    add_one_of_each(3)
+    client = client_for(member)
+    assert client.get(url).content.decode().count("<mark>Quokka</mark>") >= 12
+    assert count_queries(client, url) == one
 
 
 def test_search_page_refuses_a_bad_kind_and_strangers(org, owner, outsider, client):
