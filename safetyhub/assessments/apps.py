@@ -57,3 +57,25 @@ class AssessmentsConfig(AppConfig):
         from . import board_pack
 
         board_pack.register()
+
+        _register_search()
+
+
+def _register_search() -> None:
+    """Assessments are found by title, instrument and site. Answers are never indexed: a
+    member's own answers and notes are private (rules.py), and the agreed ones are read on
+    the assessment's pages."""
+    from django.urls import reverse
+
+    from safetyhub.core import search
+
+    from .models import Assessment
+    from .queries import visible_assessments
+
+    search.register_source(
+        Assessment, key="assessment", label="Assessments", related=["pack", "site"],
+        fields=["title", lambda a: a.pack.title, lambda a: a.site.name if a.site else ""],
+        url=lambda a, org: reverse("assessments:detail", args=[org.slug, a.pk]),
+        visible=lambda user, org: visible_assessments(user=user, organization=org)
+        .defer("reminder_days"),
+    )

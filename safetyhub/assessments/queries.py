@@ -22,15 +22,26 @@ from .models import (
 from .rules import sees_member_answers
 
 
-def assessments_for(*, user, organization: Organization) -> QuerySet[Assessment]:
+def visible_assessments(*, user, organization: Organization) -> QuerySet[Assessment]:
     """The assessments the user may see: all of them for admins, safety leads and executive
-    viewers; otherwise those whose team they are on."""
+    viewers; otherwise those whose team they are on (none for a non-member)."""
+    from safetyhub.core.rules import is_member
+
     from .rules import is_reader_role
 
-    qs = Assessment.objects.filter(organization=organization).select_related("pack", "site")
+    qs = Assessment.objects.filter(organization=organization)
+    if not is_member(user, organization):
+        return qs.none()
     if not is_reader_role(user, organization):
-        qs = qs.filter(pk__in=TeamMember.objects.filter(user=user).values("assessment"))
-    return qs.annotate(team_size=Count("team", distinct=True)).order_by("-opens_on", "-pk")
+        qs = qs.filter(pk__in=TeamMember.objects.filter(user=user.pk).values("assessment"))
+    return qs
+
+
+def assessments_for(*, user, organization: Organization) -> QuerySet[Assessment]:
+    """The assessments the user may see (`visible_assessments`), for the list page."""
+    return (visible_assessments(user=user, organization=organization)
+            .select_related("pack", "site")
+            .annotate(team_size=Count("team", distinct=True)).order_by("-opens_on", "-pk"))
 
 
 def scale_of(assessment: Assessment) -> list[scoring.ScaleLevel]:

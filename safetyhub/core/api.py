@@ -8,9 +8,9 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import EmailStr
 
-from . import queries, services
+from . import queries, search, services
 from .access import access_membership, access_organization, access_site, require_permission
-from .inputs import Day, Id, Pagination
+from .inputs import Day, Id, Line, Pagination
 from .models import Organization, Role, Site
 
 router = Router(tags=["organizations"])
@@ -199,3 +199,40 @@ def site_create(request, slug: str, payload: SiteCreate):
 def audit_log(request, slug: str, filters: Query[AuditFilter]):
     org = api_organization(request, slug, "core.view_audit")
     return queries.audit_entries(organization=org, **filters.dict())
+
+
+class SearchFilter(Schema):
+    q: Line = Field(..., min_length=1, max_length=200, description="the words to find")
+    kind: str = Field("", description="only hits of this kind (see `counts` for the kinds)")
+
+
+class SearchHitRead(Schema):
+    kind: str
+    label: str
+    title: str = Field(..., alias="plain_title")
+    title_html: str = Field(..., alias="title",
+                            description="escaped HTML; the matched words in <mark>")
+    snippet_html: str = Field(..., alias="snippet",
+                              description="escaped HTML; the matched words in <mark>")
+    url: str
+
+
+class SearchRead(Schema):
+    query: str
+    total: int
+    counts: dict[str, int] = Field(..., description="hits per kind, over every kind")
+    hits: list[SearchHitRead] = Field(..., description=f"the best {search.PAGE} at most")
+
+
+@router.get("/orgs/{slug}/search/all", response=SearchRead)
+def search_records(request, slug: str, filters: Query[SearchFilter]):
+    """The organization's records the caller may open whose words hold every word of `q`
+    (stemmed), best first: the search page's results. (`/orgs/{slug}/search`, older,
+    searches the framework texts only.)"""
+    org = api_organization(request, slug, "core.view_organization")
+    kinds = {s.key for s in search.sources()}
+    if filters.kind and filters.kind not in kinds:
+        raise ValidationError({"kind": f"Not a kind of record that can be searched "
+                                       f"(one of: {', '.join(sorted(kinds))})."})
+    return search.search(user=request.user, organization=org, query=filters.q,
+                         kinds=[filters.kind] if filters.kind else None)

@@ -7,15 +7,18 @@ class CoreConfig(AppConfig):
     verbose_name = "SafetyHub core"
 
     def ready(self) -> None:
-        from django.db.models.signals import pre_save
+        from django.db.models.signals import post_migrate, pre_save
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
-        from . import account_events, audit, board_pack, checks, daily_jobs, services  # noqa: F401 - they connect themselves
+        from . import account_events, audit, board_pack, checks, daily_jobs, search, services  # noqa: F401 - they connect themselves
         from .inputs import guard_model_values
         from .models import ApiToken, BoardPack, Invitation, Membership, Organization, Site, User
 
         # every SafetyHub row's text, numbers and dates obey core/inputs.py's rules
         pre_save.connect(guard_model_values, dispatch_uid="safetyhub-input-guard")
+        # A new (or lost) search index is built from the records once migrations have run.
+        post_migrate.connect(search.build_if_empty, sender=self,
+                             dispatch_uid="safetyhub-search-build")
         audit.register(Organization)
         audit.register(Site)
         # The PDF's bookkeeping changes each time it is made; what the pack says is recorded.

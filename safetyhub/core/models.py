@@ -449,3 +449,27 @@ class BoardPack(models.Model):
         return (self.status in (self.Status.QUEUED, self.Status.RUNNING)
                 and self.updated_at is not None
                 and timezone.now() - self.updated_at < self.STALE_AFTER)
+
+
+class SearchEntry(models.Model):
+    """One searchable record's words, kept up to date by core/search.py (signals, or
+    `safetyhub search_reindex`). `organization` empty: a shared text (a shipped framework
+    pack's), open in every organization. The matching itself is the database's: SQLite's
+    FTS5 table `core_searchentry_fts` (porter stemmer) or PostgreSQL's generated `document`
+    tsvector column (english), both made by migration 0009 and absent from this model."""
+
+    kind = models.CharField(max_length=30)
+    object_id = models.BigIntegerField()
+    organization = models.ForeignKey(Organization, null=True, blank=True,
+                                     on_delete=models.CASCADE, related_name="+")
+    title = models.TextField()
+    body = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="search_entry_once"),
+        ]
+        indexes = [models.Index(fields=["organization", "kind"], name="search_entry_org_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}"

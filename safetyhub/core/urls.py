@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from .forms.accounts import QueuedPasswordResetForm
-from .views import accounts, board_packs, notifications, organizations, system
+from .views import accounts, board_packs, notifications, organizations, search, system
 
 urlpatterns = [
     path("", organizations.home, name="home"),
@@ -62,6 +62,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/notifications/<str:pk>/read/", notifications.notification_read,
          name="notifications_read"),
     path("o/<slug:org_slug>/audit/", organizations.audit_log, name="audit_log"),
+    path("o/<slug:org_slug>/search/", search.search_page, name="search"),
     path("o/<slug:org_slug>/audit.csv", organizations.audit_log_csv, name="audit_log_csv"),
     path("o/<slug:org_slug>/board-packs/", board_packs.board_packs, name="board_packs"),
     path("o/<slug:org_slug>/board-packs/<str:pk>/", board_packs.board_pack_page,

@@ -16,6 +16,35 @@ class FrameworksConfig(AppConfig):
         # The content is large; its SHA-256 (audited) changes whenever it does.
         audit.register(Pack, exclude=["content"])
         post_migrate.connect(_sync_shipped_packs, sender=self, dispatch_uid="sync_packs")
+        _register_search()
+
+
+def _register_search() -> None:
+    """Framework texts are searchable in every organization: the shipped packs' (shared)
+    and the organization's own, newest versions only (as the explorer shows them)."""
+    from django.urls import reverse
+
+    from safetyhub.core import search
+    from safetyhub.core.rules import is_member
+
+    from .models import PackItem
+    from .queries import newest_versions
+    from .services import flatten_text
+
+    def visible(user, organization):
+        if not is_member(user, organization):
+            return PackItem.objects.none()
+        return PackItem.objects.filter(
+            pack__in=newest_versions(organization=organization)).select_related("pack")
+
+    search.register_source(
+        PackItem, key="framework", label="Framework texts", shared=True, related=["pack"],
+        fields=[lambda i: f"{i.number} {i.title}".strip(), lambda i: flatten_text(i.data)],
+        organization_of=lambda item: item.pack.organization_id,
+        url=lambda item, org: reverse("frameworks:item", args=[
+            org.slug, item.pack.pack_id, item.pack.version, item.key]),
+        visible=visible,
+    )
 
 
 def _sync_shipped_packs(sender, using="default", **kwargs) -> None:

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from safetyhub.core import search
 from safetyhub.core.models import Organization, User
 
 from .builtin import builtin_packs
@@ -39,7 +40,7 @@ def _item_rows(pack: Pack, schema: PackSchema) -> list[PackItem]:
             data.get("provenance", ""),
             status=status, data=data,
             search_text=_search_text(key, number, getattr(title, "text", title),
-                                     _flatten_text(data)),
+                                     flatten_text(data)),
         )
         rows.append(row)
         return row
@@ -66,12 +67,13 @@ def _item_rows(pack: Pack, schema: PackSchema) -> list[PackItem]:
     return rows
 
 
-def _flatten_text(value) -> str:
+def flatten_text(value) -> str:
+    """The words of a pack item's content (for search), without ids, links and labels."""
     if isinstance(value, dict):
-        return " ".join(_flatten_text(v) for k, v in value.items() if k not in (
+        return " ".join(flatten_text(v) for k, v in value.items() if k not in (
             "provenance", "status", "id", "url"))
     if isinstance(value, list):
-        return " ".join(_flatten_text(v) for v in value)
+        return " ".join(flatten_text(v) for v in value)
     return str(value) if isinstance(value, str) else ""
 
 
@@ -102,6 +104,7 @@ def _store(loaded: LoadedPack, *, organization: Organization | None, by: User | 
     # Parents first, so children's parent ids are known (sections, then items, then rest).
     for depth in range(3):
         PackItem.objects.bulk_create([r for r in rows if _depth(r) == depth])
+    search.index_objects(rows)  # bulk_create sends no post_save
     return pack
 
 

@@ -51,7 +51,7 @@ def test_search_and_tactic_filters(page, live_server, member):
     login(page, live_server, member.email, PASSWORD)
     side_nav(page).get_by_role("link", name="Search").click()
     field(page, "Search frameworks").fill("huddle")
-    page.get_by_role("button", name="Search").click()
+    page.get_by_role("main").get_by_role("button", name="Search").click()  # not the header's
     expect(page.get_by_role("status")).to_contain_text("for “huddle”")
     first = page.locator(".results li a").first
     expect(first).to_be_visible()
