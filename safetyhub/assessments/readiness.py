@@ -27,8 +27,23 @@ STATE_LABELS = {"met": "Met", "not-met": "Not met", "cannot-score": "Cannot be s
 STATE_CLASSES = {"met": "status-met", "not-met": "status-unmet", "cannot-score": "status-pending"}
 
 
+class _HasState:
+    """A statement's or a domain's state ("met", "not-met", "cannot-score") in words and as
+    the page's CSS class."""
+
+    state: str
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    @property
+    def state_class(self) -> str:
+        return STATE_CLASSES[self.state]
+
+
 @dataclass
-class StatementReadiness:
+class StatementReadiness(_HasState):
     result: queries.ItemResult
     answer: str  # the agreed answer's label, or NO_ANSWER
     state: str  # "met", "not-met" or "cannot-score" (scoring.SectionAttestation.state)
@@ -39,14 +54,6 @@ class StatementReadiness:
     @property
     def item(self):
         return self.result.item
-
-    @property
-    def state_label(self) -> str:
-        return STATE_LABELS[self.state]
-
-    @property
-    def state_class(self) -> str:
-        return STATE_CLASSES[self.state]
 
     @property
     def is_gap(self) -> bool:
@@ -68,18 +75,10 @@ class StatementReadiness:
 
 
 @dataclass
-class DomainReadiness:
+class DomainReadiness(_HasState):
     section: object  # the domain's PackItem
     state: str
     statements: list[StatementReadiness] = field(default_factory=list)
-
-    @property
-    def state_label(self) -> str:
-        return STATE_LABELS[self.state]
-
-    @property
-    def state_class(self) -> str:
-        return STATE_CLASSES[self.state]
 
 
 @dataclass
