@@ -4,7 +4,6 @@ ValidationError naming the field and changes nothing."""
 
 import datetime as dt
 import functools
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -46,7 +45,6 @@ MAX_PRIORITY_REASON = 2000
 MIN_CHOSEN = 3
 MAX_CHOSEN = 5
 # Pasted text keeps its tabs and line breaks; other control characters are refused.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 EVIDENCE_TYPES = {
     "application/pdf": ".pdf",
     "image/png": ".png",
@@ -322,14 +320,16 @@ def enter_official_text(*, assessment: Assessment, item: PackItem, text: str, so
                          "specification."
     elif len(text) > MAX_OFFICIAL_TEXT:
         errors["text"] = f"The official text is at most {MAX_OFFICIAL_TEXT} characters."
-    elif CONTROL.search(text):
-        errors["text"] = "The text holds control characters; paste it as plain text."
+    elif problem := text_problem(text, single_line=False):
+        errors["text"] = problem
     if not source:
         errors["source"] = "Say where the text comes from (the specification's title, " \
                            "version and page)."
-    elif len(source) > MAX_OFFICIAL_SOURCE or CONTROL.search(source) or "\n" in source:
+    elif len(source) > MAX_OFFICIAL_SOURCE:
         errors["source"] = f"The source is one line of at most {MAX_OFFICIAL_SOURCE} " \
                            "characters."
+    elif problem := text_problem(source, single_line=True):
+        errors["source"] = problem
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -588,8 +588,8 @@ def choose_priority(*, assessment: Assessment, item: PackItem, reason: str, effo
         errors["reason"] = "Say why the team will work on this (a sentence)."
     elif len(reason) > MAX_PRIORITY_REASON:
         errors["reason"] = f"The reason is at most {MAX_PRIORITY_REASON} characters."
-    elif CONTROL.search(reason):
-        errors["reason"] = "The reason holds control characters; type it as plain text."
+    elif problem := text_problem(reason, single_line=False):
+        errors["reason"] = problem
     for name, value in (("effort", effort), ("impact", impact)):
         if value not in levels:
             errors[name] = f"Choose the {name}: {', '.join(levels)}."

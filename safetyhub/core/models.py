@@ -369,7 +369,6 @@ class NotificationPreference(models.Model):
         return f"{self.user_id}: {self.kind} email={'on' if self.email else 'off'}"
 
 
-
 class DailyJobRun(models.Model):
     """One registered daily job's run on one day (core/daily_jobs.py). The unique (key, day)
     row is the claim: whichever worker inserts it runs the job; the others skip it."""

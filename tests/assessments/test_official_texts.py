@@ -92,9 +92,9 @@ def test_entering_refuses_bad_input_naming_the_field_and_changes_nothing(readine
     cases = [("1A", "Text.", SOURCE, "item", "already has confirmed wording"),
              ("5D", "   ", SOURCE, "text", "Enter the statement's official text"),
              ("5D", "x" * 5001, SOURCE, "text", "at most 5000 characters"),
-             ("5D", "Bad\x00text", SOURCE, "text", "control characters"),
+             ("5D", "Bad\x00text", SOURCE, "text", "control character (U+0000)"),
              ("5D", "Text.", "", "source", "Say where the text comes from"),
-             ("5D", "Text.", "Spec\npage 2", "source", "one line")]
+             ("5D", "Text.", "Spec\npage 2", "source", "single line (no line breaks)")]
     for key, text, source, field, reason in cases:
         with pytest.raises(ValidationError) as exc:
             enter(readiness, owner, key, text=text, source=source)
