@@ -4,12 +4,18 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Body, Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import EmailStr
 
-from . import queries, search, services
-from .access import access_membership, access_organization, access_site, require_permission
+from . import notifications, queries, search, services
+from .access import (
+    access_membership,
+    access_notification,
+    access_organization,
+    access_site,
+    require_permission,
+)
 from .inputs import Day, Id, Line, Pagination
 from .models import Organization, Role, Site
 
@@ -236,3 +242,78 @@ def search_records(request, slug: str, filters: Query[SearchFilter]):
                                        f"(one of: {', '.join(sorted(kinds))})."})
     return search.search(user=request.user, organization=org, query=filters.q,
                          kinds=[filters.kind] if filters.kind else None)
+
+
+class NotificationRead(Schema):
+    id: int
+    kind: str = Field(..., description="what happened (see `GET /me/notification-kinds`)")
+    title: str
+    link: str = Field(..., description="the page, on this site, where the person can act")
+    created_at: dt.datetime
+    read_at: dt.datetime | None
+
+
+class NotificationFilter(Schema):
+    unread: bool = Field(False, description="only those not yet marked read")
+
+
+class NotificationKindRead(Schema):
+    key: str
+    label: str
+    description: str
+    email: bool = Field(..., description="whether the caller is emailed this kind "
+                                         "(in the app, always)")
+
+
+class NotificationsMarked(Schema):
+    marked: int = Field(..., description="how many were unread and are now read")
+
+
+@router.get("/orgs/{slug}/notifications", response=list[NotificationRead])
+@paginate(Pagination)
+def notification_list(request, slug: str, filters: Query[NotificationFilter]):
+    """The caller's own notifications in this organization, newest first."""
+    org = api_organization(request, slug, "core.view_organization")
+    items = notifications.notifications_for(user=request.user, organization=org)
+    return items.filter(read_at=None) if filters.unread else items
+
+
+@router.post("/orgs/{slug}/notifications/read", response=NotificationsMarked)
+def notifications_read_all(request, slug: str):
+    org = api_organization(request, slug, "core.view_organization")
+    return {"marked": notifications.mark_read(user=request.user, organization=org)}
+
+
+@router.post("/orgs/{slug}/notifications/{notification_id}/read", response=NotificationRead)
+def notification_read(request, slug: str, notification_id: Id):
+    org = api_organization(request, slug, "core.view_organization")
+    item = access_notification(user=request.user, organization=org, pk=notification_id)
+    notifications.mark_read(user=request.user, organization=org, pk=item.pk)
+    item.refresh_from_db(fields=["read_at"])
+    return item
+
+
+def _kinds_read(user) -> list[dict]:
+    wanted = notifications.email_choices(user=user)
+    return [{"key": k.key, "label": k.label, "description": k.description,
+             "email": wanted[k.key]} for k in notifications.kinds()]
+
+
+@router.get("/me/notification-kinds", response=list[NotificationKindRead])
+def notification_kinds(request):
+    """Every kind of notification, and whether the caller is emailed it (the account
+    page's choices)."""
+    return _kinds_read(request.user)
+
+
+@router.put("/me/notification-kinds", response=list[NotificationKindRead])
+def notification_kinds_update(request, payload: Body[dict[str, bool]]):
+    """Choose email per kind: `{"<kind key>": true|false, …}`; kinds left out keep their
+    choice. In the app, every kind is always shown."""
+    known = {k.key for k in notifications.kinds()}
+    unknown = sorted(set(payload) - known)
+    if unknown:
+        raise ValidationError({key: "Not a kind of notification (see GET "
+                                    "/me/notification-kinds)." for key in unknown})
+    notifications.set_email_choices(user=request.user, choices=payload)
+    return _kinds_read(request.user)

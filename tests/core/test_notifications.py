@@ -3,8 +3,10 @@ the list page, marking read, the header count and the email choices on the accou
 
 import pytest
 from django.core import mail
+from django.test import Client
+from django.utils import timezone
 
-from safetyhub.core import notifications
+from safetyhub.core import notifications, services
 from safetyhub.core.models import Notification, NotificationPreference
 
 from ..conftest import client_for
@@ -157,3 +159,79 @@ def test_account_page_saves_email_choices_per_kind(member, kind, quiet_kind):
     assert notifications.email_choices(user=member)[KIND] is False
     assert notifications.email_choices(user=member)[quiet_kind] is True
     assert client.get("/account/notifications/").status_code == 405
+
+
+# --- the API: the same list, marking read and email choices, for the caller only ------------
+
+def api_for(user) -> Client:
+    _token, secret = services.create_api_token(user=user, name="tests")
+    return Client(headers={"authorization": f"Bearer {secret}"})
+
+
+def test_api_lists_my_notifications_newest_first_and_filters_unread(
+        org, other_org, owner, member, kind):
+    tell(org, [member], title="First")
+    tell(org, [member], title="Second")
+    tell(org, [owner], title="Not for the member")
+    MembershipFactory(organization=other_org, user=member)
+    tell(other_org, [member], title="Elsewhere")
+    Notification.objects.filter(title="First").update(read_at=timezone.now())
+    api = api_for(member)
+
+    everything = api.get(f"/api/v1/orgs/{org.slug}/notifications").json()
+    assert [n["title"] for n in everything["items"]] == ["Second", "First"]
+    assert everything["items"][0]["link"] == f"/o/{org.slug}/" and everything["count"] == 2
+    unread = api.get(f"/api/v1/orgs/{org.slug}/notifications?unread=true").json()
+    assert [n["title"] for n in unread["items"]] == ["Second"]
+
+
+def test_api_marks_one_read_and_never_another_persons(org, owner, member, kind):
+    tell(org, [member, owner], title="Team news")
+    mine = Notification.objects.get(recipient=member)
+    theirs = Notification.objects.get(recipient=owner)
+    api = api_for(member)
+
+    response = api.post(f"/api/v1/orgs/{org.slug}/notifications/{theirs.pk}/read")
+    assert response.status_code == 404
+    response = api.post(f"/api/v1/orgs/{org.slug}/notifications/{mine.pk}/read")
+    assert response.status_code == 200 and response.json()["read_at"] is not None
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+def test_api_marks_all_read_in_one_organization(org, other_org, member, kind):
+    tell(org, [member], title="One")
+    tell(org, [member], title="Two")
+    MembershipFactory(organization=other_org, user=member)
+    tell(other_org, [member], title="Elsewhere")
+
+    response = api_for(member).post(f"/api/v1/orgs/{org.slug}/notifications/read")
+    assert response.json() == {"marked": 2}
+    assert Notification.objects.get(title="Elsewhere").read_at is None
+
+
+def test_api_refuses_an_outsider(org, outsider, kind):
+    response = api_for(outsider).get(f"/api/v1/orgs/{org.slug}/notifications")
+    assert response.status_code == 404
+
+
+def test_api_reads_and_sets_email_choices_per_kind(member, kind, quiet_kind):
+    api = api_for(member)
+    listed = {k["key"]: k["email"] for k in api.get("/api/v1/me/notification-kinds").json()}
+    assert (listed[kind], listed[quiet_kind]) == (True, False)
+
+    response = api.put("/api/v1/me/notification-kinds", {kind: False},
+                       content_type="application/json")
+    assert response.status_code == 200
+    assert {k["key"]: k["email"] for k in response.json()}[kind] is False
+    assert NotificationPreference.objects.get(user=member, kind=kind).email is False
+
+
+def test_api_refuses_an_unknown_kind_and_changes_nothing(member, kind):
+    response = api_for(member).put("/api/v1/me/notification-kinds",
+                                   {kind: False, "made.up": True},
+                                   content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["detail"] == [{"field": "made.up", "reason": (
+        "Not a kind of notification (see GET /me/notification-kinds).")}]
+    assert not NotificationPreference.objects.filter(user=member).exists()
