@@ -71,9 +71,13 @@ class MeasureForm(forms.Form):
                                     initial=1, help_text="1000 for “per 1,000”, 100 for a "
                                                          "percentage.")
     frequency = forms.ChoiceField(label="Frequency", choices=Measure.Frequency.choices,
-                                  initial=Measure.Frequency.MONTH)
+                                  initial=Measure.Frequency.MONTH,
+                                  help_text="How often a value is recorded: the chart's "
+                                            "periods, and when its data is due.")
     direction = forms.ChoiceField(label="Direction of improvement",
-                                  choices=Measure.Direction.choices)
+                                  choices=Measure.Direction.choices,
+                                  help_text="Which way is better, so a signal reads as "
+                                            "improvement or concern.")
     goal = forms.FloatField(label="Goal", required=False,
                             help_text="On the chart's scale (after the multiplier).")
     chart = forms.ChoiceField(label="Chart", choices=Measure.Chart.choices,
@@ -83,7 +87,9 @@ class MeasureForm(forms.Form):
                                         "events.")
     screened_mr = forms.BooleanField(
         label="Screen moving ranges (I, T, P\u2032 and U\u2032 charts)", required=False,
-        initial=True)
+        initial=True,
+        help_text="Leaves very large jumps between neighbouring points out of the limits, "
+                  "so one odd value does not widen them (Nelson's screening, as qicharts2).")
     freeze_after = forms.DateField(label="Baseline ends", required=False, widget=DATE,
                                    help_text="Optional: the last period of the baseline; "
                                              "limits from it extend to later points (one "
@@ -112,7 +118,9 @@ class DataPointForm(forms.Form):
     numerator = forms.FloatField(label="Numerator", required=False)
     denominator = forms.FloatField(label="Denominator", required=False)
     excluded = forms.BooleanField(label="Exclude from the centre line and limits",
-                                  required=False)
+                                  required=False,
+                                  help_text="Still drawn; for a value with a known, special "
+                                            "cause that should not set the limits.")
     note = forms.CharField(label="Note", required=False, max_length=500)
 
 
@@ -123,7 +131,9 @@ class ImportForm(forms.Form):
 
 
 class SplitForm(forms.Form):
-    after_period = forms.ChoiceField(label="The new phase starts after")
+    after_period = forms.ChoiceField(
+        label="The new phase starts after",
+        help_text="The chart gets a new centre line and limits from the next period on.")
     reason = forms.CharField(label="Reason", max_length=300,
                              help_text="What changed in the process (kept in the audit log).")
 

@@ -454,3 +454,18 @@ def test_the_pdf_uses_the_same_svg_as_an_image_with_the_words_as_alt_text(falls)
     web = render_to_string("improvement/chart_figure.html", {"chart": chart,
                                                              "svg": chart.svg()})
     assert "<svg" in web and chart.svg() in web
+
+
+def test_every_chart_option_says_in_one_line_what_it_does():
+    from safetyhub.improvement.views_measures import DataPointForm, MeasureForm, SplitForm
+
+    options = {
+        MeasureForm: ["type", "frequency", "direction", "multiplier", "goal", "chart",
+                      "screened_mr", "freeze_after"],
+        DataPointForm: ["period", "excluded"],
+        SplitForm: ["after_period", "reason"],
+    }
+    for form, names in options.items():
+        for name in names:
+            explanation = form.base_fields[name].help_text
+            assert explanation and len(explanation) < 200, (form.__name__, name)
