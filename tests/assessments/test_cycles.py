@@ -21,6 +21,7 @@ from safetyhub.frameworks.services import upload_pack
 from ..conftest import client_for
 from ..factories import MembershipFactory, SiteFactory, UserFactory
 from ..frameworks.test_services import ORG_PACK
+from ..markers import marker_after, source_notes
 
 HX = {"HX-Request": "true"}
 PDF = (b"%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n"
@@ -389,7 +390,9 @@ def test_answer_sheet_shows_every_item_with_scale_criteria_and_provenance(
                                query=f"?section={sections[-1].key}")).content.decode()
     assert f'id="item-{items[-1].key}"' in last_page and "Next:" not in last_page
     first = items[0]
-    assert "(SafetyHub&#x27;s own)" in page  # provenance of the element's title
+    # provenance of the question's title: a marker whose words say whose text it is
+    assert marker_after(page, first.title.replace("'", "&#x27;")).startswith("SafetyHub's own")
+    assert "SafetyHub's own: written by the SafetyHub project" in source_notes(page).values()
     assert first.data["summary"]["text"].replace("'", "&#x27;") in page
     # every level of the scale, Unsure and Not applicable included, with its definition
     for value, label in [("0", "Not started"), ("4", "Exemplary"), ("unsure", "Unsure"),

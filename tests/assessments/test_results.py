@@ -17,6 +17,7 @@ from safetyhub.frameworks.queries import resources_by_key
 
 from ..conftest import client_for
 from ..factories import MembershipFactory, UserFactory
+from ..markers import source_notes
 
 INDEPENDENT = Assessment.Mode.INDEPENDENT_THEN_CONSENSUS
 
@@ -91,7 +92,9 @@ def test_results_show_means_counts_distribution_and_the_rules(owner_client, base
     assert "never enter a mean" in body
     assert "2 or more levels apart" in body
     assert "not for comparing or ranking organizations" in body
-    assert "(Official title, source S2)" in body  # pack text through {% text %}
+    # pack text through {% text %}: a marker, and its words in the page's Sources list
+    assert "Official title — source: IHI, Background on the National Action Plan" in \
+        source_notes(body).values()
 
 
 def test_results_show_each_members_answer_and_flag_disagreement_in_words(
