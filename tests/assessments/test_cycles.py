@@ -474,7 +474,7 @@ def test_value_outside_the_scale_is_refused_naming_the_field(assessment, member,
     assert response.status_code == 422
     body = response.content.decode()
     assert re.search(rf'<li id="fe{item.pk}-value">Answer: &#x27;7&#x27; is '
-                     r"not on this pack&#x27;s scale", body)
+                     r"not an answer on this assessment&#x27;s scale", body)
     assert "Not saved." in body
     assert f'id="v{item.pk}" value="1"' in body  # the page keeps its version
     answer = Response.objects.get(item=item)
@@ -500,7 +500,7 @@ def test_items_not_in_the_pack_are_refused(assessment, member, key):
     response = save(client_for(member), assessment, PackItem(key=key),
                     {"save": "value", "value": "2"})
     assert response.status_code == 422
-    assert f"&#x27;{key}&#x27; is not an item of this assessment&#x27;s pack" in (
+    assert f"&#x27;{key}&#x27; is not a question of this assessment" in (
         response.content.decode())
     response = save(client_for(member), assessment, PackItem(key=key),
                     {"value": "2"}, htmx=False)
