@@ -138,6 +138,13 @@ def test_pdf_holds_area_scores_and_top_priority(owner_client, assessment):
     assert "not the IHI Self-Assessment Tool" in text
     assert f"Page 1 of {len(reader.pages)}" in text
     assert f"Page 2 of {len(reader.pages)}" in text
+    # The framework texts' provenance is carried as numbered footnotes at the end: their
+    # words, not the hover text (hidden on paper) and not a parenthesis after each title.
+    notes = text[text.index("Where the framework texts come from"):]
+    assert "Official title — source: IHI, Background on the National Action Plan" in notes
+    assert "SafetyHub's own: written by the SafetyHub project" in notes
+    assert text.count("Official title — source: IHI, Background") == 1
+    assert "(Official title, source" not in text and "(SafetyHub's own)" not in text
     assert exports(assessment) == ["pdf"]
 
 

@@ -62,7 +62,12 @@ def test_member_answers_by_clicking_and_a_reload_keeps_everything(page, live_ser
     rows = {item.key: page.locator(f"#item-{item.key}") for item in (first, second, third)}
     row = rows[first.key]
     expect(row.get_by_role("heading", level=3)).to_contain_text(first.title)
-    expect(row.locator(".provenance").first).to_have_text("(SafetyHub's own)")
+    # the title's marker: hovered, its words show; its footnote is in the Sources list
+    title_mark = row.get_by_role("heading", level=3).locator(".source-mark")
+    title_mark.hover()
+    expect(title_mark.locator(".source-tip")).to_be_visible()
+    expect(title_mark.locator(".source-tip")).to_have_text(
+        "SafetyHub's own: written by the SafetyHub project")
     saved_after(page, row, lambda: row.get_by_role(
         "radio", name=re.compile(r"^Making Progress")).check())
     criterion = row.get_by_role("checkbox").first

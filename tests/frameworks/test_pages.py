@@ -188,3 +188,25 @@ def test_labels_stored_without_provenance_claim_no_origin():
     assert marker_after(str(text(
         Context(), {"label": "Making Progress", "provenance": "official-title", "source": "S12"},
         field="label")), "Making Progress") == "Official title — source: S12"
+
+
+def test_markers_share_a_footnote_per_words_numbered_in_order_of_first_use():
+    from django.template import Context, Template
+
+    page = Template(
+        "{% load packs %}{% text a %} {% text b %} {% text a2 %}{% source_notes %}").render(
+        Context({"a": {"text": "A", "provenance": "official-title", "source": "S2"},
+                 "b": {"text": "B", "provenance": "project"},
+                 "a2": {"text": "C", "provenance": "official-title", "source": "S2"}}))
+    assert [(number, words) for number, _key, words in markers(page)] == [
+        (1, "Official title — source: S2"), (2, "SafetyHub's own: written by the SafetyHub "
+                                                "project"), (1, "Official title — source: S2")]
+    assert list(source_notes(page).values()) == [
+        "Official title — source: S2", "SafetyHub's own: written by the SafetyHub project"]
+    # A row rendered alone (an HTMX swap) starts its own count, but its footnote's id is the
+    # page's, so the page's script can give it the page's number.
+    alone = Template("{% load packs %}{% text b %}").render(
+        Context({"b": {"text": "B", "provenance": "project"}}))
+    assert markers(alone)[0][0] == 1 and markers(alone)[0][1] == markers(page)[1][1]
+    # No marker, no list.
+    assert Template("{% load packs %}plain{% source_notes %}").render(Context()) == "plain"
