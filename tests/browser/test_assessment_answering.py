@@ -108,6 +108,16 @@ def test_member_answers_by_clicking_and_a_reload_keeps_everything(page, live_ser
     expect(links).to_have_value("intranet/minutes")
 
 
+# Whether every provenance marker shows the number of its footnote in the Sources list.
+MARKERS_AGREE = """() => {
+  const notes = [...document.querySelectorAll(".source-notes li")].map((li) => li.id);
+  const marks = [...document.querySelectorAll(".source-mark")];
+  return marks.length > 0 && marks.every((mark) =>
+    mark.querySelector(".source-number").textContent ===
+      String(notes.indexOf(mark.dataset.source) + 1));
+}"""
+
+
 def test_two_leads_on_one_consensus_element_see_the_conflict(page, new_page, live_server,
                                                              org, member):
     lead = person(org, Role.SAFETY_LEAD, "lead@example.org", "Lee Adeyemi")
@@ -134,6 +144,8 @@ def test_two_leads_on_one_consensus_element_see_the_conflict(page, new_page, liv
         theirs.get_by_role("radio", name=re.compile("^Beginning")).check()
     conflict = theirs.get_by_role("region", name="Someone else changed this answer")
     expect(conflict).to_be_visible()
+    # The row was re-rendered alone: its markers carry the numbers of the page's Sources list.
+    assert other.evaluate(MARKERS_AGREE), "a swapped row's markers keep the page's numbers"
     their_side = conflict.locator(".conflict-side").filter(has=other.get_by_role(
         "heading", name="Their answer"))
     your_side = conflict.locator(".conflict-side").filter(has=other.get_by_role(
