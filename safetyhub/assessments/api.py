@@ -464,8 +464,8 @@ def _members_by_reference(organization: Organization, refs: list[int | str], fie
 def _item(assessment: Assessment, key: str) -> PackItem:
     item = services.answerable_item(assessment.pack, key)
     if item is None:
-        raise ValidationError({"item_key": f"{key!r} is not an item of this assessment's "
-                                           "pack."})
+        raise ValidationError({"item_key": f"{key!r} is not a {assessment.pack.item_noun} "
+                                           "of this assessment."})
     return item
 
 

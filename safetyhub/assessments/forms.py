@@ -14,7 +14,7 @@ from .models import Assessment, ChosenPriority
 from .services import DEFAULT_REMINDER_DAYS, DEFAULT_WINDOW_DAYS, MAX_PRIORITY_REASON
 
 ANSWERED_KINDS = ("instrument", "attestation")
-KIND_LABELS = {"instrument": "self-assessment instrument", "attestation": "attestation"}
+KIND_LABELS = {"instrument": "self-assessment", "attestation": "attestation"}
 
 
 def startable_packs(organization: Organization) -> list[Pack]:
@@ -57,7 +57,7 @@ class SiteChoiceField(forms.ModelChoiceField):
 
 class StartAssessmentForm(forms.Form):
     pack = PackChoiceField(
-        label="Instrument or attestation", queryset=Pack.objects.none(),
+        label="Self-assessment or attestation", queryset=Pack.objects.none(),
         empty_label="— choose what the team will answer —",
     )
     title = forms.CharField(

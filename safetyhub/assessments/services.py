@@ -141,9 +141,10 @@ def start_assessment(
     if not title:
         errors["title"] = "Give the assessment a title."
     if pack.kind not in ("instrument", "attestation"):
-        errors["pack"] = "Choose an instrument or an attestation pack; this pack is not answered."
+        errors["pack"] = ("Choose a self-assessment or an attestation; this framework has "
+                          "nothing to answer.")
     if pack.organization_id not in (None, organization.pk):
-        errors["pack"] = "No such pack."
+        errors["pack"] = "No such self-assessment or attestation."
     if mode not in Assessment.Mode.values:
         errors["mode"] = f"Unknown mode {mode!r}."
     if agreed_by not in Assessment.AgreedBy.values:
@@ -235,18 +236,21 @@ def save_answer(
     consensus answer. With `expected_version`, refuse if someone saved in between."""
     _check_answerable(assessment, user=user, consensus=consensus)
     if item.pack_id != assessment.pack_id or item.kind != PackItem.Kind.ITEM:
-        raise ValidationError({"item": f"{item.key!r} is not an item of this assessment's pack."})
+        raise ValidationError({"item": f"{item.key!r} is not a {assessment.pack.item_noun} "
+                                       "of this assessment."})
     changes: dict = {}
     if value is not None:
         if value and value not in scale_values(assessment.pack):
-            raise ValidationError({"value": f"{value!r} is not on this pack's scale "
+            raise ValidationError({"value": f"{value!r} is not an answer on this "
+                                            "assessment's scale "
                                             f"({', '.join(scale_values(assessment.pack))})."})
         changes["value"] = value
     if criteria_met is not None:
         known = {c["id"] for c in item.data.get("criteria", [])}
         unknown = [c for c in criteria_met if c not in known]
         if unknown:
-            raise ValidationError({"criteria_met": f"Not criteria of this item: {unknown}."})
+            raise ValidationError({"criteria_met": "Not checks of this "
+                                                   f"{assessment.pack.item_noun}: {unknown}."})
         changes["criteria_met"] = sorted(set(criteria_met))
     if note is not None:
         if len(note) > MAX_NOTE:

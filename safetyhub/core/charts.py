@@ -184,8 +184,10 @@ def heatmap_spec(
     columns: list[str],
     values: dict[tuple[str, str], str | None],
     levels: list[tuple[str, str]],
+    noun: str = "question",
 ) -> dict:
-    """The Vega-Lite spec `heatmap_svg` renders (its `description` says it in words)."""
+    """The Vega-Lite spec `heatmap_svg` renders (its `description` says it in words). `noun`
+    is what a row is called: a "question", or a "statement" of an attestation."""
     legend = _level_legend(levels)
     by_value = {value: entry for (value, _), entry in zip(levels, legend, strict=True)}
     none = {"name": f"{NOT_ANSWERED_CODE} = {NOT_ANSWERED}", "code": NOT_ANSWERED_CODE,
@@ -217,9 +219,9 @@ def heatmap_spec(
     spec = {
         # merge_cells: the cells never overlap, so those of one colour can be drawn as one
         # path (a 40 x 13 map has 520 cells but 9 colours; WeasyPrint draws it faster).
-        "usermeta": {"title": "Answers by element and respondent", "merge_cells": True},
+        "usermeta": {"title": f"Answers by {noun} and respondent", "merge_cells": True},
         "description": (
-            f"Heat map of answer levels for {len(rows)} element{_s(len(rows))} (rows) by "
+            f"Heat map of answer levels for {len(rows)} {noun}{_s(len(rows))} (rows) by "
             f"{len(columns)} column{_s(len(columns))} ({', '.join(columns)}). "
             f"Each cell shows the level's code. Cells per level: {said or 'none'}."),
         "data": {"values": data},

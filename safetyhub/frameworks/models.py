@@ -52,6 +52,13 @@ class Pack(models.Model):
         return self.organization_id is None
 
     @property
+    def item_noun(self) -> str:
+        """What a person calls one answered item of the pack on the pages where the work is
+        done: a "statement" of an attestation (yes or no), else a "question". "Element"
+        and "instrument" stay on the pages that explain frameworks."""
+        return "statement" if self.kind == "attestation" else "question"
+
+    @property
     def scale_levels(self) -> list[dict]:
         """The answer scale's levels as the pack file gives them ([] for a pack without one)."""
         return (self.content.get("scale") or {}).get("levels", [])

@@ -45,7 +45,8 @@ def initiative_from_priority(*, assessment: Assessment, item: PackItem, by: User
     is keyed to) and its recommendation (the element's first one when no tactic is given),
     with its owner and due date. Once per element and assessment."""
     if item.pack_id != assessment.pack_id or item.kind != PackItem.Kind.ITEM:
-        raise ValidationError({"item": f"{item.key!r} is not an item of this assessment."})
+        raise ValidationError({"item": f"{item.key!r} is not a {assessment.pack.item_noun} of "
+                                       "this assessment."})
     existing = Initiative.objects.filter(source_assessment=assessment, source_item=item).first()
     if existing is not None:
         raise ValidationError({"item": f"“{item.title}” is already in the plan as "
@@ -74,7 +75,7 @@ def initiative_from_priority(*, assessment: Assessment, item: PackItem, by: User
         initiative = Initiative.objects.create(
             organization=assessment.organization, site=assessment.site,
             title=f"Improve: {item.title}"[:200],
-            description=f"From the assessment “{assessment.title}”, element "
+            description=f"From the assessment “{assessment.title}”, {item.pack.item_noun} "
                         f"{item.number or item.key}.",
             recommendation=recommendation, tactic=tactic, owner=owner, due_on=due_on,
             source_assessment=assessment, source_item=item, created_by=by,

@@ -311,7 +311,8 @@ def from_priority(request, assessment_pk: int, key: str):
     back = reverse("assessments:priorities", kwargs={"org_slug": org.slug,
                                                      "pk": assessment.pk})
     if item.kind != item.Kind.ITEM:
-        messages.error(request, f"{item.key!r} is not an item of this assessment.")
+        messages.error(request, f"{item.key!r} is not a {assessment.pack.item_noun} of this "
+                                "assessment.")
         return redirect(back)
     existing = Initiative.objects.filter(source_assessment=assessment, source_item=item).first()
     if existing is not None:

@@ -21,6 +21,7 @@ from safetyhub.frameworks.services import upload_pack
 from ..conftest import client_for
 from ..factories import MembershipFactory, SiteFactory, UserFactory
 from ..frameworks.test_services import ORG_PACK
+from ..markers import marker_after, source_notes
 
 HX = {"HX-Request": "true"}
 PDF = (b"%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n"
@@ -389,7 +390,9 @@ def test_answer_sheet_shows_every_item_with_scale_criteria_and_provenance(
                                query=f"?section={sections[-1].key}")).content.decode()
     assert f'id="item-{items[-1].key}"' in last_page and "Next:" not in last_page
     first = items[0]
-    assert "(SafetyHub&#x27;s own)" in page  # provenance of the element's title
+    # provenance of the question's title: a marker whose words say whose text it is
+    assert marker_after(page, first.title.replace("'", "&#x27;")).startswith("SafetyHub's own")
+    assert "SafetyHub's own: written by the SafetyHub project" in source_notes(page).values()
     assert first.data["summary"]["text"].replace("'", "&#x27;") in page
     # every level of the scale, Unsure and Not applicable included, with its definition
     for value, label in [("0", "Not started"), ("4", "Exemplary"), ("unsure", "Unsure"),
@@ -471,7 +474,7 @@ def test_value_outside_the_scale_is_refused_naming_the_field(assessment, member,
     assert response.status_code == 422
     body = response.content.decode()
     assert re.search(rf'<li id="fe{item.pk}-value">Answer: &#x27;7&#x27; is '
-                     r"not on this pack&#x27;s scale", body)
+                     r"not an answer on this assessment&#x27;s scale", body)
     assert "Not saved." in body
     assert f'id="v{item.pk}" value="1"' in body  # the page keeps its version
     answer = Response.objects.get(item=item)
@@ -497,7 +500,7 @@ def test_items_not_in_the_pack_are_refused(assessment, member, key):
     response = save(client_for(member), assessment, PackItem(key=key),
                     {"save": "value", "value": "2"})
     assert response.status_code == 422
-    assert f"&#x27;{key}&#x27; is not an item of this assessment&#x27;s pack" in (
+    assert f"&#x27;{key}&#x27; is not a question of this assessment" in (
         response.content.decode())
     response = save(client_for(member), assessment, PackItem(key=key),
                     {"value": "2"}, htmx=False)

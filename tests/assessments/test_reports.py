@@ -138,6 +138,13 @@ def test_pdf_holds_area_scores_and_top_priority(owner_client, assessment):
     assert "not the IHI Self-Assessment Tool" in text
     assert f"Page 1 of {len(reader.pages)}" in text
     assert f"Page 2 of {len(reader.pages)}" in text
+    # The framework texts' provenance is carried as numbered footnotes at the end: their
+    # words, not the hover text (hidden on paper) and not a parenthesis after each title.
+    notes = text[text.index("Where the framework texts come from"):]
+    assert "Official title — source: IHI, Background on the National Action Plan" in notes
+    assert "SafetyHub's own: written by the SafetyHub project" in notes
+    assert text.count("Official title — source: IHI, Background") == 1
+    assert "(Official title, source" not in text and "(SafetyHub's own)" not in text
     assert exports(assessment) == ["pdf"]
 
 
@@ -155,7 +162,7 @@ def test_html_report_shows_caution_scores_and_charts(owner_client, assessment):
     # (up to 40 go in one map) by the two members and the consensus.
     assert html.count('role="img"') == 2
     assert 'aria-label="Bar chart of the mean per area' in html
-    assert ('aria-label="Heat map of answer levels for 33 elements (rows) by 3 columns '
+    assert ('aria-label="Heat map of answer levels for 33 questions (rows) by 3 columns '
             "(Olivia, Mateo, Consensus)") in html
     assert "css/report.css" in html
     # CSP: no inline style attributes or style elements on the page.
@@ -228,7 +235,7 @@ def test_pssm_report_scores_domains_and_names_blocking_statements(owner_client, 
 
     html = owner_client.get(url("report", readiness)).content.decode()
     assert f"<strong>{len(domains) - 2} of {len(domains)}</strong> domains met" in html
-    assert "Heat map of answer levels for 25 elements (rows) by 1 column (Consensus)" in html
+    assert "Heat map of answer levels for 25 statements (rows) by 1 column (Consensus)" in html
     assert "not the IHI Self-Assessment Tool" not in html  # a caution for instruments only
     # The PSSM is publicly reported: the self-assessment's caution is not its own.
     assert "comparing organizations" not in html
@@ -267,7 +274,7 @@ def test_pssm_placeholders_cannot_earn_a_domain_in_page_pdf_and_xlsx(owner_clien
     html = owner_client.get(url("report", readiness)).content.decode()
     assert "<strong>3 of 5</strong> domains met. 2 domains cannot be scored yet." in html
     assert html.count("Cannot be scored yet</span>") == 2
-    assert "the pack does not have the official wording of statements 5A, 5B, 5C, 5D, 5E" \
+    assert "SafetyHub does not have the official wording of statements 5A, 5B, 5C, 5D, 5E" \
         in html
     text = " ".join(pdf_text(owner_client.get(url("report_pdf", readiness)).content).split())
     assert "Score: 3 of 5 domains met. 2 domains cannot be scored yet." in text
@@ -293,7 +300,8 @@ def test_pssm_placeholders_cannot_earn_a_domain_in_page_pdf_and_xlsx(owner_clien
 
 def test_first_cycle_says_there_is_nothing_to_compare(owner_client, assessment):
     html = owner_client.get(url("report", assessment)).content.decode()
-    assert "There is no earlier finalized cycle of this instrument to compare with." in html
+    assert f"There is no earlier finalized cycle of {assessment.pack.title} to compare with." \
+        in html
     assert "CMS Patient Safety Structural Measure: readiness" not in html
 
 
@@ -311,8 +319,8 @@ def test_xlsx_holds_every_response_with_labels_and_neutralised_formulas(owner_cl
     sheet = book["Responses"]
     rows = list(sheet.iter_rows(values_only=True))
     header, body = rows[0], rows[1:]
-    assert list(header) == ["Section", "Element number", "Element title", "Respondent",
-                            "Answer value", "Answer label", "Numeric", "Criteria met", "Note",
+    assert list(header) == ["Section", "Question number", "Question title", "Respondent",
+                            "Answer value", "Answer label", "Numeric", "Checks met", "Note",
                             "Evidence links", "Rationale", "Updated by", "Updated at"]
     stored = Response.objects.filter(assessment=assessment)
     assert len(body) == stored.count() == 3 * 33  # 33 elements: consensus and two members

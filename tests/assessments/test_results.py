@@ -17,6 +17,7 @@ from safetyhub.frameworks.queries import resources_by_key
 
 from ..conftest import client_for
 from ..factories import MembershipFactory, UserFactory
+from ..markers import source_notes
 
 INDEPENDENT = Assessment.Mode.INDEPENDENT_THEN_CONSENSUS
 
@@ -91,7 +92,9 @@ def test_results_show_means_counts_distribution_and_the_rules(owner_client, base
     assert "never enter a mean" in body
     assert "2 or more levels apart" in body
     assert "not for comparing or ranking organizations" in body
-    assert "(Official title, source S2)" in body  # pack text through {% text %}
+    # pack text through {% text %}: a marker, and its words in the page's Sources list
+    assert "Official title — source: IHI, Background on the National Action Plan" in \
+        source_notes(body).values()
 
 
 def test_results_show_each_members_answer_and_flag_disagreement_in_words(
@@ -109,7 +112,7 @@ def test_results_show_each_members_answer_and_flag_disagreement_in_words(
     assert rows["CLG-1"]["answer"] == "Significant Impact"
     assert rows["CLG-1"]["members"] == ["Not started", "Significant Impact"]
     assert body.count('<strong class="results-flag">Disagreement</strong>') == 2
-    assert "2 elements marked <strong>Disagreement</strong>" in body
+    assert "2 questions marked <strong>Disagreement</strong>" in body
 
 
 @pytest.fixture
@@ -317,7 +320,7 @@ def test_compare_refuses_a_cycle_of_another_instrument_or_organization(
     for bad in (attestation.pk, theirs.pk, "abc", 999999):
         response = owner_client.get(url(second, "compare") + f"?with={bad}")
         assert response.status_code == 400
-        assert "Choose another cycle of the same instrument" in response.content.decode()
+        assert "Choose another cycle of the same questions" in response.content.decode()
         assert "Theirs" not in response.content.decode()
 
 
@@ -428,7 +431,7 @@ def test_compare_and_trend_keep_to_cycles_of_the_same_scope(org, owner, owner_cl
     assert [r["cycle"] for r in response.context["trend"]["table"]] == [first, second]
     refused = owner_client.get(url(second, "compare") + f"?with={unit.pk}")
     assert refused.status_code == 400
-    assert "same instrument and scope" in refused.content.decode()
+    assert "same questions and scope" in refused.content.decode()
     # The unit compares with itself only: no other cycle of Ward 4.
     assert owner_client.get(url(unit, "compare")).context["choices"] == []
     assert "Ward 4 only" in owner_client.get(url(unit, "compare")).content.decode()

@@ -247,7 +247,7 @@ def test_the_pdf_report_follows_the_rule(walk, phase, viewer):
     walk["assessment"] = walk["to_phase"](phase)
     response = _pdf(walk, viewer)
     assert response.status_code == 200
-    text = after_cover(pdf_text(response.content), "Answers by element")
+    text = after_cover(pdf_text(response.content), "Answers by question")
     assert ("Zephyrine" in text) == sees_author(viewer, phase)
 
 

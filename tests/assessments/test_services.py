@@ -98,7 +98,7 @@ def test_bad_answers_name_the_field_and_change_nothing(assessment, member, kwarg
 
 def test_an_item_of_another_pack_is_refused(assessment, member):
     foreign = first_item(Pack.objects.get(pack_id="pssm"))
-    with pytest.raises(ValidationError, match="not an item of this assessment"):
+    with pytest.raises(ValidationError, match="not a question of this assessment"):
         services.save_answer(assessment=assessment, item=foreign, user=member, value="yes")
 
 

@@ -62,7 +62,12 @@ def test_member_answers_by_clicking_and_a_reload_keeps_everything(page, live_ser
     rows = {item.key: page.locator(f"#item-{item.key}") for item in (first, second, third)}
     row = rows[first.key]
     expect(row.get_by_role("heading", level=3)).to_contain_text(first.title)
-    expect(row.locator(".provenance").first).to_have_text("(SafetyHub's own)")
+    # the title's marker: hovered, its words show; its footnote is in the Sources list
+    title_mark = row.get_by_role("heading", level=3).locator(".source-mark")
+    title_mark.hover()
+    expect(title_mark.locator(".source-tip")).to_be_visible()
+    expect(title_mark.locator(".source-tip")).to_have_text(
+        "SafetyHub's own: written by the SafetyHub project")
     saved_after(page, row, lambda: row.get_by_role(
         "radio", name=re.compile(r"^Making Progress")).check())
     criterion = row.get_by_role("checkbox").first
@@ -103,6 +108,16 @@ def test_member_answers_by_clicking_and_a_reload_keeps_everything(page, live_ser
     expect(links).to_have_value("intranet/minutes")
 
 
+# Whether every provenance marker shows the number of its footnote in the Sources list.
+MARKERS_AGREE = """() => {
+  const notes = [...document.querySelectorAll(".source-notes li")].map((li) => li.id);
+  const marks = [...document.querySelectorAll(".source-mark")];
+  return marks.length > 0 && marks.every((mark) =>
+    mark.querySelector(".source-number").textContent ===
+      String(notes.indexOf(mark.dataset.source) + 1));
+}"""
+
+
 def test_two_leads_on_one_consensus_element_see_the_conflict(page, new_page, live_server,
                                                              org, member):
     lead = person(org, Role.SAFETY_LEAD, "lead@example.org", "Lee Adeyemi")
@@ -129,6 +144,8 @@ def test_two_leads_on_one_consensus_element_see_the_conflict(page, new_page, liv
         theirs.get_by_role("radio", name=re.compile("^Beginning")).check()
     conflict = theirs.get_by_role("region", name="Someone else changed this answer")
     expect(conflict).to_be_visible()
+    # The row was re-rendered alone: its markers carry the numbers of the page's Sources list.
+    assert other.evaluate(MARKERS_AGREE), "a swapped row's markers keep the page's numbers"
     their_side = conflict.locator(".conflict-side").filter(has=other.get_by_role(
         "heading", name="Their answer"))
     your_side = conflict.locator(".conflict-side").filter(has=other.get_by_role(

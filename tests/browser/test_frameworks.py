@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from ..factories import PASSWORD
 from ..frameworks.test_services import ORG_PACK
-from .conftest import field, login
+from .conftest import check_accessibility, field, login
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +23,27 @@ def test_browse_area_recommendation_tactic_and_resource(page, live_server, membe
     login(page, live_server, member.email, PASSWORD)
     side_nav(page).get_by_role("link", name="Workforce Safety").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Workforce Safety")
-    expect(page.locator("h1 .provenance")).to_have_text("(Official title, source S2)")
+    # The title's provenance is a small marker, not a parenthesis. A person tabs to it: its
+    # words appear beside it (and are its description), and the page's Sources list at the
+    # end holds them too, for print and for screen readers.
+    mark = page.locator("h1 .source-mark")
+    tip = mark.locator(".source-tip")
+    words = "Official title — source: IHI, Background on the National Action Plan"
+    expect(tip).to_be_hidden()
+    page.locator("#main").focus()
+    for _ in range(15):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.matches('h1 .source-mark')"):
+            break
+    expect(mark).to_be_focused()
+    expect(tip).to_be_visible()
+    expect(tip).to_have_text(words)
+    expect(mark).to_have_accessible_description(re.compile("^" + re.escape(words)))
+    check_accessibility(page)  # axe-clean and no sideways scrolling with the words shown
+    page.keyboard.press("Tab")
+    expect(tip).to_be_hidden()
+    notes = page.get_by_role("region", name="Where the framework texts come from")
+    expect(notes.get_by_role("listitem").first).to_contain_text(words)
     page.get_by_role("link", name=re.compile("Implement a systems approach")).click()
     expect(page.get_by_role("heading", name="Crosswalk")).to_be_visible()
     # the recommendation's own tactics are listed under "Tactics that help"
@@ -33,7 +53,7 @@ def test_browse_area_recommendation_tactic_and_resource(page, live_server, membe
     tactics.first.click()
     expect(page.locator(".provenance-banner")).to_contain_text("A SafetyHub tactic")
     expect(page.get_by_role("heading", name="Resources")).to_be_visible()
-    expect(page.locator(".resource").first).to_contain_text("suggested by SafetyHub")
+    expect(page.locator(".resource .source-tip").first).to_have_text("Suggested by SafetyHub")
 
 
 def test_what_helps_us_meet_a_pssm_statement(page, live_server, member, org):
@@ -41,7 +61,8 @@ def test_what_helps_us_meet_a_pssm_statement(page, live_server, member, org):
     side_nav(page).get_by_role("link", name="All frameworks").click()
     page.get_by_role("link", name="Patient Safety Structural Measure").click()
     page.get_by_role("link", name=re.compile(r"^3B\.")).click()
-    expect(page.locator("p.pack-text").first).to_contain_text("(Paraphrase")
+    expect(page.locator("p.pack-text .source-tip").first).to_contain_text(
+        "Paraphrase, not the official wording")
     expect(page.get_by_role("heading", name="Tactics that help")).to_be_visible()
     expect(page.get_by_role("heading", name="One step further")).to_be_visible()
     expect(page.locator(".crosswalk")).to_contain_text("SafetyHub Self-Assessment")

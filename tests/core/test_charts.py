@@ -90,8 +90,8 @@ def test_heatmap_cells_show_codes_and_legend_gives_labels():
     }
     svg = charts.heatmap_svg(rows=rows, columns=columns, values=values, levels=LEVELS)
     root = parse(svg)
-    assert_accessible(root, title="Answers by element and respondent", says=[
-        "Heat map of answer levels for 3 elements (rows) by 3 columns (Ann, Bob, Consensus)",
+    assert_accessible(root, title="Answers by question and respondent", says=[
+        "Heat map of answer levels for 3 questions (rows) by 3 columns (Ann, Bob, Consensus)",
         "Not started (0): 1", "Exemplary (4): 1", "Unsure (?): 1", "Not applicable (NA): 1",
         f"Not answered ({DASH}): 3"])
     words = texts(root)

@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from safetyhub.frameworks.models import Pack
 
+from ..markers import marker_after, markers, source_notes
 from ..queries import count_queries
 from .test_services import ORG_PACK, upload
 
@@ -24,8 +25,17 @@ def test_pack_list_shows_shipped_packs(member_client, org):
 def test_area_page_lists_recommendations_with_provenance(member_client, org):
     body = member_client.get(f"/o/{org.slug}/frameworks/packs/nap-2020/2/WS/").content.decode()
     assert "Implement a systems approach to workforce safety" in body
-    assert "(Official title, source S2)" in body  # the area's title
-    assert "(Official title)" in body or "(Official title, source S4)" in body
+    # the area's title, marked as official with its source; the words are in the marker
+    # (shown on hover and focus) and in the page's numbered Sources list
+    assert marker_after(body, "<h1><span class=\"pack-text\">Workforce Safety") == \
+        "Official title — source: IHI, Background on the National Action Plan"
+    notes = source_notes(body)
+    assert "Official title — source: Patient Safety Solutions, October 2020" in notes.values()
+    # every marker points at a footnote that holds its words, numbered as the list is
+    keys = list(notes)
+    for number, key, words in markers(body):
+        assert keys.index(key) + 1 == number and notes[key].startswith(words.split(" — ")[0])
+    assert "(Official title" not in body  # no parenthesis after every sentence any more
 
 
 def test_tactic_page_says_it_is_safetyhubs_own_and_lists_resources(member_client, org):
@@ -34,7 +44,7 @@ def test_tactic_page_says_it_is_safetyhubs_own_and_lists_resources(member_client
         f"/o/{org.slug}/frameworks/packs/nap-2020/2/{tactic.key}/").content.decode()
     assert "A SafetyHub tactic" in body
     assert "not text from the National Action Plan" in body
-    assert "suggested by SafetyHub" in body
+    assert "Suggested by SafetyHub" in source_notes(body).values()
     assert tactic.data["what"][:40] in body
 
 
@@ -42,7 +52,8 @@ def test_pssm_statement_page_answers_what_helps_meet_it(member_client, org):
     body = member_client.get(f"/o/{org.slug}/frameworks/packs/pssm/2/3B/").content.decode()
     assert "Tactics that help" in body
     assert "SafetyHub's own draft, not an official crosswalk" in body
-    assert "(Paraphrase" in body
+    assert any(words.startswith("Paraphrase, not the official wording")
+               for words in source_notes(body).values())
 
 
 def test_unconfirmed_items_carry_a_warning(member_client, org):
@@ -139,15 +150,17 @@ def test_framework_lists_use_a_fixed_number_of_queries(owner_client, owner, org,
 
 def test_scale_labels_and_area_aliases_show_where_they_come_from(member_client, org):
     body = member_client.get(f"/o/{org.slug}/frameworks/packs/safetyhub-sa/2/").content.decode()
-    assert "Making Progress <span class=\"provenance provenance-official-title\">" \
-           "(Official title, source S12)</span>" in body
-    assert "Not started <span class=\"provenance provenance-project\">" in body
+    s12 = "IHI, Self-Assessment Tool for the National Action Plan to Advance Patient " \
+          "Safety (2024 update): its method and maturity levels"
+    assert marker_after(body, "Making Progress") == f"Official title — source: {s12}"
+    assert marker_after(body, "Not started") == \
+        "SafetyHub's own: written by the SafetyHub project"
     assert "follows the method of IHI&#x27;s Self-Assessment Tool" in body
-    assert "(Paraphrase, source S12)" in body
+    assert f"Paraphrase, not the official wording — source: {s12}" in \
+        source_notes(body).values()
     body = member_client.get(f"/o/{org.slug}/frameworks/packs/nap-2020/2/").content.decode()
-    assert "Also called: <span class=\"pack-text\">Workforce Safety and Well-Being " \
-           "<span class=\"provenance provenance-official-title\">(Official title, source S13)" \
-           in body
+    assert marker_after(body, "Also called: <span class=\"pack-text\">Workforce Safety and "
+                        "Well-Being").startswith("Official title — source: IHI, Safer Together")
 
 
 def test_the_answer_sheet_credits_ihis_labels(org, owner, owner_client):
@@ -164,11 +177,36 @@ def test_the_answer_sheet_credits_ihis_labels(org, owner, owner_client):
 
 
 def test_labels_stored_without_provenance_claim_no_origin():
+    from django.template import Context
+
     from safetyhub.frameworks.templatetags.packs import text
 
     # A version-1 pack stored scale labels without provenance: show them, claim nothing.
-    assert str(text({"value": "2", "label": "Making progress"}, field="label")) == \
+    assert str(text(Context(), {"value": "2", "label": "Making progress"}, field="label")) == \
         '<span class="pack-text">Making progress</span>'
-    assert "(Official title, source S12)" in str(text(
-        {"label": "Making Progress", "provenance": "official-title", "source": "S12"},
-        field="label"))
+    # Without the pack, the source is named by its id.
+    assert marker_after(str(text(
+        Context(), {"label": "Making Progress", "provenance": "official-title", "source": "S12"},
+        field="label")), "Making Progress") == "Official title — source: S12"
+
+
+def test_markers_share_a_footnote_per_words_numbered_in_order_of_first_use():
+    from django.template import Context, Template
+
+    page = Template(
+        "{% load packs %}{% text a %} {% text b %} {% text a2 %}{% source_notes %}").render(
+        Context({"a": {"text": "A", "provenance": "official-title", "source": "S2"},
+                 "b": {"text": "B", "provenance": "project"},
+                 "a2": {"text": "C", "provenance": "official-title", "source": "S2"}}))
+    assert [(number, words) for number, _key, words in markers(page)] == [
+        (1, "Official title — source: S2"), (2, "SafetyHub's own: written by the SafetyHub "
+                                                "project"), (1, "Official title — source: S2")]
+    assert list(source_notes(page).values()) == [
+        "Official title — source: S2", "SafetyHub's own: written by the SafetyHub project"]
+    # A row rendered alone (an HTMX swap) starts its own count, but its footnote's id is the
+    # page's, so the page's script can give it the page's number.
+    alone = Template("{% load packs %}{% text b %}").render(
+        Context({"b": {"text": "B", "provenance": "project"}}))
+    assert markers(alone)[0][0] == 1 and markers(alone)[0][1] == markers(page)[1][1]
+    # No marker, no list.
+    assert Template("{% load packs %}plain{% source_notes %}").render(Context()) == "plain"

@@ -18,6 +18,7 @@ from safetyhub.improvement.models import Initiative, Measure, ProgressNote
 
 from ..conftest import client_for
 from ..factories import MembershipFactory, SiteFactory, UserFactory
+from ..markers import markers
 from ..queries import count_queries
 
 TODAY = dt.date.today()
@@ -689,7 +690,9 @@ def test_the_initiative_page(org, owner, owner_client, member):
     assert 'href="/o/riverside/frameworks/packs/nap-2020/2/R01/"' in body
     assert f'href="/o/riverside/frameworks/packs/nap-2020/2/{tactic_of("R01").key}/"' in body
     assert 'href="/o/riverside/frameworks/packs/safetyhub-sa/2/CLG-2/"' in body
-    assert 'class="provenance provenance-official-title">(Official title' in body
+    # the recommendation's title is marked as official, the marker outside its link
+    assert any(words.startswith("Official title") for _n, _key, words in markers(body))
+    assert '<a class="plan-item-link"' in body and "</a><a class=\"source-mark\"" in body
     assert f'href="/o/riverside/assessments/{assessment.pk}/priorities/">Baseline 2026' in body
     assert "First rounds held" in body and '<strong class="overdue-flag">Overdue</strong>' in body
     assert "No PDSA cycles yet" in body and "Start a PDSA cycle" in body

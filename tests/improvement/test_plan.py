@@ -96,7 +96,7 @@ def test_a_second_time_shows_the_message_and_creates_none(owner_client, owner, a
 
 def test_a_section_key_is_refused_with_a_message(owner_client, assessment):
     response = owner_client.post(add_url(assessment, key="CLG"), follow=True)
-    assert "is not an item of this assessment" in response.content.decode()
+    assert "is not a question of this assessment" in response.content.decode()
     assert not Initiative.objects.exists()
 
 

@@ -38,7 +38,7 @@ from ..rules import agreed_by_rule, consensus_is_open, sees_answer_of
 
 ANSWER_FIELDS = ("value", "criteria_met", "note", "evidence_links")
 CONSENSUS_FIELDS = (*ANSWER_FIELDS, "rationale")
-FIELD_LABELS = {"value": "Answer", "criteria_met": "Criteria met", "note": "Note",
+FIELD_LABELS = {"value": "Answer", "criteria_met": "Checks met", "note": "Note",
                 "evidence_links": "Evidence links", "rationale": "Rationale",
                 "file": "Attach a file"}
 ALL_SECTIONS = "all"
@@ -232,7 +232,7 @@ def _find_row(sections, item: PackItem) -> Row:
         for row in rows:
             if row.item.pk == item.pk:
                 return row
-    raise Http404("No such element.")
+    raise Http404("No such question.")
 
 
 def _sheet_url(assessment: Assessment, *, consensus: bool, item: PackItem | None = None) -> str:
@@ -582,12 +582,12 @@ def _save(request, pk, key, *, consensus: bool):
         return _row_fragment(request, assessment, row, status=status)
 
     if item is None:
-        message = f"{key!r} is not an item of this assessment's pack."
+        message = f"{key!r} is not a {assessment.pack.item_noun} of this assessment."
         if _is_htmx(request):
             return render(request, "assessments/_save_problem.html", {"message": message},
                           status=422 if request.method == "POST" else 404)
         if request.method == "GET":
-            raise Http404("No such element.")
+            raise Http404("No such question.")
         return sheet(request, assessment, status=422, page_error=message)
 
     if request.method == "GET":
@@ -673,7 +673,7 @@ def upload_evidence(request, pk, key):
     sheet = _consensus_sheet if consensus else _own_sheet
     if item is None:
         return sheet(request, assessment, status=422,
-                     page_error=f"{key!r} is not an item of this assessment's pack.")
+                     page_error=f"{key!r} is not a {assessment.pack.item_noun} of this assessment.")
     try:
         expected = int(request.POST.get("expected_version", ""))
     except ValueError:

@@ -175,7 +175,8 @@ def _heatmaps(results: queries.Results, painter: ChartPainter) -> list[dict]:
             values[(name, "Consensus")] = row.consensus_value or None
         maps.append({"sections": sections,
                      "chart": painter.chart(charts.heatmap_spec(
-                         rows=rows, columns=columns, values=values, levels=levels))})
+                         rows=rows, columns=columns, values=values, levels=levels,
+                         noun=results.assessment.pack.item_noun))})
     return maps
 
 
@@ -493,8 +494,9 @@ def build_workbook(*, assessment: Assessment, viewer) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Responses"
-    headers = ["Section", "Element number", "Element title", "Respondent", "Answer value",
-               "Answer label", "Numeric", "Criteria met", "Note", "Evidence links",
+    noun = assessment.pack.item_noun.capitalize()  # "Question", or "Statement" (PSSM)
+    headers = ["Section", f"{noun} number", f"{noun} title", "Respondent", "Answer value",
+               "Answer label", "Numeric", "Checks met", "Note", "Evidence links",
                "Rationale", "Updated by", "Updated at"]
     sheet.append(headers)
     for response in responses:
@@ -525,7 +527,7 @@ def build_workbook(*, assessment: Assessment, viewer) -> bytes:
     for label, value in [
         ("Organization", assessment.organization.name),
         ("Assessment", assessment.title),
-        ("Instrument", f"{pack.title}, version {pack.version}"),
+        (f"{pack.item_noun.capitalize()}s from", f"{pack.title}, version {pack.version}"),
         ("Licence", pack.content.get("licence", "")),
         ("Site", assessment.site.name if assessment.site else "Whole organization"),
         ("Status", assessment.get_status_display()),
@@ -540,7 +542,7 @@ def build_workbook(*, assessment: Assessment, viewer) -> bytes:
     other_levels = [level for level in results.scale if level.numeric is None]
     if results.means is not None:
         summary.append(["Area", "Mean", "Numeric answers",
-                        *[level.label for level in other_levels], "Unanswered", "Elements"])
+                        *[level.label for level in other_levels], "Unanswered", "Questions"])
         header_row = summary.max_row
         for section, score in zip(results.sections, results.means.sections, strict=True):
             summary.append([cell(f"{section.section.number} {section.section.title}".strip()),

@@ -433,7 +433,7 @@ def compare(request, pk: int):
     if raw:
         other = next((a for a in choices if str(a.pk) == raw.strip()), None)
         if other is None:
-            context["error"] = ("Choose another cycle of the same instrument and scope from "
+            context["error"] = ("Choose another cycle of the same questions and scope from "
                                 f"the list; {raw[:20]!r} is not one.")
             status = 400
         else:

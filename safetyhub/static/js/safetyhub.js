@@ -43,3 +43,22 @@ document.addEventListener("keydown", (event) => {
     if (open) nav.querySelector("a")?.focus();
   });
 })();
+
+// Provenance markers (frameworks/templatetags/packs.py) are numbered by the page's "Sources"
+// list. A row the server re-renders alone (an HTMX swap) numbers its markers from 1; give
+// them the numbers of the page they land in, adding a footnote the page did not have.
+document.addEventListener("htmx:afterSettle", () => {
+  const list = document.querySelector(".source-notes ol");
+  if (!list) return;
+  document.querySelectorAll(".source-mark[data-source]").forEach((mark) => {
+    let note = document.getElementById(mark.dataset.source);
+    if (!note) {
+      note = document.createElement("li");
+      note.id = mark.dataset.source;
+      note.textContent = mark.querySelector(".source-tip")?.textContent || "";
+      list.append(note);
+    }
+    const number = mark.querySelector(".source-number");
+    if (number) number.textContent = String([...list.children].indexOf(note) + 1);
+  });
+});
