@@ -4,8 +4,8 @@
 (safetyhub/frameworks/templates) and in code.
 
 The walk visits every work page of an organization with an assessment in each state, a
-PSSM readiness cycle, chosen priorities, an initiative, a PDSA cycle, a notification and a
-board pack; it reads what a person sees or hears (text, and the alt, title, aria-label and
+PSSM readiness cycle, chosen priorities, an initiative, a PDSA cycle, a measure, a notification
+and a board pack; it reads what a person sees or hears (text, and the alt, title, aria-label and
 placeholder attributes), the report's PDF, the spreadsheet's headers and the emails sent.
 Framework text (in `pack-text`, with its provenance marker, and a pack's `pack-notice`) is
 the pack's own versioned wording and is left out: changing it takes a new pack version."""
@@ -24,6 +24,7 @@ from safetyhub.assessments import services
 from safetyhub.assessments.models import Assessment
 from safetyhub.core import services as core_services
 from safetyhub.frameworks.models import Pack, PackItem
+from safetyhub.improvement import measures
 from safetyhub.improvement import services as plan
 
 from .assessments.test_readiness import start as start_readiness
@@ -76,8 +77,14 @@ def visible_text(html: str) -> str:
     return " ".join(parser.parts)
 
 
+# The same words in another sense: a care bundle's elements (a measure library definition).
+OTHER_SENSES = ("element of the insertion bundle",)
+
+
 def framework_words(text: str) -> list[str]:
     """Each framework word in `text`, with a little of what is around it."""
+    for phrase in OTHER_SENSES:
+        text = text.replace(phrase, "")
     return [text[max(0, m.start() - 50):m.end() + 30] for m in FRAMEWORK_WORDS.finditer(text)]
 
 
@@ -109,12 +116,20 @@ def work(org, owner, member, settings, tmp_path):
     services.open_consensus(assessment=open_one, by=owner)
     pssm = start_readiness(org, owner, member,
                            Pack.objects.get(organization=None, pack_id="pssm"))
+    falls = measures.create_measure(
+        organization=org, by=owner, name="Inpatient falls", type="outcome", numerator="falls",
+        direction="decrease", chart="run", unit="falls")
+    for month in range(12):
+        measures.save_data_point(measure=falls, period=dt.date(2025, month + 1, 1),
+                                 numerator=4 + month % 3, by=owner)
+    plan.link_measure(initiative=initiative, measure=falls, by=owner)
     board = core_services.create_board_pack(
         organization=org, title="Board pack, Q3", period_start=dt.date(2026, 7, 1),
         period_end=dt.date(2026, 9, 30), summary="We ask the board for two nurses.",
         key_measures=[], by=owner)
     return {"done": done, "open": open_one, "pssm": pssm, "initiative": initiative,
-            "cycle": cycle, "board": board, "item": items[0], "tactic": tactic}
+            "cycle": cycle, "board": board, "item": items[0], "tactic": tactic,
+            "measure": falls}
 
 
 def work_pages(org, work) -> list[str]:
@@ -146,6 +161,10 @@ def work_pages(org, work) -> list[str]:
         reverse("improvement:cycle", args=[slug, work["cycle"].pk]),
         reverse("improvement:from_priority", args=[slug, done.pk, work["item"].key]),
         reverse("improvement:dashboard", args=[slug]),
+        reverse("improvement:measures", args=[slug]),
+        reverse("improvement:measure_new", args=[slug]),
+        reverse("improvement:measure", args=[slug, work["measure"].pk]),
+        reverse("improvement:measure_edit", args=[slug, work["measure"].pk]),
         reverse("board_packs", args=[slug]),
         reverse("board_pack", args=[slug, work["board"].pk]),
     ]
