@@ -49,13 +49,16 @@ DATA_DIR = Path(os.environ.get("SAFETYHUB_DATA_DIR", Path.cwd() / "data")).resol
 
 
 def database_from_url(url: str) -> dict:
-    """Turn DATABASE_URL into Django's DATABASES entry (sqlite:///path or postgres://…)."""
+    """Turn DATABASE_URL into Django's DATABASES entry (sqlite:///path or postgres://…).
+
+    The engines are Django's own with a pre-commit hook that appends the transaction's audit
+    entries (safetyhub/core/backends)."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parts.path[1:])}
+        return {"ENGINE": "safetyhub.core.backends.sqlite3", "NAME": unquote(parts.path[1:])}
     if parts.scheme in {"postgres", "postgresql"}:
         return {
-            "ENGINE": "django.db.backends.postgresql",
+            "ENGINE": "safetyhub.core.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")),
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),

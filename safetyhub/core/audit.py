@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.db.models.signals import post_delete, post_init, post_save
 from django.utils import timezone
 
@@ -203,7 +203,14 @@ def record(
     object_repr: str = "",
     changes: dict | None = None,
 ) -> AuditEntry:
-    """Append one entry to its organization's chain, inside the caller's transaction."""
+    """Add one entry to its organization's chain, atomically with the caller's transaction.
+
+    Inside a transaction the entry waits and is appended as the transaction's last step
+    before COMMIT (core/backends), so the chain's head is locked for that moment only, not
+    for the rest of the request; a rollback forgets it with the change. Outside one it is
+    appended at once. The returned entry gets its number and hash when it is appended. What
+    the entry says (who, when, what changed) is taken now, while it is true.
+    """
     if obj is not None:
         organization_id = organization_id or organization_id_of(obj)
         object_type = object_type or obj._meta.label
@@ -212,31 +219,61 @@ def record(
         name = reg.describe(obj) if reg and reg.describe else str(obj)
         object_repr = object_repr or name[:200]
     actor = current_actor()
-    key_id, key = signing_key()
-    chain_key = f"org:{organization_id}" if organization_id else PLATFORM_CHAIN
+    entry = AuditEntry(
+        chain=f"org:{organization_id}" if organization_id else PLATFORM_CHAIN,
+        at=timezone.now(),
+        organization_id=organization_id,
+        actor_id=actor.user.pk if actor.user else None,
+        actor_label=actor.label[:200],
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:200],
+        changes=changes or {},
+    )
+    connection = transaction.get_connection()
+    waits = getattr(connection, "audit_waits_for_commit", None)
+    if waits is not None and waits():
+        connection.audit_pending.append((frozenset(connection.savepoint_ids), entry))
+        return entry
     # No savepoint of its own: an entry that cannot be written must undo the caller's change.
     with transaction.atomic(savepoint=False):
-        head = _locked_head(chain_key)
-        entry = AuditEntry(
-            chain=chain_key,
-            seq=head.last_seq + 1,
-            at=timezone.now(),
-            organization_id=organization_id,
-            actor_id=actor.user.pk if actor.user else None,
-            actor_label=actor.label[:200],
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            object_repr=object_repr[:200],
-            changes=changes or {},
-            prev_hash=head.last_hash,
-            key_id=key_id,
-        )
-        entry.hash = entry_hash(entry, key)
-        entry.save(force_insert=True)
-        head.last_seq, head.last_hash = entry.seq, entry.hash
-        head.save(update_fields=["last_seq", "last_hash"])
+        if waits is None:  # Django's stock backend: no pre-commit hook, append in place
+            append_entries([entry])
+        else:  # earlier entries still waiting (a test's transaction) go first
+            connection.audit_pending.append((frozenset(connection.savepoint_ids), entry))
+            connection.flush_audit()
     return entry
+
+
+def flush() -> None:
+    """Append now the entries the open transaction has collected (they are otherwise
+    appended just before it commits); reading the trail does this first, so a transaction
+    sees its own entries."""
+    connection = transaction.get_connection()
+    if getattr(connection, "audit_pending", None):
+        connection.flush_audit()
+
+
+def append_entries(entries: list[AuditEntry]) -> None:
+    """Number, link, sign and insert `entries` (in order) at the ends of their chains, inside
+    the open transaction: lock the heads concerned (in key order, so two transactions that
+    both touch an organization's chain and the platform chain cannot deadlock), insert all
+    entries in one statement, move the heads. The heads stay locked until the transaction
+    ends, which for entries appended by the pre-commit hook is a moment later."""
+    key_id, key = signing_key()
+    heads = _locked_heads(sorted({entry.chain for entry in entries}))
+    for entry in entries:
+        head = heads[entry.chain]
+        entry.pk = None  # appended again after a savepoint rollback removed its row
+        entry.seq = head.last_seq + 1
+        entry.prev_hash = head.last_hash
+        entry.key_id = key_id
+        entry.hash = entry_hash(entry, key)
+        head.last_seq, head.last_hash = entry.seq, entry.hash
+    AuditEntry._base_manager.bulk_create(entries)
+    for head in heads.values():
+        head.save(update_fields=["last_seq", "last_hash"])
 
 
 def record_account_event(*, event: str, user=None, client_address: str = "",
@@ -260,18 +297,20 @@ def record_account_event(*, event: str, user=None, client_address: str = "",
     )
 
 
-def _locked_head(chain_key: str) -> AuditChain:
-    """The chain's head row, locked until the transaction ends (created on first use)."""
-    try:
-        return AuditChain.objects.select_for_update().get(key=chain_key)
-    except AuditChain.DoesNotExist:
-        pass
-    try:
-        with transaction.atomic():
-            AuditChain.objects.create(key=chain_key)
-    except IntegrityError:
-        pass  # created by a concurrent writer: lock theirs
-    return AuditChain.objects.select_for_update().get(key=chain_key)
+def _locked_heads(chain_keys: list[str]) -> dict[str, AuditChain]:
+    """The chains' head rows, locked in key order until the transaction ends (a head is
+    created on first use; a concurrent creator's row is then locked instead)."""
+    def lock() -> dict[str, AuditChain]:
+        rows = AuditChain._base_manager.select_for_update().filter(key__in=chain_keys)
+        return {head.key: head for head in rows.order_by("key")}
+
+    heads = lock()
+    if len(heads) < len(chain_keys):
+        AuditChain._base_manager.bulk_create(
+            [AuditChain(key=key) for key in chain_keys if key not in heads],
+            ignore_conflicts=True)
+        heads = lock()
+    return heads
 
 
 def signing_key() -> tuple[str, bytes]:
