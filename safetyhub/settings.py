@@ -114,6 +114,9 @@ AUDIT_KEYS = (audit_keys_from(os.environ["AUDIT_KEYS"]) if os.environ.get("AUDIT
 # Signed chain heads that `safetyhub audit checkpoint` appends and `audit verify` checks
 # (keep the file off the database server, ideally on append-only storage).
 AUDIT_CHECKPOINT_FILE = os.environ.get("AUDIT_CHECKPOINT_FILE", "")
+# Lanes per audit chain: concurrent writers of one organization append to different lanes
+# instead of queuing behind one head row's lock and commit (core/audit.py, chain_lanes).
+AUDIT_CHAIN_LANES = envint("AUDIT_CHAIN_LANES", 8)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

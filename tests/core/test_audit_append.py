@@ -3,15 +3,19 @@ writers of one organization do not queue behind each other's whole transaction; 
 keeps every guarantee: one entry per change, committed with it or not at all, linked, signed."""
 
 import contextlib
+import json
 import threading
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection, connections, transaction
 
 from safetyhub.core import audit
 from safetyhub.core.models import AuditChain, AuditEntry, Site
 
 from ..factories import OrganizationFactory, SiteFactory
+from .test_audit import tamper
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -24,14 +28,16 @@ def chain_of(org) -> str:
 
 
 def site_names_in_trail(org) -> list[str]:
+    """The sites created, in the order they were recorded (over all the chain's lanes)."""
     return [entry.changes["name"]["to"] for entry in AuditEntry.objects.filter(
-        chain=chain_of(org), object_type="core.Site", action="create").order_by("seq")]
+        organization_id=org.pk, object_type="core.Site", action="create").order_by("at", "id")]
 
 
-def assert_chain_intact(org) -> audit.ChainReport:
-    (report,) = audit.verify_chains([chain_of(org)])
-    assert report.ok, report.problems
-    return report
+def assert_chain_intact(org) -> int:
+    """Every lane of the organization's chain verifies; the number of entries in all."""
+    reports = audit.verify_chains([chain_of(org)])
+    assert reports and all(report.ok for report in reports), [r.problems for r in reports]
+    return sum(report.entries for report in reports)
 
 
 def test_an_entry_recorded_in_a_transaction_is_appended_when_it_ends(org):
@@ -137,8 +143,55 @@ def test_another_writer_of_the_organization_commits_while_a_transaction_is_open(
     writer.join(timeout=30)
     assert errors == []
     assert finished, "the second writer waited for the first writer's whole transaction"
-    assert site_names_in_trail(org) == ["Second writer", "First writer"]  # commit order
+    lane = AuditEntry.objects.filter(chain=chain_of(org), object_type="core.Site")
+    assert [e.changes["name"]["to"] for e in lane.order_by("seq")] == ["Second writer",
+                                                                        "First writer"]
     assert_chain_intact(org)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_that_finds_the_chain_held_takes_another_lane_which_verify_covers(
+        settings, tmp_path):
+    """A head stays locked from the append to the commit (the commit waits for the disk),
+    so a writer that finds it held appends to a lane of its own instead of waiting."""
+    settings.AUDIT_CHAIN_LANES = 2
+    org = OrganizationFactory()
+    done = threading.Event()
+    errors: list[Exception] = []
+
+    def other_writer() -> None:
+        try:
+            with transaction.atomic():
+                SiteFactory(organization=org, name="Second writer")
+            done.set()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        SiteFactory(organization=org, name="First writer")
+        audit.flush()  # appended now: lane 0 is this transaction's until it commits
+        writer = threading.Thread(target=other_writer)
+        writer.start()
+        finished = done.wait(timeout=15)
+    writer.join(timeout=30)
+    assert errors == [] and finished
+    lanes = {entry.changes["name"]["to"]: entry.chain for entry in AuditEntry.objects.filter(
+        organization_id=org.pk, object_type="core.Site")}
+    assert lanes == {"First writer": chain_of(org), "Second writer": f"{chain_of(org)}/1"}
+    assert assert_chain_intact(org) == 3
+
+    file = tmp_path / "heads.jsonl"
+    call_command("audit", "checkpoint", "--file", str(file))
+    assert {json.loads(line)["chain"] for line in file.read_text().splitlines()} >= {
+        chain_of(org), f"{chain_of(org)}/1"}
+    second = AuditEntry.objects.get(chain=f"{chain_of(org)}/1")
+    tamper("UPDATE core_auditentry SET actor_label = 'someone else' WHERE id = %s",
+           [second.pk])
+    with pytest.raises(CommandError, match=rf"{chain_of(org)}/1: entry #1 was altered"):
+        call_command("audit", "verify", "--chain", chain_of(org))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -184,9 +237,8 @@ def test_many_concurrent_transactions_into_one_organization_keep_one_exact_chain
     assert errors == []
     assert len(committed) == writers * (rounds - rounds // 5)
 
-    report = assert_chain_intact(org)
-    assert report.entries == 1 + 2 * len(committed)  # the organization's own creation too
-    site_entries = list(AuditEntry.objects.filter(chain=chain_of(org), object_type="core.Site")
+    assert assert_chain_intact(org) == 1 + 2 * len(committed)  # and the organization's own
+    site_entries = list(AuditEntry.objects.filter(organization_id=org.pk, object_type="core.Site")
                         .values_list("object_id", "action"))
     assert sorted(site_entries) == sorted(
         (str(pk), action) for pk in committed for action in ("create", "update"))
