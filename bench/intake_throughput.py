@@ -63,7 +63,16 @@ from pathlib import Path
 
 # The autosave benchmark's server and process helpers (bench/ is on sys.path when a bench
 # runs as a script).
-from autosave import PG, admin_sql, free_port, load_average, stop_server, wait_healthy
+from autosave import (
+    PG,
+    admin_sql,
+    cpu_by_side,
+    cpu_line,
+    free_port,
+    load_average,
+    stop_server,
+    wait_healthy,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "safetyhub_bench_intake"
@@ -421,13 +430,16 @@ def main() -> int:
         for name, label, clients, server_env in phases:
             server, port = serve(args, server_env, work, name)
             try:
+                before = cpu_by_side(server.pid, DB_NAME)
                 result = run_phase(port=port, data=data, args=args, clients=clients,
                                    prefix=f"bench-{name}")
+                after = cpu_by_side(server.pid, DB_NAME)
             finally:
                 stop_server(server)
                 server = None
             figures[name] = report(f"{label}, {clients} client{'s' * (clients > 1)}",
                                    result)
+            print(cpu_line("", before, after, len(result.ids)))
             problems = check_stored(args=args, data=data, result=result,
                                     prefix=f"bench-{name}", env=env)
             failed = failed or bool(problems)
