@@ -427,11 +427,17 @@ def verify_chains(chain_keys: Iterable[str] | None = None) -> list[ChainReport]:
     together with the head is caught by checkpoints)."""
     keys = verification_keys()
     heads = {h.key: h for h in AuditChain.objects.all()}
-    chains = sorted(set(heads) | set(AuditEntry.objects.values_list("chain", flat=True)
-                                     .distinct()))
-    if chain_keys is not None:  # a chain named stands for its lanes too
-        wanted = set(chain_keys)
-        chains = sorted(wanted | {key for key in chains if base_chain(key) in wanted})
+    entries_of = AuditEntry.objects.all()
+    wanted = set(chain_keys) if chain_keys is not None else None
+    if wanted is not None:  # a chain named stands for its lanes too
+        lanes = models.Q(chain__in=wanted)
+        for base in wanted:
+            lanes |= models.Q(chain__startswith=f"{base}{LANE_SEPARATOR}")
+        entries_of = entries_of.filter(lanes)
+    chains = sorted(
+        {key for key in heads if wanted is None or base_chain(key) in wanted}
+        | set(entries_of.order_by().values_list("chain", flat=True).distinct())
+        | (wanted or set()))
     reports = []
     for key in chains:
         report = ChainReport(chain=key)
