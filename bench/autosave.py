@@ -341,7 +341,7 @@ def _stat(pid: int) -> list[str] | None:
     return raw[raw.rindex(")") + 2:].split()  # fields from the 3rd (state) on
 
 
-def cpu_by_side(server_pid: int) -> dict[str, dict[int, float]]:
+def cpu_by_side(server_pid: int, db_name: str = DB_NAME) -> dict[str, dict[int, float]]:
     """CPU seconds used so far, per process, by the web server (gunicorn master and workers),
     by the PostgreSQL backends of the bench database, and by this load generator."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -359,7 +359,7 @@ def cpu_by_side(server_pid: int) -> dict[str, dict[int, float]]:
         else:
             with contextlib.suppress(OSError):
                 cmdline = (entry / "cmdline").read_bytes()
-                if b"postgres" in cmdline and DB_NAME.encode() in cmdline:
+                if b"postgres" in cmdline and db_name.encode() in cmdline:
                     sides["postgres"][pid] = seconds
     own = os.times()
     sides["load"][os.getpid()] = own.user + own.system

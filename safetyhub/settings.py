@@ -49,13 +49,16 @@ DATA_DIR = Path(os.environ.get("SAFETYHUB_DATA_DIR", Path.cwd() / "data")).resol
 
 
 def database_from_url(url: str) -> dict:
-    """Turn DATABASE_URL into Django's DATABASES entry (sqlite:///path or postgres://…)."""
+    """Turn DATABASE_URL into Django's DATABASES entry (sqlite:///path or postgres://…).
+
+    The engines are Django's own with a pre-commit hook that appends the transaction's audit
+    entries (safetyhub/core/backends)."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parts.path[1:])}
+        return {"ENGINE": "safetyhub.core.backends.sqlite3", "NAME": unquote(parts.path[1:])}
     if parts.scheme in {"postgres", "postgresql"}:
         return {
-            "ENGINE": "django.db.backends.postgresql",
+            "ENGINE": "safetyhub.core.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")),
             "USER": unquote(parts.username or ""),
             "PASSWORD": unquote(parts.password or ""),
@@ -111,6 +114,9 @@ AUDIT_KEYS = (audit_keys_from(os.environ["AUDIT_KEYS"]) if os.environ.get("AUDIT
 # Signed chain heads that `safetyhub audit checkpoint` appends and `audit verify` checks
 # (keep the file off the database server, ideally on append-only storage).
 AUDIT_CHECKPOINT_FILE = os.environ.get("AUDIT_CHECKPOINT_FILE", "")
+# Lanes per audit chain: concurrent writers of one organization append to different lanes
+# instead of queuing behind one head row's lock and commit (core/audit.py, chain_lanes).
+AUDIT_CHAIN_LANES = envint("AUDIT_CHAIN_LANES", 8)
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

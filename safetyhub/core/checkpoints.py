@@ -93,7 +93,8 @@ def verify_against(lines: Iterable[str], chains: Iterable[str] | None = None
         checkpoint = _parse(number, line, keys)
         if isinstance(checkpoint, str):
             problems.append(checkpoint)
-        elif only is None or checkpoint.chain in only:
+        elif only is None or audit.base_chain(checkpoint.chain) in only or (
+                checkpoint.chain in only):
             by_chain.setdefault(checkpoint.chain, []).append(checkpoint)
     for chain, checkpoints in sorted(by_chain.items()):
         entries = AuditEntry.objects.filter(chain=chain)

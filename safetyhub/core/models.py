@@ -236,13 +236,30 @@ class RecoveryCode(models.Model):
         return f"recovery code of {self.user_id} ({'used' if self.used_at else 'unused'})"
 
 
+class AuditTrailManager(models.Manager):
+    """Reads of the trail first append the entries the open transaction has collected and
+    not yet appended (they wait for its commit, see core/backends), so a transaction sees
+    its own entries, as it would if they had been written at once."""
+
+    def get_queryset(self) -> models.QuerySet:
+        from django.db import connections
+
+        connection = connections[self.db]
+        if getattr(connection, "audit_pending", None):
+            connection.flush_audit()
+        return super().get_queryset()
+
+
 class AuditChain(models.Model):
     """The head of one hash chain: one per organization, plus "platform" for the rest.
-    Appending locks this row, so entries of one chain are strictly ordered."""
+    Appending locks this row, so entries of one chain are strictly ordered; entries are
+    appended just before their transaction commits, so the lock is held only briefly."""
 
     key = models.CharField(max_length=40, primary_key=True)
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="")
+
+    objects = AuditTrailManager()
 
     def __str__(self) -> str:
         return f"{self.key} #{self.last_seq}"
@@ -292,7 +309,7 @@ class AuditEntry(models.Model):
     # Which of settings.AUDIT_KEYS signed the entry (keys rotate; old entries keep theirs).
     key_id = models.CharField(max_length=40, default="")
 
-    objects = AppendOnlyQuerySet.as_manager()
+    objects = AuditTrailManager.from_queryset(AppendOnlyQuerySet)()
 
     class Meta:
         ordering = ["-at", "-seq"]
