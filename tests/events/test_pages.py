@@ -264,3 +264,25 @@ def test_reviewers_see_identifier_flags_and_my_work_lists_new_reports(org, staff
 def test_anonymous_visitors_are_sent_to_sign_in(org):
     response = Client().get(url(org, "report/"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_my_reports_costs_the_same_queries_for_1_and_3_reports(
+        org, staff, count, django_assert_max_num_queries):
+    for _ in range(count):
+        submit_event(organization=org, reporter=staff)
+    client = client_for(staff)
+    client.get(url(org, "mine/"))
+    with django_assert_max_num_queries(12):
+        page = client.get(url(org, "mine/"))
+    assert page.text.count("/received/") == 0 and page.text.count('class="event-table"') == 1
+
+
+def test_search_finds_reports_for_reviewers_only(org, staff, reviewer, executive):
+    report = submit_event(organization=org, reporter=staff,
+                          narrative="Infusion pump alarm silenced overnight").report
+    found = client_for(reviewer).get(f"/o/{org.slug}/search/?q=infusion").text
+    assert report.reference in found
+    for person in (staff, executive):
+        assert report.reference not in client_for(person).get(
+            f"/o/{org.slug}/search/?q=infusion").text
