@@ -286,3 +286,36 @@ def test_search_finds_reports_for_reviewers_only(org, staff, reviewer, executive
     for person in (staff, executive):
         assert report.reference not in client_for(person).get(
             f"/o/{org.slug}/search/?q=infusion").text
+
+
+def test_a_manager_reports_a_workforce_event_through_the_page(org, site, staff_client, staff):
+    response = staff_client.post(url(org, "report/"), form_data(
+        site, kind="workforce", category="violence-patient", harm_level="wf-first-aid",
+        reported_by="manager", **{"answers.kind": ["verbal", "physical"],
+                                   "answers.injury": ""}))
+    assert response.status_code == 302, response.text
+    report = EventReport.objects.get()
+    assert report.kind == "workforce" and report.channel == "workforce"
+    assert report.reported_by == "manager" and report.answers == {"kind": ["verbal",
+                                                                           "physical"]}
+
+
+def test_a_workforce_report_without_who_reports_is_refused_on_that_field(org, site,
+                                                                        staff_client):
+    response = staff_client.post(url(org, "report/"), form_data(
+        site, kind="workforce", category="sharps", harm_level="wf-none",
+        **{"answers.exposure": "cut"}))
+    assert response.status_code == 422
+    assert "Who is reporting?" in response.text and "This field is required" in response.text
+    assert not EventReport.objects.exists()
+
+
+def test_resending_an_anonymous_form_gives_a_new_code_for_the_same_report(org, site,
+                                                                         staff_client):
+    first = staff_client.post(url(org, "report/"), form_data(site, anonymous="on"))
+    again = staff_client.post(url(org, "report/"), form_data(site, anonymous="on"))
+    codes = [re.search(r'id="follow-up-code">([A-Z0-9-]+)<', r.text).group(1)
+             for r in (first, again)]
+    assert codes[0] != codes[1]
+    assert "The form reached us twice" in again.text
+    assert EventReport.objects.count() == 1
