@@ -17,7 +17,6 @@ def _textarea(rows: int = 3) -> forms.Textarea:
 
 
 class _Versioned(forms.Form):
-    action = forms.CharField(widget=forms.HiddenInput)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 

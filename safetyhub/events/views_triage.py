@@ -32,7 +32,7 @@ from .models import EventReport
 ACKNOWLEDGED_SHOWN_DAYS = 90
 
 
-def _forms(panel: queries.Panel, data=None, action: str = "") -> dict:
+def _forms(panel: queries.Panel, data=None, action: str = "", bound=None) -> dict:
     """Every form of the page; the one whose action was posted is bound to the post."""
     triage, report = panel.triage, panel.report
     version = {"version": triage.version}
@@ -49,18 +49,19 @@ def _forms(panel: queries.Panel, data=None, action: str = "") -> dict:
     }
     forms = {}
     for name, (cls, extra, initial) in kinds.items():
-        if name == action and data is not None:
+        if name == action and bound is not None:
+            forms[name] = bound  # the posted form, with its errors
+        elif name == action and data is not None:
             forms[name] = cls(data, prefix=name, **extra)
         else:
-            forms[name] = cls(prefix=name, initial={**initial, **version, "action": name},
-                              **extra)
+            forms[name] = cls(prefix=name, initial={**initial, **version}, **extra)
     return forms
 
 
-def _render(request, report: EventReport, *, data=None, action: str = "", status: int = 200):
+def _render(request, report: EventReport, *, form=None, action: str = "", status: int = 200):
     panel = queries.triage_panel(report)
     return render(request, "events/triage.html", {
-        "report": report, "panel": panel, "forms": _forms(panel, data, action),
+        "report": report, "panel": panel, "forms": _forms(panel, action=action, bound=form),
         "failed": action if status != 200 else "",
         "can_acknowledge": request.user.has_perm("events.acknowledge_serious",
                                                  request.organization),
@@ -118,12 +119,15 @@ def triage(request, pk: int):
                                           expected_version=version)
                 done = "No longer linked as a duplicate."
         except ValidationError as exc:
-            add_errors(form, exc)
+            for field, problems in exc.message_dict.items():
+                # a stale version concerns the whole form, not a hidden field
+                form.add_error(field if field in form.fields and field != "version" else None,
+                               problems)
         else:
             messages.success(request, done)
             return redirect(reverse("events:triage", args=[org.slug, report.pk]))
     report.refresh_from_db()
-    return _render(request, report, data=request.POST, action=action, status=422)
+    return _render(request, report, form=form, action=action, status=422)
 
 
 @require_GET
