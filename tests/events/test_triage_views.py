@@ -41,7 +41,7 @@ def test_the_triage_page_opens_for_reviewers_only(org, reviewer, safety_lead, ex
 def test_a_reviewer_changes_status_and_a_bad_form_changes_nothing(org, reviewer):
     report = new_report(org)
     client = client_for(reviewer)
-    response = client.post(page(report), {"action": "status",  
+    response = client.post(page(report), {"action": "status",
                                           "status-version": 1, "status-to": "closed",
                                           "status-reason": "duplicate call"})
     assert response.status_code == 422
@@ -49,7 +49,7 @@ def test_a_reviewer_changes_status_and_a_bad_form_changes_nothing(org, reviewer)
         in response.content.decode()
     report.refresh_from_db()
     assert report.status == S.NEW
-    response = client.post(page(report), {"action": "status",  
+    response = client.post(page(report), {"action": "status",
                                           "status-version": 1, "status-to": "in_review"})
     assert response.status_code == 302
     report.refresh_from_db()
@@ -72,13 +72,13 @@ def test_a_stale_page_is_refused(org, reviewer, safety_lead):
 def test_linking_a_duplicate_by_reference_shows_on_the_primary(org, reviewer):
     primary, dup = new_report(org), new_report(org)
     client = client_for(reviewer)
-    response = client.post(page(dup), {"action": "duplicate",  
+    response = client.post(page(dup), {"action": "duplicate",
                                        "duplicate-version": 1,
                                        "duplicate-duplicate_of": primary.reference.lower()})
     assert response.status_code == 302
     html = client.get(page(primary)).content.decode()
     assert dup.reference in html and "linked to this one" in html
-    response = client.post(page(dup), {"action": "duplicate",  
+    response = client.post(page(dup), {"action": "duplicate",
                                        "duplicate-version": 2,
                                        "duplicate-duplicate_of": "EV-NOSUCH"})
     assert response.status_code == 422 and "No report with this reference" in \
