@@ -175,7 +175,7 @@ def _fresh(report: EventReport) -> EventReport:
         pk=report.pk)
 
 
-@router.get("/orgs/{slug}/events/serious", response=list[SeriousRead])
+@router.get("/orgs/{slug}/serious-events", response=list[SeriousRead])
 def serious_list(request, slug: str):
     """Serious events no leader has acknowledged, the oldest first: minimal facts only."""
     org = api_organization(request, slug, VIEW_SERIOUS)

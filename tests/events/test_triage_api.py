@@ -132,11 +132,11 @@ def test_executives_list_and_acknowledge_serious_events_with_minimal_facts(org, 
     serious = new_report(org, harm_level="severe")
     mild = new_report(org, harm_level="mild")
     client = api_client(executive)
-    rows = client.get(f"/api/v1/orgs/{org.slug}/events/serious").json()
+    rows = client.get(f"/api/v1/orgs/{org.slug}/serious-events").json()
     assert [r["reference"] for r in rows] == [serious.reference]
     assert rows[0]["clock"]["words"].endswith("left") and not rows[0]["clock"]["overdue"]
     assert "narrative" not in rows[0] and "reporter" not in str(rows[0])
-    assert api_client(member).get(f"/api/v1/orgs/{org.slug}/events/serious").status_code == 403
+    assert api_client(member).get(f"/api/v1/orgs/{org.slug}/serious-events").status_code == 403
     # Only leaders acknowledge; a report that is not serious is not found.
     assert post(api_client(reviewer), url(serious, "/acknowledge"), {}).status_code == 403
     assert post(client, url(mild, "/acknowledge"), {}).status_code == 404
@@ -144,4 +144,4 @@ def test_executives_list_and_acknowledge_serious_events_with_minimal_facts(org, 
     assert response.status_code == 200 and response.json()["acknowledged_at"]
     again = post(client, url(serious, "/acknowledge"), {})
     assert again.status_code == 422 and fields_of(again) == ["report"]
-    assert client.get(f"/api/v1/orgs/{org.slug}/events/serious").json() == []
+    assert client.get(f"/api/v1/orgs/{org.slug}/serious-events").json() == []

@@ -143,3 +143,22 @@ def test_the_serious_page_costs_the_same_queries_for_1_and_3_events(
     client.get(f"/o/{org.slug}/events/serious/")  # warm the taxonomy cache
     with django_assert_max_num_queries(14):
         assert client.get(f"/o/{org.slug}/events/serious/").status_code == 200
+
+
+def test_the_named_reporter_reads_the_closing_message_on_my_reports_and_the_report(
+        org, reviewer, staff):
+    report = submit_event(organization=org, reporter=staff).report
+    other = new_report(org)
+    triage.change_status(report=report, by=reviewer, to=S.IN_REVIEW)
+    triage.close_report(report=EventReport.objects.get(pk=report.pk), by=reviewer,
+                        closing_message="We moved the call bell within reach of every bed.")
+    triage.change_status(report=other, by=reviewer, to=S.IN_REVIEW)
+    triage.close_report(report=EventReport.objects.get(pk=other.pk), by=reviewer,
+                        closing_message="Someone else's answer.")
+    client = client_for(staff)
+    mine = client.get(f"/o/{org.slug}/events/mine/").content.decode()
+    assert "call bell within reach" in mine and "Someone else" not in mine
+    detail = client.get(f"/o/{org.slug}/events/{report.pk}/").content.decode()
+    assert "call bell within reach" in detail and "Triage this report" not in detail
+    reviewer_view = client_for(reviewer).get(f"/o/{org.slug}/events/{report.pk}/")
+    assert "Triage this report" in reviewer_view.content.decode()
