@@ -165,3 +165,24 @@ def test_the_named_reporter_reads_the_closing_message_on_my_reports_and_the_repo
     assert "call bell within reach" in detail and "Triage this report" not in detail
     reviewer_view = client_for(reviewer).get(f"/o/{org.slug}/events/{report.pk}/")
     assert "Triage this report" in reviewer_view.content.decode()
+
+
+def test_leaders_and_reviewers_find_the_serious_events_page_in_the_menu(org, executive, staff):
+    assert "Serious events" in client_for(executive).get(f"/o/{org.slug}/").content.decode()
+    assert ">Serious events<" not in client_for(staff).get(f"/o/{org.slug}/").content.decode()
+
+
+def test_the_board_pack_section_is_left_out_without_reports_and_counts_them_with(org,
+                                                                                 executive):
+    from safetyhub.core import board_pack
+    from safetyhub.events.triage_registry import board_section
+
+    today = timezone.localdate()
+    period = board_pack.Period(start=today.replace(day=1), end=today)
+    assert board_section(organization=org, period=period, options=None) is None
+    report = new_report(org, harm_level="severe")
+    triage.acknowledge_serious(report=report, by=executive)
+    section = board_section(organization=org, period=period, options=None)
+    assert section["reports"] == 1 and section["serious_on_time"] == 1
+    assert section["headlines"] == [
+        ("Serious safety events acknowledged within 3 business days", "1 of 1")]
