@@ -411,3 +411,13 @@ def test_two_reviewers_linking_two_reports_to_each_other_at_once_make_no_chain()
     links = list(EventTriage.objects.exclude(duplicate_of=None).values_list("report_id",
                                                                             "duplicate_of_id"))
     assert len(links) == 1
+
+
+def test_deleting_a_primary_keeps_its_duplicates_and_an_organization_can_go(org, reviewer):
+    primary, dup = report_of(org), report_of(org)
+    triage.link_duplicate(report=dup, primary=primary, by=reviewer)
+    EventReport.objects.filter(pk=primary.pk).delete()
+    assert EventTriage.objects.get(report=dup).duplicate_of is None
+    triage.link_duplicate(report=report_of(org), primary=dup, by=reviewer)
+    org.delete()
+    assert not EventReport.objects.exists() and not EventTriage.objects.exists()

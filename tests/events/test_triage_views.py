@@ -186,3 +186,22 @@ def test_the_board_pack_section_is_left_out_without_reports_and_counts_them_with
     assert section["reports"] == 1 and section["serious_on_time"] == 1
     assert section["headlines"] == [
         ("Serious safety events acknowledged within 3 business days", "1 of 1")]
+
+
+def test_the_board_pack_page_shows_the_safety_events_section(org, owner, executive):
+    from django.urls import reverse
+
+    from safetyhub.core import services as core_services
+
+    report = new_report(org, harm_level="death", event_type="incident")
+    new_report(org, event_type="near-miss", harm_level="")
+    triage.acknowledge_serious(report=report, by=executive)
+    today = timezone.localdate()
+    pack = core_services.create_board_pack(
+        organization=org, title="This month", period_start=today.replace(day=1),
+        period_end=today, summary="", key_measures=[], by=owner)
+    html = client_for(executive).get(
+        reverse("board_pack", args=[org.slug, pack.pk])).content.decode()
+    assert "Safety events" in html
+    assert "2 event reports in the period (1 near miss, 0 workforce events)" in html
+    assert "Serious safety events acknowledged within 3 business days" in html
