@@ -38,6 +38,10 @@ class EventsConfig(AppConfig):
                                 sources.reports_to_triage, empty=sources.triage_hint, order=15)
         _register_search()
 
+        from . import triage_registry, triage_rules  # noqa: F401 (permissions)
+
+        triage_registry.register()
+
 
 def _register_search() -> None:
     """Event reports are searchable by their reviewers only (the same rule as the pages)."""

@@ -194,3 +194,8 @@ class EventDraft(models.Model):
 
     def __str__(self) -> str:
         return f"Draft of {self.user_id} in {self.organization_id}"
+
+
+# Triage (status steps, assignment, classification, duplicates, serious events, feedback)
+# lives in its own module; imported here so Django finds its models.
+from .models_triage import EventSettings, EventStatusChange, EventTriage  # noqa: E402, F401
