@@ -19,6 +19,12 @@ screened_mr=True) -> list[Point]``
     Plain-word sentences for the signals (see :mod:`safetyhub.spc.explain`).
 ``SPCInputError``
     A ``ValueError`` raised for any input no chart can be computed from.
+``safetyhub.spc.watch.signals_in_latest_period(counts, *, periods, chart="c", …)``
+    The signal watch: which of many monthly C or U series show a special cause in the
+    latest month, newest first, each with its chart and plain-word sentences — the same
+    answer as charting each series with ``qic``, judged without drawing the charts that
+    cannot signal (see :mod:`safetyhub.spc.watch`). ``latest_signal(points)`` judges one
+    chart the same way.
 ``safetyhub.spc.cli.main(argv) -> int``
     ``safetyhub spc FILE.csv --chart u …``: the records as CSV.
 
