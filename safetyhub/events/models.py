@@ -145,6 +145,11 @@ class EventReport(models.Model):
             models.Index(fields=["organization", "-created_at"], name="event_org_newest"),
             models.Index(fields=["organization", "status"], name="event_org_status"),
             models.Index(fields=["organization", "reporter"], name="event_org_reporter"),
+            # The dashboard, measures and signal watch count by occurrence. The index holds
+            # what they filter and group by, so their GROUP BYs read it alone (index-only
+            # scans); key columns rather than INCLUDE, which SQLite lacks.
+            models.Index(fields=["organization", "occurred_at", "kind", "event_type",
+                                 "category", "harm_level", "site"], name="event_org_occurred"),
         ]
 
     def __str__(self) -> str:
@@ -190,3 +195,11 @@ class EventDraft(models.Model):
 
     def __str__(self) -> str:
         return f"Draft of {self.user_id} in {self.organization_id}"
+
+
+# The measures made from reports (patient days, aggregate settings, event-count measures).
+from .measure_models import (  # noqa: E402, F401
+    AggregateSettings,
+    EventCountSource,
+    PatientDays,
+)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_measures
 
 app_name = "events"
 P = "o/<slug:org_slug>/events/"
@@ -12,4 +12,18 @@ urlpatterns = [
     path(P + "report/questions/", views.questions, name="questions"),
     path(P + "<int:pk>/", views.detail, name="detail"),
     path(P + "<int:pk>/files/<int:file_pk>/", views.attachment, name="attachment"),
+]
+
+# Measures from events: aggregates only (views_measures.py)
+urlpatterns += [
+    path(P + "dashboard/", views_measures.dashboard, name="dashboard"),
+    path(P + "equity/", views_measures.equity, name="equity"),
+    path(P + "equity/settings/", views_measures.equity_settings, name="equity_settings"),
+    path(P + "signals/", views_measures.signals, name="signals"),
+    path(P + "patient-days/", views_measures.patient_days_page, name="patient_days"),
+    path(P + "patient-days/import/", views_measures.patient_days_import,
+         name="patient_days_import"),
+    path(P + "measures/new/", views_measures.event_measure_new, name="event_measure_new"),
+    path(P + "measures/<int:pk>/counted/", views_measures.event_measure_edit,
+         name="event_measure_edit"),
 ]

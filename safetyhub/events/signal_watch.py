@@ -1,0 +1,136 @@
+"""The signal watch: every unit × category series of monthly report counts, charted with the
+SPC engine, and the series whose latest month is part of a special-cause signal, newest
+first (safetyhub.spc.watch does the statistics; this module gathers the series).
+
+* A series is one unit (a site reports name) × one category, the last `MONTHS` complete
+  months (36: three years; a month still under way would look like a drop). Months with no
+  report are 0. Reports with no unit are left out (they belong to no unit's series).
+* A unit with patient days gets U charts (reports per 1,000 patient days; a month without
+  patient days is a missing point); a unit without gets C charts of counts.
+* Only series with at least one report in the window are charted: an all-zero series can
+  signal nothing.
+
+One GROUP BY (unit, category, month) over the index `event_org_occurred`, one over patient
+days; the engine's fast path judges the series (bench/signal_watch.py,
+bench/event_dashboard.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from safetyhub.core.models import Organization, Site
+from safetyhub.spc.watch import signals_in_latest_period
+
+from .dashboard import month_range, months_between, reports_in
+from .models import EventReport, PatientDays
+from .taxonomy import KINDS, Taxonomy
+
+__all__ = ["MONTHS", "WatchResult", "WatchedSignal", "watch"]
+
+MONTHS = 36
+
+
+@dataclass
+class WatchedSignal:
+    site_id: int
+    unit: str
+    category: str
+    category_title: str
+    chart: str  # "c" or "u"
+    signal: object  # safetyhub.spc.watch.Signal
+    labels: list[str]
+
+    @property
+    def began(self) -> str:
+        return self.labels[self.signal.began_at - 1]
+
+    @property
+    def title(self) -> str:
+        return f"{self.category_title} on {self.unit}"
+
+
+@dataclass
+class WatchResult:
+    first: dt.date
+    last: dt.date
+    series: int  # series charted
+    signals: list[WatchedSignal]  # newest first
+    refused: list[tuple[str, str]]  # (series, why no chart) — should stay empty
+
+
+def _series(organization: Organization, first: dt.date, last: dt.date, kind: str = ""):
+    """{(site_id, category): {month: count}} of the months first..last."""
+    counts: dict[tuple[int, str], dict[dt.date, int]] = {}
+    reports = reports_in(organization=organization, first=first, last=last, kind=kind
+                         ).filter(site__isnull=False)
+    for site_id, category, month, n in (reports.order_by()
+                                        .annotate(month=TruncMonth("occurred_at"))
+                                        .values_list("site", "category", "month")
+                                        .annotate(n=Count("pk"))):
+        day = month.date() if isinstance(month, dt.datetime) else month
+        counts.setdefault((site_id, category), {})[day] = n
+    return counts
+
+
+def watch(*, organization: Organization, taxonomy: Taxonomy | None, months: int = MONTHS,
+          today: dt.date | None = None, kind: str = "") -> WatchResult:
+    first, last = month_range(months, today=today or timezone.localdate())
+    periods = months_between(first, last)
+    labels = [f"{m:%b %Y}" for m in periods]
+    counts = _series(organization, first, last, kind)
+    days: dict[int, dict[dt.date, int]] = {}
+    for site_id, month, n in (PatientDays.objects.filter(
+            organization=organization, month__gte=first, month__lte=last)
+            .values_list("site", "month", "days")):
+        days.setdefault(site_id, {})[month] = n
+
+    c_counts, u_counts, u_days = {}, {}, {}
+    shared_days: dict[int, list] = {}
+    for key, by_month in counts.items():
+        site_id = key[0]
+        if site_id in days:
+            if site_id not in shared_days:  # one list per unit: the engine reuses it
+                shared_days[site_id] = [days[site_id].get(m) for m in periods]
+            dens = shared_days[site_id]
+            u_counts[key] = [by_month.get(m, 0) if dens[k] is not None else None
+                             for k, m in enumerate(periods)]
+            u_days[key] = dens
+        else:
+            c_counts[key] = [by_month.get(m, 0) for m in periods]
+
+    found, refused = [], []
+    if c_counts:
+        result = signals_in_latest_period(c_counts, periods=labels, chart="c")
+        found += [("c", s) for s in result.signals]
+        refused += list(result.refused.items())
+    if u_counts:
+        result = signals_in_latest_period(u_counts, periods=labels, chart="u",
+                                          denominators=u_days, multiply=1000)
+        found += [("u", s) for s in result.signals]
+        refused += list(result.refused.items())
+
+    units = dict(Site.objects.filter(organization=organization,
+                                     pk__in={k[0] for k in counts}).values_list("pk", "name"))
+    titles: dict[str, str] = {}
+    if taxonomy is not None:
+        for k in KINDS:
+            titles.update({o.key: o.title for o in taxonomy.categories(k)})
+    signals = [WatchedSignal(site_id=s.key[0], unit=units.get(s.key[0], "?"),
+                             category=s.key[1],
+                             category_title=titles.get(s.key[1], s.key[1]),
+                             chart=chart, signal=s, labels=labels)
+               for chart, s in found]
+    # newest first: where the signal's evidence begins, latest first; then by name
+    signals.sort(key=lambda w: (-w.signal.began_at, w.unit, w.category_title))
+    return WatchResult(first=first, last=last, series=len(counts), signals=signals,
+                       refused=[(f"{units.get(k[0], '?')} × {titles.get(k[1], k[1])}", why)
+                                for k, why in refused])
+
+
+def kinds() -> list[tuple[str, str]]:
+    return list(EventReport.Kind.choices)
