@@ -160,3 +160,50 @@ def test_dashboard_queries_do_not_grow_with_units(org, reviewer_client, taxonomy
         return len(ctx.captured_queries)
 
     assert queries(1) == queries(3)
+
+
+def test_timings_and_answered_share_from_triage_records(org, units, dataset, taxonomy):
+    """Medians of time to triage and to close, and the answered share, from the triage
+    records (events triage, merged separately: without it the figures are empty)."""
+    from django.apps import apps
+
+    from safetyhub.events.models import EventReport
+
+    first, last = month_range(12)
+    try:
+        triage = apps.get_model("events", "EventTriage")
+    except LookupError:
+        dash = dashboard(organization=org, first=first, last=last, taxonomy=taxonomy)
+        assert dash.days_to_triage is None and dash.answered_share is None
+        pytest.skip("events triage is not installed on this branch")
+    reports = list(EventReport.objects.filter(organization=org,
+                                              occurred_at__gte=_month(2)).order_by("pk"))
+    for k, report in enumerate(reports[:3]):
+        triage.objects.create(
+            organization=org, report=report,
+            triaged_at=report.created_at + dt.timedelta(days=k + 1),
+            closed_at=report.created_at + dt.timedelta(days=10 * (k + 1)),
+            closing_message="We added a bed alarm." if k < 2 else "")
+    dash = dashboard(organization=org, first=first, last=last, taxonomy=taxonomy)
+    assert dash.days_to_triage == pytest.approx(2.0)
+    assert dash.days_to_close == pytest.approx(20.0)
+    assert dash.closed == 3 and dash.answered == 2
+
+
+def test_median_of_durations_in_days(org):
+    """The database computes the median (PostgreSQL percentile_cont; SQLite the middle
+    rows), even count and odd."""
+    from django.db.models import F
+
+    from safetyhub.events.dashboard import _median_days
+    from safetyhub.events.models import EventReport
+
+    when = dt.datetime(2026, 1, 5, 12, tzinfo=dt.UTC)
+    bulk_reports(organization=org, rows=[
+        {"occurred_at": when, "category": "fall", "created_at": when + dt.timedelta(days=d)}
+        for d in (1, 2, 10, 40)])
+    qs = EventReport.objects.filter(organization=org)
+    assert _median_days(qs, F("created_at") - F("occurred_at")) == pytest.approx(6.0)
+    qs = qs.exclude(created_at=when + dt.timedelta(days=40))
+    assert _median_days(qs, F("created_at") - F("occurred_at")) == pytest.approx(2.0)
+    assert _median_days(qs.none(), F("created_at") - F("occurred_at")) is None
