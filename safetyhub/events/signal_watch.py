@@ -2,9 +2,11 @@
 SPC engine, and the series whose latest month is part of a special-cause signal, newest
 first (safetyhub.spc.watch does the statistics; this module gathers the series).
 
-* A series is one unit (a site reports name) × one category, the last `MONTHS` complete
-  months (36: three years; a month still under way would look like a drop). Months with no
-  report are 0. Reports with no unit are left out (they belong to no unit's series).
+* A series is one unit (the site a report names) × one category, the last `MONTHS`
+  complete months (36: three years; a month still under way would look like a drop), but
+  none before the organization's first report (those months are no data, not zeros).
+  Months with no report are 0. Reports with no unit are left out (they belong to no unit's
+  series).
 * A unit with patient days gets U charts (reports per 1,000 patient days; a month without
   patient days is a missing point); a unit without gets C charts of counts.
 * Only series with at least one report in the window are charted: an all-zero series can
@@ -19,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, Min
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -80,6 +82,13 @@ def _series(organization: Organization, first: dt.date, last: dt.date, kind: str
 def watch(*, organization: Organization, taxonomy: Taxonomy | None, months: int = MONTHS,
           today: dt.date | None = None, kind: str = "") -> WatchResult:
     first, last = month_range(months, today=today or timezone.localdate())
+    # Months before the organization's first report are not zeros but no data: a chart
+    # padded with them would signal (a long run below the centre line) for every series.
+    earliest = EventReport.objects.filter(organization=organization).aggregate(
+        m=Min("occurred_at"))["m"]
+    if earliest is not None:
+        start = timezone.localtime(earliest).date().replace(day=1)
+        first = min(max(first, start), last)
     periods = months_between(first, last)
     labels = [f"{m:%b %Y}" for m in periods]
     counts = _series(organization, first, last, kind)

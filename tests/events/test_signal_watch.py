@@ -79,3 +79,14 @@ def test_watch_page_shows_the_shift_with_its_chart(org, planted, executive):
     assert "Fall on 4 West" in text
     assert "<svg" in text and "Higher than expected" in text
     assert "Medication on 4 West" not in text
+
+
+def test_months_before_the_first_report_are_not_zeros(org):
+    """An organization with a year of steady reports: the chart starts at its first report,
+    not 36 months back (two years of zeros would read as a shift up)."""
+    site = SiteFactory(organization=org, kind="unit")
+    rows = _rows(site, "fall", [0] * 24 + STABLE[:12])
+    bulk_reports(organization=org, rows=rows)
+    result = watch(organization=org, taxonomy=None)
+    assert result.signals == []
+    assert result.first == month_range(12)[0]
