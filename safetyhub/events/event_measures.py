@@ -108,7 +108,7 @@ def points_of(source: EventCountSource, measure: Measure, *,
         reports = reports.filter(harm_level__in=levels or [source.harm_at_least])
     counts: dict[dt.date, int] = {}
     for period, n in (reports.order_by().annotate(period=TRUNC[frequency]("occurred_at"))
-                      .values("period").annotate(n=Count("pk")).values_list("period", "n")):
+                      .values("period").annotate(n=Count("*")).values_list("period", "n")):
         day = period.date() if isinstance(period, dt.datetime) else period
         counts[day] = counts.get(day, 0) + n
     denominators: dict[dt.date, float] | None = None

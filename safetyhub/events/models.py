@@ -150,6 +150,11 @@ class EventReport(models.Model):
             # scans); key columns rather than INCLUDE, which SQLite lacks.
             models.Index(fields=["organization", "occurred_at", "kind", "event_type",
                                  "category", "harm_level", "site"], name="event_org_occurred"),
+            # A measure counting one category (on one unit) reads only its own entries, and
+            # the signal watch streams its (category, unit, month) groups in index order.
+            models.Index(fields=["organization", "category", "site", "occurred_at",
+                                 "harm_level", "kind", "event_type"],
+                         name="event_org_category_site"),
         ]
 
     def __str__(self) -> str:

@@ -12,9 +12,10 @@ first (safetyhub.spc.watch does the statistics; this module gathers the series).
 * Only series with at least one report in the window are charted: an all-zero series can
   signal nothing.
 
-One GROUP BY (unit, category, month) over the index `event_org_occurred`, one over patient
-days; the engine's fast path judges the series (bench/signal_watch.py,
-bench/event_dashboard.py)."""
+One GROUP BY (category, unit, month) over the index `event_org_category_site`, one over
+patient days; the engine's fast path judges the series (bench/signal_watch.py,
+bench/event_dashboard.py). The GROUP BY reads every report of the 36 months: over a million
+reports it dominates the page's time (see docs/event_measures.md, "Speed")."""
 
 from __future__ import annotations
 
@@ -70,10 +71,12 @@ def _series(organization: Organization, first: dt.date, last: dt.date, kind: str
     counts: dict[tuple[int, str], dict[dt.date, int]] = {}
     reports = reports_in(organization=organization, first=first, last=last, kind=kind
                          ).filter(site__isnull=False)
-    for site_id, category, month, n in (reports.order_by()
+    # grouped in the order of the index event_org_category_site, so PostgreSQL can stream
+    # the groups from an index-only scan
+    for category, site_id, month, n in (reports.order_by()
                                         .annotate(month=TruncMonth("occurred_at"))
-                                        .values_list("site", "category", "month")
-                                        .annotate(n=Count("pk"))):
+                                        .values_list("category", "site", "month")
+                                        .annotate(n=Count("*"))):
         day = month.date() if isinstance(month, dt.datetime) else month
         counts.setdefault((site_id, category), {})[day] = n
     return counts

@@ -76,7 +76,7 @@ def stratum_table(*, organization: Organization, stratum: str, first: dt.date, l
                          kind=EventReport.Kind.PATIENT_SAFETY, site=site)
     counts: dict[tuple[str, str], int] = {}
     for raw, harm, n in (reports.order_by().values_list(field, "harm_level")
-                         .annotate(n=Count("pk"))):
+                         .annotate(n=Count("*"))):
         key = (_value(field, raw), harm or "")
         counts[key] = counts.get(key, 0) + n
     harm_options = taxonomy.harm_levels(EventReport.Kind.PATIENT_SAFETY) if taxonomy else ()
