@@ -206,11 +206,12 @@ def _grouped(reports: QuerySet[EventReport]):
     elsewhere two GROUP BY queries."""
     rows = reports.order_by().annotate(month=TruncMonth("occurred_at"))
     if connection.vendor == "postgresql":
-        inner, params = rows.values_list("event_type", "category", "harm_level", "site",
-                                         "month").query.sql_with_params()
-        sql = ("SELECT event_type, category, harm_level, site_id, month, COUNT(*), "  # noqa: S608 - the inner SQL is Django's, values are parameters
-               "GROUPING(month) FROM (" + inner + ") AS r GROUP BY GROUPING SETS "
-               "((event_type, category, harm_level), (site_id, month))")
+        # explicit aliases: the outer query names the inner one's columns
+        inner, params = (rows.annotate(t=F("event_type"), c=F("category"), h=F("harm_level"),
+                                       u=F("site_id"))
+                         .values_list("t", "c", "h", "u", "month").query.sql_with_params())
+        sql = ("SELECT t, c, h, u, month, COUNT(*), GROUPING(month) "
+               "FROM (" + inner + ") AS r GROUP BY GROUPING SETS ((t, c, h), (u, month))")
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             for event_type, category, harm, site_id, month, n, by_type in cursor.fetchall():
