@@ -23,7 +23,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Min
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
 from safetyhub.core.models import Organization, Site
@@ -71,13 +71,14 @@ def _series(organization: Organization, first: dt.date, last: dt.date, kind: str
     counts: dict[tuple[int, str], dict[dt.date, int]] = {}
     reports = reports_in(organization=organization, first=first, last=last, kind=kind
                          ).filter(site__isnull=False)
-    # grouped in the order of the index event_org_category_site, so PostgreSQL can stream
-    # the groups from an index-only scan
-    for category, site_id, month, n in (reports.order_by()
-                                        .annotate(month=TruncMonth("occurred_at"))
-                                        .values_list("category", "site", "month")
-                                        .annotate(n=Count("*"))):
-        day = month.date() if isinstance(month, dt.datetime) else month
+    # Grouped in the order of the index event_org_category_site (PostgreSQL can stream the
+    # groups from an index-only scan), the month as a number: some 100,000 groups come back,
+    # and numbers cost far less to read than time-zone-aware datetimes.
+    for category, site_id, number, n in (
+            reports.order_by()
+            .annotate(m=ExtractYear("occurred_at") * 12 + ExtractMonth("occurred_at") - 1)
+            .values_list("category", "site", "m").annotate(n=Count("*"))):
+        day = dt.date(number // 12, number % 12 + 1, 1)
         counts.setdefault((site_id, category), {})[day] = n
     return counts
 
