@@ -50,7 +50,7 @@ signals at a time draws twenty charts, not all of them.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import truediv
@@ -228,6 +228,14 @@ def _floats(values: Any, length: int) -> list[float] | None:
     return out if total - total == 0 else None  # inf or NaN somewhere: let qic judge
 
 
+def _reusable(values: Any) -> Any:
+    """``values`` itself when it can be read twice; an iterator's values as a list. Anything
+    else (None, a string, a number) is left for ``qic`` to judge."""
+    if isinstance(values, Iterator):
+        return list(values)
+    return values
+
+
 _UNKNOWN = object()
 
 
@@ -316,6 +324,8 @@ def signals_in_latest_period(
     converted: dict[int, list[float] | None] = {}
     for order, (key, values) in enumerate(counts.items()):
         dens = None if denominators is None else denominators.get(key)
+        # An iterator would be used up by qic before the signal keeps it for its chart.
+        values, dens = _reusable(values), _reusable(dens)
         latest = _judge_complete(chart, values, dens, periods, converted)
         if latest is _UNKNOWN:
             charted += 1

@@ -331,6 +331,14 @@ def test_series_the_engine_refuses_are_listed_with_its_reason_and_the_rest_are_w
     }
 
 
+def test_series_given_as_iterators_are_read_once_and_still_drawn():
+    shifted = CALM + [9, 10] * 6
+    watch = signals_in_latest_period({"a": iter(shifted), "b": (v for v in shifted)},
+                                     periods=PERIODS)
+    assert [s.key for s in watch.signals] == ["a", "b"]
+    assert [p.y for p in watch.signals[1].points] == [float(v) for v in shifted]
+
+
 @pytest.mark.parametrize(("options", "message"), [
     ({"chart": "p"}, "the signal watch draws C or U charts, not 'p'"),
     ({"chart": "u"}, "chart 'u' needs denominators (e.g. patient days) for each series"),
