@@ -66,7 +66,7 @@ def _register_search() -> None:
 def _register_measures() -> None:
     """Measures from events: an improvement measure may count its numerator from reports
     (improvement.measure_sources), and patient days and the settings are audited."""
-    from safetyhub.core import audit, demo
+    from safetyhub.core import audit, daily_jobs, demo
     from safetyhub.improvement import measure_sources
 
     from .demo import load_event_demo
@@ -75,6 +75,9 @@ def _register_measures() -> None:
 
     measure_sources.register_source(SOURCE)
     demo.register_demo_loader(load_event_demo)
+    from .signal_watch import refresh_snapshots
+
+    daily_jobs.register_daily_job("events.signal_watch_snapshots", refresh_snapshots)
     audit.register(PatientDays, exclude=["updated_at"],
                    describe=lambda p: f"Patient days of {p.site} in {p.month:%b %Y}")
     audit.register(EventCountSource,

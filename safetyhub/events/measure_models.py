@@ -68,3 +68,21 @@ class EventCountSource(models.Model):
 
     def __str__(self) -> str:
         return f"Event counts of measure {self.measure_id}"
+
+
+class SignalWatchSnapshot(models.Model):
+    """The signal watch's monthly counts per unit × category, up to `through_month`, as
+    counted at `built_at`: the watch adds the months after it, counted live, so a page over
+    a million reports reads the few latest months instead of three years (signal_watch.py).
+    Rebuilt every night (a daily job) and whenever it no longer fits the watch's window."""
+
+    organization = models.OneToOneField("core.Organization", on_delete=models.CASCADE,
+                                        related_name="+")
+    first_month = models.DateField()
+    through_month = models.DateField()
+    built_at = models.DateTimeField()
+    # {"<site id>|<category>": [count of first_month, …, count of through_month]}
+    counts = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"Signal watch counts of {self.organization_id} to {self.through_month}"

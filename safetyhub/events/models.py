@@ -211,4 +211,5 @@ from .measure_models import (  # noqa: E402, F401
     AggregateSettings,
     EventCountSource,
     PatientDays,
+    SignalWatchSnapshot,
 )

@@ -12,16 +12,22 @@ first (safetyhub.spc.watch does the statistics; this module gathers the series).
 * Only series with at least one report in the window are charted: an all-zero series can
   signal nothing.
 
-One GROUP BY (category, unit, month) over the index `event_org_category_site`, one over
-patient days; the engine's fast path judges the series (bench/signal_watch.py,
-bench/event_dashboard.py). The GROUP BY reads every report of the 36 months: over a million
-reports it dominates the page's time (see docs/event_measures.md, "Speed")."""
+Counting three years of reports is what costs (over a million reports, seconds; the engine's
+fast path judges 3,000 series in a fraction of that: bench/signal_watch.py,
+bench/event_dashboard.py). So the counts of all but the latest LIVE_MONTHS months are kept in
+a snapshot (SignalWatchSnapshot) rebuilt every night by a daily job, and when it no longer
+fits the window; the latest months are counted at every reading, so this month's signals
+always include every report made up to now. A late report, or a reclassification, in an
+older month reaches the watch with the next night's rebuild (the page says when the older
+months were counted). Both counts are GROUP BY (category, unit, month) over the index
+`event_org_category_site`."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Min
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
@@ -30,12 +36,14 @@ from safetyhub.core.models import Organization, Site
 from safetyhub.spc.watch import signals_in_latest_period
 
 from .dashboard import month_range, months_between, reports_in
-from .models import EventReport, PatientDays
+from .models import EventReport, PatientDays, SignalWatchSnapshot
 from .taxonomy import KINDS, Taxonomy
 
 __all__ = ["MONTHS", "WatchResult", "WatchedSignal", "watch"]
 
 MONTHS = 36
+LIVE_MONTHS = 2  # the latest complete months are always counted at reading
+SNAPSHOT_MAX_AGE = dt.timedelta(hours=26)  # the nightly rebuild, with an hour or two spare
 
 
 @dataclass
@@ -64,6 +72,8 @@ class WatchResult:
     series: int  # series charted
     signals: list[WatchedSignal]  # newest first
     refused: list[tuple[str, str]]  # (series, why no chart) — should stay empty
+    snapshot_at: dt.datetime | None = None  # when the months before live_from were counted
+    live_from: dt.date | None = None  # the first month counted now
 
 
 def _series(organization: Organization, first: dt.date, last: dt.date, kind: str = ""):
@@ -83,9 +93,9 @@ def _series(organization: Organization, first: dt.date, last: dt.date, kind: str
     return counts
 
 
-def watch(*, organization: Organization, taxonomy: Taxonomy | None, months: int = MONTHS,
-          today: dt.date | None = None, kind: str = "") -> WatchResult:
-    first, last = month_range(months, today=today or timezone.localdate())
+def _window(organization: Organization, months: int, today: dt.date
+            ) -> tuple[dt.date, dt.date]:
+    first, last = month_range(months, today=today)
     # Months before the organization's first report are not zeros but no data: a chart
     # padded with them would signal (a long run below the centre line) for every series.
     earliest = EventReport.objects.filter(organization=organization).aggregate(
@@ -93,9 +103,79 @@ def watch(*, organization: Organization, taxonomy: Taxonomy | None, months: int 
     if earliest is not None:
         start = timezone.localtime(earliest).date().replace(day=1)
         first = min(max(first, start), last)
+    return first, last
+
+
+def build_snapshot(*, organization: Organization, first: dt.date, through: dt.date
+                   ) -> SignalWatchSnapshot:
+    """Count the months first..through of every series and keep them (one row per
+    organization, replaced)."""
+    counts = _series(organization, first, through)
+    months = months_between(first, through)
+    data = {f"{site_id}|{category}": [by_month.get(m, 0) for m in months]
+            for (site_id, category), by_month in counts.items()}
+    values = {"first_month": first, "through_month": through, "built_at": timezone.now(),
+              "counts": data}
+    try:
+        with transaction.atomic():
+            snapshot, _ = SignalWatchSnapshot.objects.update_or_create(
+                organization=organization, defaults=values)
+    except IntegrityError:  # another request made it at the same moment: use ours
+        snapshot = SignalWatchSnapshot(organization=organization, **values)
+    return snapshot
+
+
+def _counts(organization: Organization, first: dt.date, last: dt.date
+            ) -> tuple[dict, SignalWatchSnapshot | None, dt.date]:
+    """The series' counts of first..last: the snapshot's months (when it fits and is less
+    than SNAPSHOT_MAX_AGE old; else it is rebuilt first) and the latest LIVE_MONTHS months
+    counted now. Returns (counts, the snapshot or None, the first month counted now)."""
+    months = months_between(first, last)
+    if len(months) <= LIVE_MONTHS:
+        return _series(organization, first, last), None, first
+    live_from = months[-LIVE_MONTHS]
+    through = months[-LIVE_MONTHS - 1]
+    snapshot = SignalWatchSnapshot.objects.filter(organization=organization).first()
+    if (snapshot is None or snapshot.first_month != first
+            or snapshot.through_month != through
+            or timezone.now() - snapshot.built_at > SNAPSHOT_MAX_AGE):
+        snapshot = build_snapshot(organization=organization, first=first, through=through)
+    counts: dict[tuple[int, str], dict[dt.date, int]] = {}
+    old = months[:-LIVE_MONTHS]
+    for key, values in snapshot.counts.items():
+        site_id, category = key.split("|", 1)
+        counts[(int(site_id), category)] = {m: n for m, n in zip(old, values, strict=True)
+                                            if n}
+    for key, by_month in _series(organization, live_from, last).items():
+        counts.setdefault(key, {}).update(by_month)
+    return counts, snapshot, live_from
+
+
+def refresh_snapshots(*, today: dt.date) -> int:
+    """The daily job: rebuild every organization's snapshot, so that a late report or a
+    reclassification of an older month is in the watch by the next morning."""
+    made = 0
+    for organization in Organization.objects.filter(
+            pk__in=EventReport.objects.values("organization").distinct()):
+        first, last = _window(organization, MONTHS, today)
+        months = months_between(first, last)
+        if len(months) > LIVE_MONTHS:
+            build_snapshot(organization=organization, first=first,
+                           through=months[-LIVE_MONTHS - 1])
+            made += 1
+    return made
+
+
+def watch(*, organization: Organization, taxonomy: Taxonomy | None, months: int = MONTHS,
+          today: dt.date | None = None, kind: str = "") -> WatchResult:
+    first, last = _window(organization, months, today or timezone.localdate())
     periods = months_between(first, last)
     labels = [f"{m:%b %Y}" for m in periods]
-    counts = _series(organization, first, last, kind)
+    snapshot, live_from = None, first
+    if kind or months != MONTHS:  # the snapshot is of the page's window, both kinds
+        counts = _series(organization, first, last, kind)
+    else:
+        counts, snapshot, live_from = _counts(organization, first, last)
     days: dict[int, dict[dt.date, int]] = {}
     for site_id, month, n in (PatientDays.objects.filter(
             organization=organization, month__gte=first, month__lte=last)
@@ -141,6 +221,8 @@ def watch(*, organization: Organization, taxonomy: Taxonomy | None, months: int 
     # newest first: where the signal's evidence begins, latest first; then by name
     signals.sort(key=lambda w: (-w.signal.began_at, w.unit, w.category_title))
     return WatchResult(first=first, last=last, series=len(counts), signals=signals,
+                       snapshot_at=snapshot.built_at if snapshot else None,
+                       live_from=live_from,
                        refused=[(f"{units.get(k[0], '?')} × {titles.get(k[1], k[1])}", why)
                                 for k, why in refused])
 

@@ -90,3 +90,41 @@ def test_months_before_the_first_report_are_not_zeros(org):
     result = watch(organization=org, taxonomy=None)
     assert result.signals == []
     assert result.first == month_range(12)[0]
+
+
+def test_older_months_come_from_the_nightly_snapshot_latest_months_live(org, planted):
+    """The first reading keeps the older months' counts; a report made later in the latest
+    month shows at once, one in an older month after the nightly rebuild."""
+    from safetyhub.events.models import SignalWatchSnapshot
+    from safetyhub.events.signal_watch import refresh_snapshots
+
+    west, _icu = planted
+    first = watch(organization=org, taxonomy=None)
+    snapshot = SignalWatchSnapshot.objects.get(organization=org)
+    assert snapshot.through_month == month_range(3)[0]
+    assert first.live_from == month_range(2)[0]
+    latest = month_range(1)[0]
+    older = month_range(10)[0]
+    bulk_reports(organization=org, rows=[
+        {"occurred_at": latest + dt.timedelta(days=3), "category": "vte", "site": west},
+        {"occurred_at": older + dt.timedelta(days=3), "category": "blood", "site": west}])
+    second = watch(organization=org, taxonomy=None)
+    keys = {(s.unit, s.category) for s in second.signals}
+    assert second.series == 4  # the latest month's new series, not yet the older one's
+    assert watch_series(org, "vte")[-1] == 1
+    assert watch_series(org, "blood") is None  # the older month waits for the rebuild
+    assert ("4 West", "fall") in keys
+    assert refresh_snapshots(today=dt.date.today()) == 1
+    assert sum(watch_series(org, "blood")) == 1
+
+
+def watch_series(org, category):
+    """The counts the watch charted for 4 West × category (through the snapshot)."""
+    from safetyhub.events.signal_watch import _counts, _window, months_between
+
+    first, last = _window(org, 36, dt.date.today())
+    counts, _snapshot, _live = _counts(org, first, last)
+    key = next((k for k in counts if k[1] == category), None)
+    if key is None:
+        return None
+    return [counts[key].get(m, 0) for m in months_between(first, last)]
