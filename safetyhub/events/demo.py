@@ -33,6 +33,7 @@ from .taxonomy import active_taxonomy_pack
 __all__ = ["bulk_reports", "load_event_demo"]
 
 ORGANIZATION = "riverside-general"
+SEED = 7  # with this seed the planted shift was the demo's only signal (Dec 2026)
 SHIFT_UNIT = "Medical-Surgical Unit 4 West"
 SHIFT_MONTHS = 4
 SHIFT_FALLS = (9, 11, 10, 12)  # the last four months: well above the earlier ~3 a month
@@ -187,7 +188,7 @@ def load_event_demo() -> None:
     organization.refresh_from_db()
     units = {s.name: s for s in Site.objects.filter(organization=organization,
                                                     kind=Site.Kind.UNIT)}
-    rng = random.Random(20261206)  # noqa: S311 - demo data, seeded to be the same every time
+    rng = random.Random(SEED)  # noqa: S311 - demo data, seeded to be the same every time
     bulk_reports(organization=organization, rows=_background(units, today, rng))
     first, last = month_range(24, today=today)
     PatientDays.objects.bulk_create([

@@ -17,7 +17,7 @@ def test_demo_events_show_the_watch_at_work(db):
     org = Organization.objects.get(slug="riverside-general")
     reports = EventReport.objects.filter(organization=org)
     count = reports.count()
-    assert count > 1000
+    assert count > 24 * 20  # two years, some 40 reports a month
     oldest = reports.order_by("occurred_at").first().occurred_at
     assert oldest.date() < timezone.localdate() - dt.timedelta(days=700)
     assert PatientDays.objects.filter(organization=org).exists()
