@@ -26,6 +26,8 @@ def shell(request) -> dict:
             "review_events": org is not None and user.has_perm("events.review", org),
             "view_serious_events": org is not None
             and user.has_perm("events.view_serious", org),
+            "view_event_aggregates": org is not None
+            and user.has_perm("events.view_aggregates", org),
             "manage_organization": org is not None
             and user.has_perm("core.manage_organization", org),
         },

@@ -1,6 +1,8 @@
 """Demo data: two organizations in one health system, one outside it, a person for every
 role, sites and units. Loading twice changes nothing."""
 
+from collections.abc import Callable
+
 from django.db import transaction
 
 from . import audit
@@ -41,6 +43,17 @@ PEOPLE = [
 ]
 
 
+# Domain apps add their demo data from their AppConfig.ready() (core imports no domain app).
+_loaders: list[Callable[[], None]] = []
+
+
+def register_demo_loader(loader: Callable[[], None]) -> None:
+    """Run `loader()` after the core demo data (organizations, people, units) exist. A
+    loader must be fast (bulk writes) and add nothing when run twice."""
+    if loader not in _loaders:
+        _loaders.append(loader)
+
+
 @transaction.atomic
 def load_demo_data() -> list[tuple[str, str]]:
     """Create whatever demo rows are missing; return (email, description) per person."""
@@ -72,4 +85,6 @@ def load_demo_data() -> list[tuple[str, str]]:
                 )
             described = ", ".join(f"{Role(r).label} at {orgs[s].name}" for s, r in roles.items())
             summary.append((email, described))
+        for loader in _loaders:
+            loader()
     return summary

@@ -37,6 +37,7 @@ class EventsConfig(AppConfig):
         my_work.register_source("events.to_triage", "New event reports to triage",
                                 sources.reports_to_triage, empty=sources.triage_hint, order=15)
         _register_search()
+        _register_measures()
 
         from . import triage_registry, triage_rules  # noqa: F401 (permissions)
 
@@ -64,3 +65,26 @@ def _register_search() -> None:
         url=lambda r, org: reverse("events:detail", args=[org.slug, r.pk]),
         visible=visible,
     )
+
+
+def _register_measures() -> None:
+    """Measures from events: an improvement measure may count its numerator from reports
+    (improvement.measure_sources), and patient days and the settings are audited."""
+    from safetyhub.core import audit, daily_jobs, demo
+    from safetyhub.improvement import measure_sources
+
+    from .demo import load_event_demo
+    from .event_measures import SOURCE
+    from .models import AggregateSettings, EventCountSource, PatientDays
+
+    measure_sources.register_source(SOURCE)
+    demo.register_demo_loader(load_event_demo)
+    from .signal_watch import refresh_snapshots
+
+    daily_jobs.register_daily_job("events.signal_watch_snapshots", refresh_snapshots)
+    audit.register(PatientDays, exclude=["updated_at"],
+                   describe=lambda p: f"Patient days of {p.site} in {p.month:%b %Y}")
+    audit.register(EventCountSource,
+                   describe=lambda s: f"What measure {s.measure_id} counts from event reports")
+    audit.register(AggregateSettings,
+                   describe=lambda s: "Settings of the event aggregates")

@@ -145,6 +145,16 @@ class EventReport(models.Model):
             models.Index(fields=["organization", "-created_at"], name="event_org_newest"),
             models.Index(fields=["organization", "status"], name="event_org_status"),
             models.Index(fields=["organization", "reporter"], name="event_org_reporter"),
+            # The dashboard, measures and signal watch count by occurrence. The index holds
+            # what they filter and group by, so their GROUP BYs read it alone (index-only
+            # scans); key columns rather than INCLUDE, which SQLite lacks.
+            models.Index(fields=["organization", "occurred_at", "kind", "event_type",
+                                 "category", "harm_level", "site"], name="event_org_occurred"),
+            # A measure counting one category (on one unit) reads only its own entries, and
+            # the signal watch streams its (category, unit, month) groups in index order.
+            models.Index(fields=["organization", "category", "site", "occurred_at",
+                                 "harm_level", "kind", "event_type"],
+                         name="event_org_category_site"),
         ]
 
     def __str__(self) -> str:
@@ -199,3 +209,10 @@ class EventDraft(models.Model):
 # Triage (status steps, assignment, classification, duplicates, serious events, feedback)
 # lives in its own module; imported here so Django finds its models.
 from .models_triage import EventSettings, EventStatusChange, EventTriage  # noqa: E402, F401
+# The measures made from reports (patient days, aggregate settings, event-count measures).
+from .measure_models import (  # noqa: E402, F401
+    AggregateSettings,
+    EventCountSource,
+    PatientDays,
+    SignalWatchSnapshot,
+)

@@ -33,3 +33,9 @@ rules.add_perm("events.report", is_member)
 rules.add_perm("events.review", is_event_reviewer)
 rules.add_perm("events.view_report", reviews_events_of | reported)
 rules.add_perm("events.view_aggregates", has_role(*AGGREGATE_ROLES))
+
+# Measures from events: patient days (the rates' denominator) and the minimum cell size of
+# stratified tables are set by those who run the organization's safety programme.
+MEASURE_ROLES = (Role.SAFETY_LEAD, Role.ORG_ADMIN)
+rules.add_perm("events.manage_patient_days", has_role(*MEASURE_ROLES))
+rules.add_perm("events.change_aggregate_settings", has_role(*MEASURE_ROLES))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_triage
+from . import views, views_measures, views_triage
 
 app_name = "events"
 P = "o/<slug:org_slug>/events/"
@@ -19,4 +19,18 @@ urlpatterns = [
     path(P + "<int:pk>/acknowledge/", views_triage.acknowledge, name="acknowledge"),
     path(P + "serious/", views_triage.serious, name="serious"),
     path(P + "settings/", views_triage.event_settings, name="settings"),
+]
+
+# Measures from events: aggregates only (views_measures.py)
+urlpatterns += [
+    path(P + "dashboard/", views_measures.dashboard, name="dashboard"),
+    path(P + "equity/", views_measures.equity, name="equity"),
+    path(P + "equity/settings/", views_measures.equity_settings, name="equity_settings"),
+    path(P + "signals/", views_measures.signals, name="signals"),
+    path(P + "patient-days/", views_measures.patient_days_page, name="patient_days"),
+    path(P + "patient-days/import/", views_measures.patient_days_import,
+         name="patient_days_import"),
+    path(P + "measures/new/", views_measures.event_measure_new, name="event_measure_new"),
+    path(P + "measures/<int:pk>/counted/", views_measures.event_measure_edit,
+         name="event_measure_edit"),
 ]

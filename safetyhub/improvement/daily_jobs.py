@@ -9,7 +9,7 @@ from django.db.models import Q
 
 from safetyhub.core.models import Membership, Role
 
-from . import notifications
+from . import measure_sources, notifications
 from .models import DataPoint, Initiative, Measure
 from .services import CLOSED
 
@@ -60,6 +60,7 @@ def measures_data_due(*, today: dt.date) -> int:
     period (one that ended after the measure was made), tell its people once."""
     told = 0
     measures = (Measure.objects.exclude(frequency=Measure.Frequency.EVENT)
+                .exclude(measure_sources.computed())
                 .select_related("organization", "created_by")
                 .prefetch_related("initiatives__owner").order_by("pk"))
     for measure in measures:

@@ -25,6 +25,7 @@ from safetyhub.core.access import tenant_row
 from safetyhub.core.models import Organization
 from safetyhub.frameworks.models import PackItem
 
+from . import measure_sources
 from .models import DataPoint, Initiative, Measure, PdsaCycle, PhaseSplit
 from .spc_chart import CHART_NAMES, Marker, spc_spec, spc_svg
 
@@ -47,8 +48,10 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 def measures_for(*, organization: Organization) -> QuerySet[Measure]:
     """The organization's measures, with everything their charts need prefetched."""
+    # a computed measure's source row comes along (measure_sources), so that a list of
+    # measures does not ask once per measure whether its points are computed
     return (Measure.objects.filter(organization=organization)
-            .select_related("site")
+            .select_related("site", *measure_sources.related_names())
             .prefetch_related(
                 Prefetch("points", queryset=DataPoint.objects.order_by("period")),
                 Prefetch("splits", queryset=PhaseSplit.objects.order_by("after_period")),
@@ -196,7 +199,9 @@ def _related(measure: Measure, name: str, queryset) -> list:
 def chart_for(measure: Measure) -> MeasureChart:
     """The measure's chart: its data in period order through `spc.qic`, or the reason no
     chart can be drawn (`error`, naming the point and the rule)."""
-    points = _related(measure, "points", measure.points.order_by("period"))
+    points = measure_sources.derived_points(measure)
+    if points is None:
+        points = _related(measure, "points", measure.points.order_by("period"))
     splits = _related(measure, "splits", measure.splits.order_by("after_period"))
     cycles = _related(measure, "cycles", measure.cycles.select_related("initiative")
                       .order_by("started_on", "number", "pk"))

@@ -30,6 +30,7 @@ from django.db import IntegrityError, transaction
 from safetyhub.core.models import Organization, Site, User
 from safetyhub.core.spreadsheets import clip, read_xlsx
 
+from . import measure_sources
 from .models import DataPoint, Initiative, Measure, PhaseSplit
 
 __all__ = [
@@ -292,6 +293,17 @@ def add_from_library(*, organization: Organization, key: str, by: User | None,
 # --- data points ------------------------------------------------------------------------
 
 
+def _refuse_if_computed(measure: Measure, field: str) -> None:
+    """A measure whose points another app computes (measure_sources) takes no data by hand:
+    an entered value would be silently replaced by the computed one."""
+    found = measure_sources.source_of(measure)
+    if found is not None:
+        source, row = found
+        raise ValidationError({field: "This measure's data are computed ("
+                                      f"{source.describe(row)}); they cannot be entered or "
+                                      "imported."})
+
+
 def value_errors(chart: str, numerator: float | None, denominator: float | None) -> dict:
     """The rules a data point's values must meet for the measure's chart, as
     {field: reason} (empty when the values are fine). The same rules as the SPC engine's,
@@ -356,6 +368,7 @@ def save_data_point(
 ) -> tuple[DataPoint, bool]:
     """Record the value of one period: a new point, or a change to the period's point.
     Returns (point, created)."""
+    _refuse_if_computed(measure, "numerator")
     errors: dict[str, str] = {}
     numerator = _finite(numerator, "numerator", errors)
     denominator = _finite(denominator, "denominator", errors)
@@ -386,6 +399,7 @@ def save_data_point(
 
 @transaction.atomic
 def delete_data_point(*, measure: Measure, period: dt.date) -> None:
+    _refuse_if_computed(measure, "period")
     deleted, _ = DataPoint.objects.filter(measure=measure, period=period).delete()
     if not deleted:
         raise ValidationError({"period": "There is no data point for that period."})
@@ -433,6 +447,7 @@ def import_data(*, measure: Measure, file_name: str, content: bytes,
     is written and the ValidationError lists each problem as "row 7, column denominator:
     must be a number ≥ 0". Otherwise every row is written in one transaction: a new point
     for a new period, a change for a period already recorded."""
+    _refuse_if_computed(measure, "file")
     rows = _parse(measure, file_name, content)
     result = ImportResult(rows=len(rows))
     try:
@@ -687,8 +702,10 @@ def split_phase(*, measure: Measure, after_period: dt.date, reason: str,
         errors["reason"] = "Say why the process changed here (the reason is kept in the audit log)."
     elif len(reason) > 300:
         errors["reason"] = "At most 300 characters."
-    periods = list(DataPoint.objects.filter(measure=measure).order_by("period")
-                   .values_list("period", flat=True))
+    computed = measure_sources.derived_points(measure)
+    periods = ([p.period for p in computed] if computed is not None else
+               list(DataPoint.objects.filter(measure=measure).order_by("period")
+                    .values_list("period", flat=True)))
     if not isinstance(after_period, dt.date):
         errors["after_period"] = "Choose the last period of the phase before the change."
     elif after_period not in periods:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from safetyhub.core.models import Organization, User
 from safetyhub.core.my_work import Hint, Status, WorkItem
 
-from . import measure_queries
+from . import measure_queries, measure_sources
 from .models import Initiative, Measure, PdsaCycle
 from .queries import plan_counts, plan_initiatives
 from .rules import is_plan_lead, is_read_only_role
@@ -95,7 +95,7 @@ def data_due(user: User, organization: Organization) -> list[WorkItem]:
     if is_read_only_role(user, organization.pk):
         return []
     qs = Measure.objects.filter(organization=organization).exclude(
-        frequency=Measure.Frequency.EVENT)
+        frequency=Measure.Frequency.EVENT).exclude(measure_sources.computed())
     if not is_plan_lead(user, organization.pk):
         qs = qs.filter(Q(initiatives__owner=user) | Q(initiatives__team=user)).distinct()
     items = []

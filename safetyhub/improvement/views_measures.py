@@ -23,6 +23,7 @@ from safetyhub.core.decorators import org_view
 from safetyhub.core.models import Organization, Site
 
 from . import measure_queries as queries
+from . import measure_sources
 from . import measures as services
 from .measure_queries import access_measure, access_split
 from .models import Initiative, Measure
@@ -217,8 +218,14 @@ def _detail(request, measure: Measure, *, data_form=None, import_form=None, spli
             import_errors=(), status: int = 200):
     chart = queries.chart_for(measure)
     can_change = request.user.has_perm(CHANGE, measure)
+    found = measure_sources.source_of(measure)
+    computed = ({"description": found[0].describe(found[1]),
+                 "edit_url": found[0].edit_url(found[1], request.organization)}
+                if found else None)
     return render(request, "improvement/measure_detail.html", {
         "measure": measure,
+        "computed": computed,
+        "can_enter": can_change and not computed,
         "chart": chart,
         "svg": chart.svg(),
         "can_change": can_change,

@@ -117,7 +117,7 @@ def test_a_lead_measures_a_change_from_priority_to_pdsa_marker(page, live_server
         has_text="PDSA 1: Hourly rounding on ward 5 (started 16 Dec 2024)")).to_be_visible()
 
     # The dashboard shows the plan's progress and the measure's status.
-    nav.get_by_role("link", name="Dashboard").click()
+    nav.get_by_role("link", name="Dashboard", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Improvement dashboard")
     expect(page.get_by_text("Special cause: concern")).to_be_visible()
     expect(page.locator("img.chart-thumb")).to_have_attribute(
