@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "safetyhub.frameworks",
     "safetyhub.assessments",
     "safetyhub.improvement",
+    "safetyhub.events",
 ]
 
 MIDDLEWARE = [
@@ -282,6 +283,10 @@ SECURE_CSP = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("MAX_REQUEST_BYTES", 2_500_000)
 MAX_REQUEST_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 12 * 1024 * 1024)  # evidence files: 10 MB each
+# A safety event report's attachments (photos, scanned forms): each at most this size, at most
+# EVENT_ATTACHMENTS_MAX of them; PDF, PNG and JPEG only (checked by content).
+EVENT_ATTACHMENT_MAX_BYTES = envint("EVENT_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
+EVENT_ATTACHMENTS_MAX = envint("EVENT_ATTACHMENTS_MAX", 5)
 
 # Email: SMTP when EMAIL_HOST is set; otherwise each message is written to data/mail/.
 if os.environ.get("EMAIL_HOST"):

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("safetyhub.frameworks.urls")),
     path("", include("safetyhub.assessments.urls")),
     path("", include("safetyhub.improvement.urls")),
+    path("", include("safetyhub.events.urls")),
 ]

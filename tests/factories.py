@@ -73,3 +73,21 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     role = Role.ASSESSOR
     token_hash = factory.Sequence(lambda n: f"{n:064x}")
     expires_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(days=14))
+
+
+def submit_event(*, organization, reporter=None, anonymous: bool = False, **fields):
+    """A valid staff report through the real service (the taxonomy pack, validation, audit),
+    with any field overridden. Returns the services.Submission."""
+    import datetime as dt
+
+    from safetyhub.events.services import submit_report
+
+    values = {
+        "kind": "patient_safety", "event_type": "incident", "category": "fall",
+        "occurred_at": timezone.now() - dt.timedelta(hours=2),
+        "narrative": "Patient found on the floor beside the bed.", "harm_level": "mild",
+        "channel": "staff", "answers": {"injury": "minor"},
+    }
+    values.update(fields)
+    return submit_report(organization=organization, reporter=reporter, anonymous=anonymous,
+                         **values)

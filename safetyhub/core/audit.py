@@ -60,6 +60,23 @@ def acting_as(user=None, label: str | None = None) -> Iterator[None]:
         _actor.reset(token)
 
 
+ANONYMOUS_ACTOR = "anonymous reporter"
+
+
+@contextmanager
+def anonymously() -> Iterator[None]:
+    """Write the block's entries with no actor at all: no user id, and a label that names no
+    one ("anonymous reporter"), whoever is signed in. For a report its author chose to make
+    anonymously (events): the entries record that something was reported, never by whom.
+    Entries carry no request data (address, session, user agent) in any case; only account
+    events record an address, and those are never written inside this block."""
+    token = _actor.set(Actor(user=None, label=ANONYMOUS_ACTOR))
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
 def set_actor(user) -> None:
     """Attribute the rest of the current request's entries to `user` (for authentication
     that happens inside a view, such as API tokens); the request's `acting_as` scope

@@ -19,7 +19,9 @@ request_log = logging.getLogger("safetyhub.request")
 
 
 class RequestLogMiddleware:
-    """One structured line per request: method, path, status, duration, user."""
+    """One structured line per request: method, path, status, duration, user. A view that
+    took an anonymous report sets `request.log_no_user`: its line names no one, so the log
+    cannot tie the report to the person signed in."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -35,7 +37,8 @@ class RequestLogMiddleware:
                 "path": request.path,
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                "user_id": user.pk if user is not None and user.is_authenticated else None,
+                "user_id": user.pk if user is not None and user.is_authenticated
+                and not getattr(request, "log_no_user", False) else None,
             },
         )
         return response

@@ -189,6 +189,15 @@ def check_pack(pack: Pack, *, file: str, known: Mapping[str, set[str]]) -> list[
             if ref not in resource_ids:
                 err(f"{t_path}.resources[{r_i}]", f"unknown resource {ref!r} (not in `resources`)")
 
+    if pack.kind == "taxonomy":
+        errors += check_taxonomy(pack, file=file)
+    else:
+        for s_i, section in enumerate(pack.sections):
+            for i_i, item in enumerate(section.items):
+                if item.questions:
+                    err(f"sections[{s_i}].items[{i_i}].questions",
+                        "only a taxonomy pack's categories ask questions")
+
     if pack.kind in ("instrument", "attestation"):
         if pack.scale is None:
             err("scale", f"an {pack.kind} pack needs a scale")
@@ -215,6 +224,70 @@ def check_pack(pack: Pack, *, file: str, known: Mapping[str, set[str]]) -> list[
                 err(f"links[{l_i}].{end}", f"{ref!r} names no item of pack {pack_id!r}")
         if link.from_ == link.to:
             err(f"links[{l_i}]", "a link must join two different items")
+    return errors
+
+
+# The sections a taxonomy pack is made of (by id): the first three are required. An event's
+# kind chooses its categories and its harm scale (events/taxonomy.py reads them).
+TAXONOMY_REQUIRED = ("event-types", "categories", "harm-scale")
+TAXONOMY_OPTIONAL = ("workforce-categories", "workforce-harm", "ncc-merp",
+                     "contributing-factors", "people-roles")
+TAXONOMY_ASKING = ("categories", "workforce-categories")  # sections whose items ask questions
+
+
+def check_taxonomy(pack: Pack, *, file: str) -> list[PackError]:
+    """A taxonomy pack (event types, categories, harm scales, category questions): known
+    sections only, the required ones present and not empty, questions only on categories,
+    and each question answerable (choices for a choice, none for yes-no or text; a
+    `choices_from` names another section of the pack)."""
+    errors: list[PackError] = []
+
+    def err(path: str, reason: str) -> None:
+        errors.append(PackError(file, path, reason))
+
+    known = TAXONOMY_REQUIRED + TAXONOMY_OPTIONAL
+    by_id = {section.id: section for section in pack.sections}
+    for s_i, section in enumerate(pack.sections):
+        if section.id not in known:
+            err(f"sections[{s_i}].id", f"unknown taxonomy section {section.id!r} (known: "
+                                       f"{', '.join(known)})")
+        elif not section.items:
+            err(f"sections[{s_i}].items", f"the section {section.id!r} needs at least one item")
+    for required in TAXONOMY_REQUIRED:
+        if required not in by_id:
+            err("sections", f"a taxonomy pack needs the section {required!r}")
+    if "workforce-harm" in by_id and "workforce-categories" not in by_id:
+        err("sections", "'workforce-harm' needs 'workforce-categories' beside it")
+    for s_i, section in enumerate(pack.sections):
+        for i_i, item in enumerate(section.items):
+            i_path = f"sections[{s_i}].items[{i_i}]"
+            if item.questions and section.id not in TAXONOMY_ASKING:
+                err(f"{i_path}.questions", f"only categories ask questions, not the items of "
+                                           f"{section.id!r}")
+            question_ids: set[str] = set()
+            for q_i, question in enumerate(item.questions):
+                q_path = f"{i_path}.questions[{q_i}]"
+                if question.id in question_ids:
+                    err(f"{q_path}.id", f"duplicate question id {question.id!r}")
+                question_ids.add(question.id)
+                values = [choice.value for choice in question.choices]
+                if len(set(values)) != len(values):
+                    err(f"{q_path}.choices", "a choice value appears twice")
+                if question.type in ("choice", "multi"):
+                    if question.choices_from is not None:
+                        if question.choices:
+                            err(f"{q_path}.choices",
+                                "give `choices` or `choices_from`, not both")
+                        if question.choices_from not in by_id or \
+                                question.choices_from in TAXONOMY_ASKING:
+                            err(f"{q_path}.choices_from",
+                                f"{question.choices_from!r} is not a section of this pack "
+                                "that lists answers (such as 'ncc-merp')")
+                    elif len(question.choices) < 2:
+                        err(f"{q_path}.choices",
+                            f"a {question.type} question needs at least two choices")
+                elif question.choices or question.choices_from:
+                    err(f"{q_path}.choices", f"a {question.type} question takes no choices")
     return errors
 
 
@@ -249,6 +322,12 @@ def check_provenance(pack: Pack, *, source_ids: set[str], err) -> None:
 
 def canonical_sha256(pack: Pack) -> str:
     data = pack.model_dump(mode="json", by_alias=True)
+    # Items gained `questions` with taxonomy packs; leaving an empty list out keeps the hash
+    # of every pack stored before then, so a used (locked) version does not look changed.
+    for section in data.get("sections", []):
+        for item in section.get("items", []):
+            if not item.get("questions"):
+                item.pop("questions", None)
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 

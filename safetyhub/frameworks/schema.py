@@ -33,7 +33,7 @@ PROVENANCE_LABELS: dict[str, str] = {
     "project": "SafetyHub's own content",
 }
 Status = Literal["confirmed", "confirmed-single-source", "partial", "unconfirmed", "project"]
-PackKind = Literal["framework", "instrument", "attestation", "crosswalk"]
+PackKind = Literal["framework", "instrument", "attestation", "crosswalk", "taxonomy"]
 ResourceKind = Literal[
     "toolkit", "survey", "guide", "method", "measure", "framework", "training", "program", "report"
 ]
@@ -154,8 +154,36 @@ class Criterion(Labelled):
     text: NonEmpty
 
 
+ChoiceValue = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,20}$")]
+QuestionType = Literal["choice", "multi", "yes-no", "text"]
+
+
+class Choice(Labelled):
+    """One answer a category question offers."""
+
+    value: ChoiceValue
+    label: NonEmpty
+
+
+class Question(Labelled):
+    """A question asked of one event category (taxonomy packs only): a reporter who picks a
+    fall is asked whether it was assisted. `choice` and `multi` offer `choices`, or the items
+    of another section of the pack (`choices_from`, e.g. the NCC MERP index); `yes-no` and
+    `text` offer none."""
+
+    id: Identifier
+    text: NonEmpty
+    type: QuestionType = "choice"
+    choices: list[Choice] = Field(default_factory=list)
+    choices_from: Identifier | None = Field(
+        None, description="a section of this pack whose items are the choices")
+    required: bool = False
+    help: str | None = None
+
+
 class Item(Strict):
-    """A recommendation, element, statement or strategy, depending on the pack's kind."""
+    """A recommendation, element, statement or strategy, depending on the pack's kind (in a
+    taxonomy pack: an event type, a category, a harm level…)."""
 
     id: Identifier
     number: str | None = None
@@ -166,6 +194,9 @@ class Item(Strict):
     criteria: list[Criterion] = Field(default_factory=list, max_length=4)
     levels: list[Level] = Field(
         default_factory=list, description="per-item definitions of the scale's levels"
+    )
+    questions: list[Question] = Field(
+        default_factory=list, description="taxonomy packs: what a category asks the reporter"
     )
 
 

@@ -268,7 +268,8 @@ def test_arbitrary_text_never_crashes_the_loader(text):
 def test_every_shipped_pack_validates():
     loaded = builtin_packs()
     assert {lp.pack.id for lp in loaded} == {
-        "nap-2020", "safetyhub-sa", "pssm", "who-gpsap-2021", "safetyhub-crosswalk"}
+        "nap-2020", "safetyhub-sa", "pssm", "who-gpsap-2021", "safetyhub-crosswalk",
+        "event-taxonomy"}
     assert len(loaded) == len(builtin_pack_files())
 
 

@@ -1,0 +1,62 @@
+from django.apps import AppConfig
+
+
+class EventsConfig(AppConfig):
+    name = "safetyhub.events"
+    label = "events"
+    verbose_name = "Safety events"
+
+    def ready(self) -> None:
+        from safetyhub.core import audit, my_work, notifications
+
+        from . import my_work as sources
+        from .models import EventAttachment, EventReport
+        from .services import NEW_REPORT_KIND
+
+        # Sensitive: every opening is recorded. What was written (and what could tell who
+        # wrote it, or who the patient is) stays out of the log: the log says that a field
+        # changed, never its text, and the audit page is read by admins who may not read
+        # events.
+        audit.register(
+            EventReport, sensitive=True,
+            redact=["narrative", "immediate_actions", "answers", "people_involved",
+                    "contributing_factors", "follow_up_code_hash", "client_key",
+                    "identifier_flags", "patient_age_band", "patient_sex",
+                    "patient_race_ethnicity", "patient_language",
+                    "patient_interpreter_needed", "patient_disability"],
+            describe=lambda report: f"Event report {report.reference}",
+        )
+        audit.register(EventAttachment, exclude=["file"],
+                       describe=lambda a: f"Attachment of event report {a.report_id}")
+
+        notifications.register_kind(
+            NEW_REPORT_KIND, label="New safety event reported",
+            description="A staff member, a patient or family member reported a safety event "
+                        "(for event reviewers and patient-safety leads).",
+            default_email=True)
+        my_work.register_source("events.to_triage", "New event reports to triage",
+                                sources.reports_to_triage, empty=sources.triage_hint, order=15)
+        _register_search()
+
+
+def _register_search() -> None:
+    """Event reports are searchable by their reviewers only (the same rule as the pages)."""
+    from django.urls import reverse
+
+    from safetyhub.core import search
+
+    from .models import EventReport
+    from .rules import is_event_reviewer
+
+    def visible(user, organization):
+        reports = EventReport.objects.filter(organization=organization)
+        # empty by a condition, not .none(): search embeds this query's SQL
+        return reports if is_event_reviewer(user, organization) else reports.filter(pk__lt=0)
+
+    search.register_source(
+        EventReport, key="event", label="Event reports",
+        fields=[lambda r: f"{r.reference} {r.category.replace('-', ' ')}", "narrative",
+                "immediate_actions"],
+        url=lambda r, org: reverse("events:detail", args=[org.slug, r.pk]),
+        visible=visible,
+    )

@@ -1,0 +1,82 @@
+"""Reads of event reports for the pages and the API: plain data both render."""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from safetyhub.core.models import Organization, User
+
+from .access import visible_reports
+from .models import EventDraft, EventReport
+from .taxonomy import Taxonomy, taxonomy_of
+
+
+def reports_for_review(*, user: User, organization: Organization) -> QuerySet[EventReport]:
+    """Every report the reviewer may see, newest first (the Events list)."""
+    return (visible_reports(user=user, organization=organization)
+            .select_related("site", "taxonomy").order_by("-created_at", "-pk"))
+
+
+def my_reports(*, user: User, organization: Organization) -> QuerySet[EventReport]:
+    """The named reports the person made here, newest first (anonymous ones are nobody's)."""
+    return (EventReport.objects.filter(organization=organization, reporter=user,
+                                       is_anonymous=False)
+            .select_related("site", "taxonomy").order_by("-created_at", "-pk"))
+
+
+def draft_of(*, organization: Organization, user: User) -> EventDraft | None:
+    return EventDraft.objects.filter(organization=organization, user=user).first()
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """A report in words: its keys turned into the titles of its taxonomy version."""
+
+    report: EventReport
+    taxonomy: Taxonomy
+    event_type: str
+    category: str
+    harm: str
+    medication_error: str
+    people: list[str]
+    factors: list[str]
+    answers: list[Answer]
+    identifier_flags: list[str]
+
+
+def report_view(report: EventReport) -> ReportView:
+    from .identifiers import LABELS
+
+    taxonomy = taxonomy_of(report.taxonomy)
+    answers = []
+    for question in taxonomy.questions_for(report.category):
+        if question.id not in report.answers:
+            continue
+        value = report.answers[question.id]
+        titles = {c.key: c.title for c in question.choices}
+        if isinstance(value, list):
+            text = ", ".join(titles.get(v, v) for v in value)
+        elif question.type == "yes-no":
+            text = {"yes": "Yes", "no": "No"}.get(value, value)
+        else:
+            text = titles.get(value, value)
+        answers.append(Answer(question=question.text, answer=text))
+    return ReportView(
+        report=report, taxonomy=taxonomy,
+        event_type=taxonomy.title_of("event-types", report.event_type),
+        category=taxonomy.category_title(report.kind, report.category),
+        harm=taxonomy.harm_title(report.kind, report.harm_level) if report.harm_level else "",
+        medication_error=taxonomy.title_of("ncc-merp", report.medication_error_category)
+        if report.medication_error_category else "",
+        people=[taxonomy.title_of("people-roles", k) for k in report.people_involved],
+        factors=[taxonomy.title_of("contributing-factors", k)
+                 for k in report.contributing_factors],
+        answers=answers,
+        identifier_flags=[LABELS.get(flag, flag) for flag in report.identifier_flags],
+    )

@@ -1,0 +1,35 @@
+"""Who may do what with safety event reports.
+
+Reports are sensitive: an event is seen by the event reviewers, the patient-safety leads and
+the person who reported it (a named report), nobody else, whatever their other powers;
+organization admins and executive viewers included. Executives and patient/family advisors
+will see aggregates only (the measures pages); for now they are refused every event's detail.
+Any member may report."""
+
+import rules
+
+from safetyhub.core.models import Role
+from safetyhub.core.rules import has_role, is_member
+
+REVIEWER_ROLES = (Role.EVENT_REVIEWER, Role.SAFETY_LEAD)
+is_event_reviewer = has_role(*REVIEWER_ROLES)
+AGGREGATE_ROLES = (Role.EVENT_REVIEWER, Role.SAFETY_LEAD, Role.EXECUTIVE_VIEWER,
+                   Role.PATIENT_FAMILY_ADVISOR, Role.ORG_ADMIN)
+
+
+@rules.predicate
+def reviews_events_of(user, report) -> bool:
+    return is_event_reviewer(user, report.organization_id)
+
+
+@rules.predicate
+def reported(user, report) -> bool:
+    """The named reporter, still an active member (an anonymous report has no reporter)."""
+    return (report.reporter_id is not None and report.reporter_id == user.pk
+            and is_member(user, report.organization_id))
+
+
+rules.add_perm("events.report", is_member)
+rules.add_perm("events.review", is_event_reviewer)
+rules.add_perm("events.view_report", reviews_events_of | reported)
+rules.add_perm("events.view_aggregates", has_role(*AGGREGATE_ROLES))

@@ -1,0 +1,59 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from safetyhub.core.models import Role
+from tests.conftest import client_for
+from tests.factories import MembershipFactory, UserFactory
+
+
+@pytest.fixture
+def org(db):
+    """An organization that joined SafetyHub a year ago (events may be that old)."""
+    from tests.factories import OrganizationFactory
+
+    organization = OrganizationFactory(name="Riverside General", slug="riverside")
+    type(organization).objects.filter(pk=organization.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=365))
+    organization.refresh_from_db()
+    return organization
+
+
+def _person(org, role, email):
+    return MembershipFactory(organization=org, role=role, user=UserFactory(email=email)).user
+
+
+@pytest.fixture
+def reviewer(org):
+    return _person(org, Role.EVENT_REVIEWER, "reviewer@example.org")
+
+
+@pytest.fixture
+def safety_lead(org):
+    return _person(org, Role.SAFETY_LEAD, "lead@example.org")
+
+
+@pytest.fixture
+def executive(org):
+    return _person(org, Role.EXECUTIVE_VIEWER, "exec@example.org")
+
+
+@pytest.fixture
+def advisor(org):
+    return _person(org, Role.PATIENT_FAMILY_ADVISOR, "advisor@example.org")
+
+
+@pytest.fixture
+def staff(org):
+    return _person(org, Role.STAFF_REPORTER, "staff@example.org")
+
+
+@pytest.fixture
+def staff_client(staff):
+    return client_for(staff)
+
+
+@pytest.fixture
+def reviewer_client(reviewer):
+    return client_for(reviewer)
