@@ -37,6 +37,7 @@ class EventsConfig(AppConfig):
         my_work.register_source("events.to_triage", "New event reports to triage",
                                 sources.reports_to_triage, empty=sources.triage_hint, order=15)
         _register_search()
+        _register_public()
 
 
 def _register_search() -> None:
@@ -60,3 +61,15 @@ def _register_search() -> None:
         url=lambda r, org: reverse("events:detail", args=[org.slug, r.pk]),
         visible=visible,
     )
+
+
+def _register_public() -> None:
+    """The public reporting page: who turned it on or off is audited; a public reporter's
+    contact details are sensitive (every opening recorded) and never copied into the log."""
+    from safetyhub.core import audit
+
+    from .models import PublicReporter, PublicReportingPage
+
+    audit.register(PublicReportingPage, exclude=["updated_at"])
+    audit.register(PublicReporter, sensitive=True, redact=["name", "phone", "email"],
+                   describe=lambda r: f"Public reporter of event report {r.report_id}")

@@ -33,3 +33,7 @@ rules.add_perm("events.report", is_member)
 rules.add_perm("events.review", is_event_reviewer)
 rules.add_perm("events.view_report", reviews_events_of | reported)
 rules.add_perm("events.view_aggregates", has_role(*AGGREGATE_ROLES))
+
+# The public reporting page (patients, families, care partners) is opened and closed by the
+# organization's admins and patient-safety leads.
+rules.add_perm("events.manage_public_page", has_role(Role.ORG_ADMIN, Role.SAFETY_LEAD))

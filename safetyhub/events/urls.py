@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_public
 
 app_name = "events"
 P = "o/<slug:org_slug>/events/"
@@ -12,4 +12,8 @@ urlpatterns = [
     path(P + "report/questions/", views.questions, name="questions"),
     path(P + "<int:pk>/", views.detail, name="detail"),
     path(P + "<int:pk>/files/<int:file_pk>/", views.attachment, name="attachment"),
+    path(P + "public-page/", views_public.public_page_settings, name="public_page_settings"),
+    # The public page: no account, no organization menu (views_public.py).
+    path("report/<slug:org_slug>/", views_public.report, name="public_report"),
+    path("report/<slug:org_slug>/follow-up/", views_public.follow_up, name="public_follow_up"),
 ]
