@@ -76,6 +76,11 @@ def hit(key: str, *, limit: int, window: int) -> Window:
     except ValueError:  # expired between add and incr
         cache.set(cache_key, 1, timeout=window + 1)
         count = 1
+    else:
+        # The database cache's incr (Django's BaseCache.incr) stores the new count with the
+        # default timeout, five minutes: a longer window's count would be forgotten after
+        # five quiet minutes. Keep it until its window ends.
+        cache.touch(cache_key, timeout=retry_after + 1)
     return Window(count=count, limit=limit, retry_after=retry_after)
 
 

@@ -30,6 +30,16 @@ def test_hit_counts_within_a_window_and_starts_again_after_it(db, monkeypatch):
     assert throttle.hit("k", limit=2, window=60).count == 1
 
 
+def test_a_count_lasts_as_long_as_its_window_however_long_between_hits(db, monkeypatch):
+    """The database cache's incr would store the count for its default five minutes only."""
+    now = time.time() // 3600 * 3600 + 10
+    monkeypatch.setattr(throttle.time, "time", lambda: now)
+    throttle.hit("slow", limit=5, window=3600)
+    throttle.hit("slow", limit=5, window=3600)
+    now += 20 * 60  # twenty quiet minutes, same window
+    assert throttle.hit("slow", limit=5, window=3600).count == 3
+
+
 def test_concurrent_refuses_beyond_the_limit_and_frees_a_slot_however_the_block_ends(db):
     with throttle.concurrent("c", limit=1, timeout=60, message="busy"):
         with (pytest.raises(throttle.Throttled, match="busy") as refused,
