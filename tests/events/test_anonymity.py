@@ -90,7 +90,7 @@ def test_an_anonymous_report_on_the_public_page_leaves_no_trace_anywhere(monkeyp
     # One fixed moment, so the throttle windows cannot turn over between the two visitors.
     moment = time.time() // 3600 * 3600 + 60
     monkeypatch.setattr(throttle.time, "time", lambda: moment)
-    org, reviewer, ward = setup_organization()
+    org, _reviewer, ward = setup_organization()
     public.set_public_page(organization=org, is_open=True)
     visitor = browser()
     with override_settings(TASKS=DATABASE_QUEUE), captured_logs() as logs:
