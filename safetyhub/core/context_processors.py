@@ -22,6 +22,8 @@ def shell(request) -> dict:
             "manage_sites": org is not None and user.has_perm("core.manage_sites", org),
             "view_audit": org is not None and user.has_perm("core.view_audit", org),
             "view_board_pack": org is not None and user.has_perm("core.view_board_pack", org),
+            # the events app's rule (an unknown permission is simply refused)
+            "review_events": org is not None and user.has_perm("events.review", org),
             "manage_organization": org is not None
             and user.has_perm("core.manage_organization", org),
         },

@@ -169,6 +169,10 @@ class EventAttachment(models.Model):
     def __str__(self) -> str:
         return f"Attachment {self.pk} of {self.report_id}"
 
+    @property
+    def filename(self) -> str:
+        return self.file.name.rsplit("/", 1)[-1]
+
 
 class EventDraft(models.Model):
     """What a staff member has typed into the report form and not yet sent, saved as they

@@ -80,3 +80,23 @@ def report_view(report: EventReport) -> ReportView:
         answers=answers,
         identifier_flags=[LABELS.get(flag, flag) for flag in report.identifier_flags],
     )
+
+
+@dataclass(frozen=True)
+class ListRow:
+    report: EventReport
+    category: str
+    harm: str
+
+
+def list_rows(reports) -> list[ListRow]:
+    """A page of reports with their category and harm in words (no query per row: each
+    taxonomy version is parsed once)."""
+    rows = []
+    for report in reports:
+        taxonomy = taxonomy_of(report.taxonomy)
+        rows.append(ListRow(
+            report=report, category=taxonomy.category_title(report.kind, report.category),
+            harm=taxonomy.harm_title(report.kind, report.harm_level) if report.harm_level
+            else ""))
+    return rows

@@ -9,8 +9,10 @@ urlpatterns = [
     path(P + "mine/", views.my_reports, name="mine"),
     path(P + "report/", views.report, name="report"),
     path(P + "report/draft/", views.draft, name="draft"),
+    path(P + "report/draft/discard/", views.discard, name="discard"),
     path(P + "report/questions/", views.questions, name="questions"),
     path(P + "<int:pk>/", views.detail, name="detail"),
+    path(P + "<int:pk>/received/", views.received, name="received"),
     path(P + "<int:pk>/files/<int:file_pk>/", views.attachment, name="attachment"),
     path(P + "public-page/", views_public.public_page_settings, name="public_page_settings"),
     # The public page: no account, no organization menu (views_public.py).
