@@ -34,20 +34,12 @@ from safetyhub.core.net import client_address
 from safetyhub.core.views.organizations import add_errors
 
 from . import public
+from .anonymity import leave_no_trace
 from .forms_public import FollowUpForm, PublicPageSettingsForm, PublicReportForm
 
 REPORT_WINDOW = 60 * 60  # reports are counted per hour
 FOLLOW_UP_WINDOW = 15 * 60  # wrong follow-up codes per quarter hour, per address
 FOLLOW_UP_ORGANIZATION_WINDOW = 60 * 60  # … and per hour for the whole page
-
-
-def leave_no_trace(request: HttpRequest) -> None:
-    """Keep who sent this request out of what it leaves behind: the request log names no
-    user, and the session (if the browser has one) is not written by this request."""
-    request.log_no_user = True
-    session = getattr(request, "session", None)
-    if session is not None:
-        session.modified = False
 
 
 def public_page(view: Callable) -> Callable:

@@ -12,22 +12,34 @@ checks on, with the real database-backed task queue, so that a leak has every ch
 as well as the values do.
 """
 
+import datetime as dt
 import ipaddress
+import json
 import re
 import time
 
 import pytest
+from django.apps import apps
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from safetyhub.core import services as core_services
 from safetyhub.core import throttle
 from safetyhub.core.models import Role
 from safetyhub.events import public
 from safetyhub.events.models import EventReport
 from tests.factories import MembershipFactory, OrganizationFactory, SiteFactory, UserFactory
 
-from .leaks import captured_logs, search_database, search_logs
+from .leaks import (
+    added_or_changed,
+    captured_logs,
+    forms_of,
+    search_database,
+    search_logs,
+    snapshot,
+)
 
 DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 ADDRESS = "203.0.113.77"
@@ -143,3 +155,124 @@ def test_an_anonymous_report_on_the_public_page_leaves_no_trace_anywhere(monkeyp
         "hurt": "no", "relationship": "patient", "anonymous": "yes", "client_key": "other"})
     assert EventReport.objects.count() == 2
     assert cache_keys() == keys
+
+
+# --- a signed-in member of staff who chooses to report anonymously --------------------------
+
+
+def user_columns() -> dict[str, set[str]]:
+    """{table: columns} of every foreign key to a person, from every model (the audit
+    trail's actor has no database constraint, so the database alone would not say)."""
+    found: dict[str, set[str]] = {}
+    for model in apps.get_models(include_auto_created=True):
+        for field in model._meta.concrete_fields:
+            if field.is_relation and field.related_model is not None and \
+                    field.related_model._meta.label == settings.AUTH_USER_MODEL:
+                found.setdefault(model._meta.db_table, set()).add(field.column)
+    return found
+
+
+def traces_of_person(before, after, person, identity: dict[str, str]) -> list[str]:
+    """What, among the rows the anonymous report added or changed, names `person`: a foreign
+    key to them, their id under a person's key in JSON (an audit entry's changes), or one of
+    `identity`'s values (email, name, session key) anywhere."""
+    columns = user_columns()
+    person_key = re.compile(
+        r'"(reporter|user|actor|recipient|created_by|by|owner)(_id)?": ' + str(person.pk) + r"\b")
+    found = []
+    for table, row in added_or_changed(before, after):
+        for column in columns.get(table, ()):
+            if row.get(column) == str(person.pk):
+                found.append(f"their id in {table}.{column}")
+        for column, value in row.items():
+            if person_key.search(value):
+                found.append(f"their id in {table}.{column}: {value[:120]}")
+            for label, needle in identity.items():
+                if any(form in value for form in forms_of(needle)):
+                    found.append(f"{label} in {table}.{column}")
+    return found
+
+
+def staff_person():
+    org, reviewer, ward = setup_organization()
+    person = MembershipFactory(
+        organization=org, role=Role.STAFF_REPORTER,
+        user=UserFactory(email="quiet.reporter@example.org", full_name="Quinn Quietreporter"),
+    ).user
+    return org, reviewer, ward, person
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_anonymous_report_on_the_staff_form_leaves_no_trace_of_its_author():
+    _org, _reviewer, ward, person = staff_person()
+    staff = browser()
+    staff.force_login(person)
+    session_key = staff.session.session_key
+    identity = {"email": person.email, "name": person.full_name, "session key": session_key}
+    with override_settings(TASKS=DATABASE_QUEUE), captured_logs() as logs:
+        form = staff.get("/o/riverside/events/report/")
+        assert form.status_code == 200
+        token = form_token(form)
+        client_key = re.search(r'name="client_key" value="([^"]+)"', form.text).group(1)
+        fields = {
+            "csrfmiddlewaretoken": token, "kind": "patient_safety", "client_key": client_key,
+            "event_type": "incident", "category": "fall",
+            "occurred_at": (timezone.localtime() - dt.timedelta(hours=1)).strftime(
+                "%Y-%m-%dT%H:%M"),
+            "site_id": str(ward.pk), "narrative": "Found on the floor by the bed at night.",
+            "harm_level": "mild", "answers.injury": "minor", "anonymous": "on",
+        }
+        # what is typed is autosaved as the person's draft on the way
+        assert staff.post("/o/riverside/events/report/draft/", fields).status_code == 200
+        # two quiet minutes: the session's "last seen" would now be written by any request
+        session = staff.session
+        session["last_activity"] = int(time.time()) - 120
+        session.save()
+        before = snapshot()
+        sent = staff.post("/o/riverside/events/report/", fields)
+        assert sent.status_code == 200, sent.content.decode()[:3000]
+        after = snapshot()
+
+    report = EventReport.objects.get()
+    assert report.is_anonymous and report.reporter_id is None
+    # The POST changed things (the report, its audit entries, the reviewer's notification and
+    # queued email, the search index; the draft is gone) and none of them names the person.
+    assert sum(1 for _ in added_or_changed(before, after)) >= 4
+    assert traces_of_person(before, after, person, identity) == []
+    # Address, user agent and CSRF cookie: nowhere at all, and the person's email and
+    # session key in no log line.
+    assert_no_trace(traces(**{"CSRF cookie": staff.cookies["csrftoken"].value}), logs)
+    assert search_logs(logs, identity) == []
+    # The request log: the draft's and the report's lines name no one.
+    lines = [record for record in logs.records if record.name == "safetyhub.request"
+             and record.method == "POST"]
+    assert len(lines) == 2 and all(record.user_id is None for record in lines)
+    # (the page itself was opened by a named person: opening a form says nothing)
+    assert any(record.user_id == person.pk for record in logs.records
+               if getattr(record, "path", "") == "/o/riverside/events/report/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_anonymous_report_through_the_api_leaves_no_trace_of_its_author():
+    _org, _reviewer, _ward, person = staff_person()
+    _token, secret = core_services.create_api_token(user=person, name="ward tablet")
+    api = Client(REMOTE_ADDR=ADDRESS, HTTP_USER_AGENT=USER_AGENT,
+                 HTTP_AUTHORIZATION=f"Bearer {secret}")
+    identity = {"email": person.email, "name": person.full_name, "token": secret}
+    with override_settings(TASKS=DATABASE_QUEUE), captured_logs() as logs:
+        assert api.get("/api/v1/me").status_code == 200  # the client was in use already
+        before = snapshot()
+        sent = api.post("/api/v1/orgs/riverside/events", json.dumps({
+            "event_type": "near-miss", "category": "medication",
+            "occurred_at": (timezone.now() - dt.timedelta(hours=3)).isoformat(),
+            "narrative": "Two look-alike vials stored side by side.", "anonymous": True,
+        }), content_type="application/json", headers={"Idempotency-Key": "api-anon-1"})
+        assert sent.status_code == 201, sent.json()
+        after = snapshot()
+    assert sent.json()["reporter_id"] is None and sent.json()["follow_up_code"]
+    assert traces_of_person(before, after, person, identity) == []
+    assert_no_trace(traces(), logs)
+    assert search_logs(logs, identity) == []
+    post_lines = [record for record in logs.records if record.name == "safetyhub.request"
+                  and record.method == "POST"]
+    assert len(post_lines) == 1 and post_lines[0].user_id is None
