@@ -145,7 +145,10 @@ class ReportForm(forms.Form):
             f["category"].widget.attrs.update({
                 "hx-get": questions_url, "hx-trigger": "change",
                 "hx-target": "#category-questions", "hx-swap": "innerHTML",
-                "hx-include": "#id_kind"})
+                "hx-include": "#id_kind",
+                # its own queue: the form's autosave (hx-sync on the form, inherited) would
+                # otherwise cancel this request when the same change reaches the form
+                "hx-sync": "this:replace"})
         self.category_key = self._chosen_category()
         for question in taxonomy.questions_for(self.category_key):
             f[ANSWER_PREFIX + question.id] = question_field(question)
