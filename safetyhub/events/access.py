@@ -36,3 +36,12 @@ def access_attachment(*, user, organization: Organization, report: EventReport,
     """One file of a report the person has already opened through access_event."""
     return tenant_row(EventAttachment, organization=organization, pk=pk,
                       queryset=EventAttachment.objects.filter(report=report))
+
+
+def access_serious_event(*, user, organization: Organization, pk) -> EventReport:
+    """A serious safety event of the organization, for a leader to acknowledge: the same 404
+    for a report that is missing, foreign or not serious. Leaders see only its minimal facts
+    (triage_queries.SeriousRow), never its narrative or reporter."""
+    return tenant_row(EventReport, organization=organization, pk=pk,
+                      queryset=EventReport.objects.filter(triage__is_serious=True)
+                      .select_related("organization", "site", "taxonomy"))

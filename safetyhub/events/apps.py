@@ -39,6 +39,10 @@ class EventsConfig(AppConfig):
         _register_search()
         _register_public()
 
+        from . import triage_registry, triage_rules  # noqa: F401 (permissions)
+
+        triage_registry.register()
+
 
 def _register_search() -> None:
     """Event reports are searchable by their reviewers only (the same rule as the pages)."""

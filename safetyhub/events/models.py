@@ -234,3 +234,8 @@ class PublicReporter(models.Model):
 
     def __str__(self) -> str:
         return f"Public reporter of {self.report_id}"
+
+
+# Triage (status steps, assignment, classification, duplicates, serious events, feedback)
+# lives in its own module; imported here so Django finds its models.
+from .models_triage import EventSettings, EventStatusChange, EventTriage  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_public
+from . import views, views_public, views_triage
 
 app_name = "events"
 P = "o/<slug:org_slug>/events/"
@@ -14,6 +14,11 @@ urlpatterns = [
     path(P + "<int:pk>/", views.detail, name="detail"),
     path(P + "<int:pk>/received/", views.received, name="received"),
     path(P + "<int:pk>/files/<int:file_pk>/", views.attachment, name="attachment"),
+    # triage (views_triage.py)
+    path(P + "<int:pk>/triage/", views_triage.triage, name="triage"),
+    path(P + "<int:pk>/acknowledge/", views_triage.acknowledge, name="acknowledge"),
+    path(P + "serious/", views_triage.serious, name="serious"),
+    path(P + "settings/", views_triage.event_settings, name="settings"),
     path(P + "public-page/", views_public.public_page_settings, name="public_page_settings"),
     # The public page: no account, no organization menu (views_public.py).
     path("report/<slug:org_slug>/", views_public.report, name="public_report"),

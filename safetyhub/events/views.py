@@ -25,6 +25,7 @@ from .anonymity import leave_no_trace
 from .forms import ReportForm, draft_initial, new_client_key
 from .models import EventReport
 from .taxonomy import active_taxonomy_pack, taxonomy_of
+from .triage_queries import follow_ups, status_for_follow_up
 
 REPORT = "events.report"
 REVIEW = "events.review"
@@ -176,6 +177,9 @@ def detail(request, pk: int):
         "view": view, "report": report,
         "reviewer": request.user.has_perm(REVIEW, request.organization),
         "attachments": list(report.attachments.all()),
+        # triage (views_triage.py): the reporter's answer, and the reviewers' door
+        "follow_up": status_for_follow_up(report),
+        "can_triage": request.user.has_perm("events.triage", request.organization),
     })
 
 
@@ -200,8 +204,11 @@ def _page(request, queryset):
 def my_reports(request):
     page = _page(request, queries.my_reports(user=request.user,
                                               organization=request.organization))
+    reports = list(page.object_list)
+    answers = [f for f in follow_ups(reports).values() if f.closing_message]
     return render(request, "events/mine.html", {"page": page,
-                                                "rows": queries.list_rows(page.object_list)})
+                                                "rows": queries.list_rows(reports),
+                                                "answers": answers})
 
 
 @require_GET

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0013_search_index'),
-        ('events', '0001_initial'),
+        ('events', '0002_triage'),
     ]
 
     operations = [
