@@ -38,6 +38,7 @@ from safetyhub.core.models import Organization, Site
 from . import services
 from .models import EventReport, PublicReporter, PublicReportingPage
 from .taxonomy import active_taxonomy_pack, taxonomy_of
+from .triage_queries import status_for_follow_up
 
 MAX_WHAT_HAPPENED = services.MAX_NARRATIVE
 MAX_NAME = 150
@@ -349,15 +350,6 @@ STATUS_WORDS = {
 }
 
 
-def closing_message(report: EventReport) -> str:
-    """The message written for the reporter when the report was closed (kept by triage, on
-    the report's triage record), or "" while there is none."""
-    if report.status != EventReport.Status.CLOSED:
-        return ""
-    triage = getattr(report, "triage", None)  # absent until a reviewer acts on the report
-    return (getattr(triage, "closing_message", "") or "") if triage is not None else ""
-
-
 def follow_up(*, organization: Organization, code: str) -> FollowUp | None:
     """Where the report with this follow-up code stands, or None for a code that is not one
     of this organization's (wrong, replaced, or another organization's: the same answer)."""
@@ -370,9 +362,10 @@ def follow_up(*, organization: Organization, code: str) -> FollowUp | None:
     if report is None:
         return None
     audit.record_view(report)  # every opening of a report is on the record; this one by no one
+    triaged = status_for_follow_up(report)  # the closing message is triage's
     return FollowUp(
         reported_on=timezone.localdate(report.created_at),
-        status=report.status,
-        status_words=STATUS_WORDS.get(report.status, report.get_status_display()),
-        closing_message=closing_message(report),
+        status=triaged.status,
+        status_words=STATUS_WORDS.get(triaged.status, triaged.status_label),
+        closing_message=triaged.closing_message,
     )

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from safetyhub.core import throttle
 from safetyhub.core.models import AuditEntry, Notification, Role
-from safetyhub.events import public
+from safetyhub.events import public, triage
 from safetyhub.events.models import EventReport, PublicReporter, PublicReportingPage
 from tests.conftest import client_for
 from tests.factories import MembershipFactory, SiteFactory, UserFactory
@@ -235,13 +235,21 @@ def test_another_organizations_code_is_as_unknown_as_a_wrong_one(org, open_page,
     assert b"We could not find a report with this code" in response.content
 
 
-def test_a_closed_report_shows_its_status_and_closing_message(org, open_page, client):
+def test_a_closed_report_shows_its_status_and_closing_message(org, open_page, reviewer,
+                                                              client):
     code = code_in(send(client, org, answers()))
     report = EventReport.objects.get()
-    EventReport.objects.filter(pk=report.pk).update(status=EventReport.Status.CLOSED)
+    triage.change_status(report=report, by=reviewer, to=EventReport.Status.IN_REVIEW)
+    in_review = client.post(f"/report/{org.slug}/follow-up/", {"code": code})
+    assert b"Someone on our safety team is reading your report." in in_review.content
+    assert b"What we learned" not in in_review.content
+    triage.close_report(report=EventReport.objects.get(), by=reviewer,
+                        closing_message="We now check the medicine chart <twice> at night.")
     response = client.post(f"/report/{org.slug}/follow-up/", {"code": code})
     assert response.status_code == 200
     assert b"We have finished looking into your report." in response.content
+    assert b"What we learned and what we did" in response.content
+    assert b"We now check the medicine chart &lt;twice&gt; at night." in response.content
     assert response["Cache-Control"].count("no-store") == 1
 
 
