@@ -82,6 +82,7 @@ def test_the_page_is_not_found_until_the_organization_turns_it_on(org, client):
 
 def test_a_safety_lead_turns_the_page_on_and_sees_its_link(org, safety_lead, client):
     lead = client_for(safety_lead)
+    assert b'href="/o/riverside/events/public-page/"' in lead.get(f"/o/{org.slug}/").content
     response = lead.get(f"/o/{org.slug}/events/public-page/")
     assert response.status_code == 200 and b"The page is off" in response.content
     response = lead.post(f"/o/{org.slug}/events/public-page/", {"is_open": "on"})
@@ -100,6 +101,7 @@ def test_only_admins_and_safety_leads_switch_the_page(org, staff, reviewer, outs
     assert client_for(staff).post(f"/o/{org.slug}/events/public-page/",
                                   {"is_open": "on"}).status_code == 403
     assert client_for(reviewer).get(f"/o/{org.slug}/events/public-page/").status_code == 403
+    assert b"/events/public-page/" not in client_for(staff).get(f"/o/{org.slug}/").content
     assert client_for(outsider).post(f"/o/{org.slug}/events/public-page/",
                                      {"is_open": "on"}).status_code == 404
     assert not PublicReportingPage.objects.filter(organization=org, is_open=True).exists()
