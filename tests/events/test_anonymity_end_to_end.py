@@ -276,3 +276,16 @@ def test_an_anonymous_report_through_the_api_leaves_no_trace_of_its_author():
     post_lines = [record for record in logs.records if record.name == "safetyhub.request"
                   and record.method == "POST"]
     assert len(post_lines) == 1 and post_lines[0].user_id is None
+
+
+def test_a_refused_anonymous_try_on_the_staff_form_names_no_one_either(org, staff, caplog):
+    """A named line for a refused try a minute before the anonymous report would name its
+    author as well as the report's own line would."""
+    caplog.set_level("INFO", logger="safetyhub.request")
+    client = Client()
+    client.force_login(staff)
+    response = client.post(f"/o/{org.slug}/events/report/", {
+        "kind": "patient_safety", "client_key": "k", "anonymous": "on", "narrative": ""})
+    assert response.status_code == 422 and not EventReport.objects.exists()
+    lines = [r for r in caplog.records if getattr(r, "path", "") == f"/o/{org.slug}/events/report/"]
+    assert lines and all(r.user_id is None for r in lines)
