@@ -365,3 +365,45 @@ def test_an_organization_without_members_of_any_reviewing_role_still_takes_repor
                       user=UserFactory(email="only-staff@example.org"))
     assert send(client, org, answers()).status_code == 200
     assert Notification.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_form_sent_twice_at_once_makes_one_report_and_one_reporter_row():
+    import threading
+
+    from django.db import connections
+
+    from tests.factories import OrganizationFactory
+
+    org = OrganizationFactory()
+    type(org).objects.filter(pk=org.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=30))
+    org.refresh_from_db()
+    barrier = threading.Barrier(2)
+    results, problems = [], []
+
+    def go():
+        barrier.wait()
+        try:
+            results.append(public.submit_public_report(
+                organization=org, what_happened="Both taps at once.",
+                day=timezone.localdate(), time_of_day="morning", site_id=None, hurt="no",
+                relationship="patient", anonymous=False, contact_name="Ana",
+                contact_email="ana@example.net", client_key="double-tap"))
+        except Exception as exc:  # reported below
+            problems.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=go) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert problems == []
+    assert EventReport.objects.count() == 1 and PublicReporter.objects.count() == 1
+    assert sorted(r.created for r in results) == [False, True]
+    # whichever answer came last, its code is the one that works
+    working = [r.follow_up_code for r in results
+               if public.follow_up(organization=org, code=r.follow_up_code) is not None]
+    assert len(working) == 1
