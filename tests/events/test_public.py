@@ -407,3 +407,16 @@ def test_the_same_form_sent_twice_at_once_makes_one_report_and_one_reporter_row(
     working = [r.follow_up_code for r in results
                if public.follow_up(organization=org, code=r.follow_up_code) is not None]
     assert len(working) == 1
+
+
+def test_reviewers_see_who_reported_on_the_public_page_and_how_to_reach_them(
+        org, open_page, reviewer, client):
+    send(client, org, answers(anonymous="no", contact_name="Ana Example",
+                              contact_phone="555 010 2030", client_key="named"))
+    send(client, org, answers(relationship="care_partner", client_key="anonymous"))
+    named, anonymous = EventReport.objects.order_by("created_at", "pk")
+    page = client_for(reviewer).get(f"/o/{org.slug}/events/{named.pk}/").content.decode()
+    assert "A family member" in page and "Ana Example" in page and "555 010 2030" in page
+    page = client_for(reviewer).get(f"/o/{org.slug}/events/{anonymous.pk}/").content.decode()
+    assert "A care partner" in page and "chose to stay anonymous" in page
+    assert "Ana Example" not in page
