@@ -10,9 +10,14 @@ What these pages keep of the person using them: nothing. Every public view
 * counts addresses for abuse limits in this process's memory only (core.throttle's
   `hit_in_memory`), never in the cache table or anywhere else;
 * answers with `Cache-Control: no-store`, so a follow-up code or a status shown on a shared
-  device is not kept by the browser for the next person.
-The CSRF cookie a form needs is a random value the browser keeps; SafetyHub never stores or
-logs it (docs/public-reporting.md).
+  device is not kept by the browser for the next person;
+* sets no cookie at all. Django's CSRF protection rests on a cookie that would stay in the
+  visitor's browser for a year, one random value sent with every later visit: an identifier,
+  even if SafetyHub never writes it down. And here it protects nothing: CSRF stops another
+  site from acting with a visitor's credentials, and these pages use none (a signed-in
+  person's session is ignored; the report is no one's). What is kept is the refusal of
+  cross-site posts, by the browser's own Fetch Metadata (`Sec-Fetch-Site: cross-site`,
+  sent by every current browser), which needs no cookie.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from safetyhub.core import audit, throttle
@@ -46,12 +52,17 @@ def public_page(view: Callable) -> Callable:
     """Open a public page of the organization whose page is on (404 otherwise, the same as
     for no such organization), with nothing of the visitor kept (module docstring)."""
 
+    @csrf_exempt  # no cookie (module docstring); cross-site posts are refused below
     @wraps(view)
     def wrapper(request: HttpRequest, org_slug: str, *args, **kwargs) -> HttpResponse:
         request.log_no_user = True
         organization = public.open_organization(org_slug)
         if organization is None:
             raise Http404("No such page.")
+        if request.method == "POST" and request.headers.get("Sec-Fetch-Site") == "cross-site":
+            leave_no_trace(request)
+            return render(request, "events/public_refused.html",
+                          {"organization": organization}, status=403)
         with audit.acting_as(label=public.PUBLIC_ACTOR):
             response = view(request, organization, *args, **kwargs)
         leave_no_trace(request)

@@ -354,6 +354,33 @@ def test_a_visitor_gets_no_session_and_a_signed_in_persons_session_is_not_writte
                            for e in entries)
 
 
+def test_the_public_pages_set_no_cookie_at_all(org, open_page):
+    """Not even Django's CSRF cookie: one random value kept for a year and sent with every
+    visit would tell a returning visitor apart (views_public's docstring)."""
+    visitor = Client(enforce_csrf_checks=True)
+    responses = [
+        visitor.get(f"/report/{org.slug}/"),
+        send(visitor, org, answers()),
+        visitor.get(f"/report/{org.slug}/follow-up/"),
+        visitor.post(f"/report/{org.slug}/follow-up/", {"code": "WRONG"}),
+    ]
+    assert [r.status_code for r in responses] == [200, 200, 200, 422]
+    assert all(not r.cookies for r in responses) and not visitor.cookies
+    assert b"csrfmiddlewaretoken" not in responses[0].content
+
+
+def test_a_form_posted_from_another_site_is_refused_and_stores_nothing(org, open_page):
+    visitor = Client()
+    refused = visitor.post(f"/report/{org.slug}/", answers(),
+                           headers={"Sec-Fetch-Site": "cross-site"})
+    assert refused.status_code == 403 and b"sent from another website" in refused.content
+    assert EventReport.objects.count() == 0
+    assert visitor.post(f"/report/{org.slug}/follow-up/", {"code": "X"},
+                        headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    assert visitor.post(f"/report/{org.slug}/", answers(),
+                        headers={"Sec-Fetch-Site": "same-origin"}).status_code == 200
+
+
 def test_the_page_is_not_kept_by_the_browser(org, open_page, client):
     assert "no-store" in client.get(f"/report/{org.slug}/")["Cache-Control"]
     assert "no-store" in send(client, org, answers())["Cache-Control"]

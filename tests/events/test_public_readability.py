@@ -80,3 +80,10 @@ def test_the_thanks_and_follow_up_pages_read_at_about_grade_six(page):
     status = client.post(f"/report/{page.slug}/follow-up/", {"code": code}).content.decode()
     assert "We are looking into what happened." in status
     assert_plain(status)
+
+
+def test_the_page_refusing_a_form_from_another_site_reads_at_about_grade_six(page):
+    html = Client().post(f"/report/{page.slug}/", {},
+                         headers={"Sec-Fetch-Site": "cross-site"}).content.decode()
+    assert "sent from another website" in html
+    assert_plain(html)
