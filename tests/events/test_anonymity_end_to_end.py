@@ -7,7 +7,8 @@ of every record).
 
 Each test plants distinctive values first (an address, a user agent, the staff form's CSRF
 cookie, the signed-in person's session key and email) and runs the whole path as a browser
-would, CSRF checks on (the public pages set no cookie and need none), with the real database-backed task queue, so that a leak has every chance to show.
+would, CSRF checks on (the public pages set no cookie and need none), with the real
+database-backed task queue, so that a leak has every chance to show.
 `tests/events/leaks.py` also looks for the values' SHA-256/SHA-1/MD5 digests, which identify
 as well as the values do.
 """
