@@ -10,13 +10,20 @@ import yaml
 from django.apps import apps
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from safetyhub.core import services
 from safetyhub.core.models import ApiToken, AuditEntry, BoardPack, Role, SearchEntry
 from safetyhub.frameworks.services import upload_pack
 
 from .conftest import client_for
-from .factories import InvitationFactory, MembershipFactory, OrganizationFactory, SiteFactory
+from .factories import (
+    InvitationFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    SiteFactory,
+    submit_event,
+)
 from .frameworks.test_services import ORG_PACK
 
 # URLs anyone may open; each says why. Everything else must refuse outsiders.
@@ -47,7 +54,8 @@ OWN_ACCOUNT = {
 }
 
 SECRET_MARKERS = ("Victim Memorial", "victim-secret@example.org", "Secret Cardiac Unit",
-                  "Victim Secret Pack", "victim-secret-element", "victim-secret-board-ask")
+                  "Victim Secret Pack", "victim-secret-element", "victim-secret-board-ask",
+                  "victim-secret-event")
 
 
 def all_routes(resolver=None, prefix: str = "") -> list[str]:
@@ -115,6 +123,8 @@ def victim(db):
     BoardPack.objects.create(organization=org, title="Victim board pack",
                              period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 3, 31),
                              summary="victim-secret-board-ask")
+    submit_event(organization=org, reporter=admin, occurred_at=timezone.now(),
+                 narrative="victim-secret-event: a fall in the secret unit")
     return org
 
 

@@ -7,7 +7,7 @@ from safetyhub.core.my_work import Hint, WorkItem
 
 from .models import EventReport
 from .rules import is_event_reviewer
-from .taxonomy import taxonomy_of
+from .taxonomy import LIGHT, taxonomy_of
 
 SHOWN = 20
 
@@ -17,7 +17,8 @@ def reports_to_triage(user: User, organization: Organization) -> list[WorkItem]:
         return []
     reports = (EventReport.objects.filter(organization=organization,
                                           status=EventReport.Status.NEW)
-               .select_related("taxonomy", "site").order_by("-created_at", "-pk")[:SHOWN])
+               .select_related("taxonomy", "site").defer(*LIGHT)
+               .order_by("-created_at", "-pk")[:SHOWN])
     items = []
     for report in reports:
         taxonomy = taxonomy_of(report.taxonomy)

@@ -8,20 +8,20 @@ from safetyhub.core.models import Organization, User
 
 from .access import visible_reports
 from .models import EventDraft, EventReport
-from .taxonomy import Taxonomy, taxonomy_of
+from .taxonomy import LIGHT, Taxonomy, taxonomy_of
 
 
 def reports_for_review(*, user: User, organization: Organization) -> QuerySet[EventReport]:
     """Every report the reviewer may see, newest first (the Events list)."""
     return (visible_reports(user=user, organization=organization)
-            .select_related("site", "taxonomy").order_by("-created_at", "-pk"))
+            .select_related("site", "taxonomy").defer(*LIGHT).order_by("-created_at", "-pk"))
 
 
 def my_reports(*, user: User, organization: Organization) -> QuerySet[EventReport]:
     """The named reports the person made here, newest first (anonymous ones are nobody's)."""
     return (EventReport.objects.filter(organization=organization, reporter=user,
                                        is_anonymous=False)
-            .select_related("site", "taxonomy").order_by("-created_at", "-pk"))
+            .select_related("site", "taxonomy").defer(*LIGHT).order_by("-created_at", "-pk"))
 
 
 def draft_of(*, organization: Organization, user: User) -> EventDraft | None:

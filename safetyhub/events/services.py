@@ -482,6 +482,12 @@ def save_draft(*, organization: Organization, user: User, data: Mapping[str, Any
                 clean[key] = str(value)
     if len(repr(clean)) > MAX_DRAFT_BYTES:
         raise ValidationError({"draft": "The draft is too long to keep; shorten the text."})
+    key = clean.get("client_key")
+    if key and EventReport.objects.filter(organization=organization,
+                                          client_key=client_key_hash(key)).exists():
+        # A late autosave of a form already sent (its last keystrokes' save can arrive after
+        # the report): keeping it would bring the sent report back as a "draft".
+        raise ValidationError({"draft": "This report has been sent already."})
     with transaction.atomic():
         draft, _created = EventDraft.objects.update_or_create(
             organization=organization, user=user, defaults={"data": clean})

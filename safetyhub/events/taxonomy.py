@@ -17,7 +17,10 @@ KINDS = {  # event kind → (its categories' section, its harm scale's section, 
     "patient_safety": ("categories", "harm-scale", "harm-scale"),
     "workforce": ("workforce-categories", "workforce-harm", "harm-scale"),
 }
-MEDICATION_SCALE = "ncc-merp"  # a question offering this section's items is the NCC MERP index
+MEDICATION_SCALE = "ncc-merp"
+# Lists load each report's taxonomy pack without its content (tens of kilobytes of JSON per
+# row): taxonomy_of reads the content only for a pack version it has not parsed yet.
+LIGHT = ("taxonomy__content",)  # a question offering this section's items is the NCC MERP index
 
 
 @dataclass(frozen=True)

@@ -264,3 +264,58 @@ def test_reviewers_see_identifier_flags_and_my_work_lists_new_reports(org, staff
 def test_anonymous_visitors_are_sent_to_sign_in(org):
     response = Client().get(url(org, "report/"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_my_reports_costs_the_same_queries_for_1_and_3_reports(
+        org, staff, count, django_assert_max_num_queries):
+    for _ in range(count):
+        submit_event(organization=org, reporter=staff)
+    client = client_for(staff)
+    client.get(url(org, "mine/"))
+    with django_assert_max_num_queries(12):
+        page = client.get(url(org, "mine/"))
+    assert page.text.count("/received/") == 0 and page.text.count('class="event-table"') == 1
+
+
+def test_search_finds_reports_for_reviewers_only(org, staff, reviewer, executive):
+    report = submit_event(organization=org, reporter=staff,
+                          narrative="Infusion pump alarm silenced overnight").report
+    found = client_for(reviewer).get(f"/o/{org.slug}/search/?q=infusion").text
+    assert report.reference in found
+    for person in (staff, executive):
+        assert report.reference not in client_for(person).get(
+            f"/o/{org.slug}/search/?q=infusion").text
+
+
+def test_a_manager_reports_a_workforce_event_through_the_page(org, site, staff_client, staff):
+    response = staff_client.post(url(org, "report/"), form_data(
+        site, kind="workforce", category="violence-patient", harm_level="wf-first-aid",
+        reported_by="manager", **{"answers.kind": ["verbal", "physical"],
+                                   "answers.injury": ""}))
+    assert response.status_code == 302, response.text
+    report = EventReport.objects.get()
+    assert report.kind == "workforce" and report.channel == "workforce"
+    assert report.reported_by == "manager" and report.answers == {"kind": ["verbal",
+                                                                           "physical"]}
+
+
+def test_a_workforce_report_without_who_reports_is_refused_on_that_field(org, site,
+                                                                        staff_client):
+    response = staff_client.post(url(org, "report/"), form_data(
+        site, kind="workforce", category="sharps", harm_level="wf-none",
+        **{"answers.exposure": "cut"}))
+    assert response.status_code == 422
+    assert "Who is reporting?" in response.text and "This field is required" in response.text
+    assert not EventReport.objects.exists()
+
+
+def test_resending_an_anonymous_form_gives_a_new_code_for_the_same_report(org, site,
+                                                                         staff_client):
+    first = staff_client.post(url(org, "report/"), form_data(site, anonymous="on"))
+    again = staff_client.post(url(org, "report/"), form_data(site, anonymous="on"))
+    codes = [re.search(r'id="follow-up-code">([A-Z0-9-]+)<', r.text).group(1)
+             for r in (first, again)]
+    assert codes[0] != codes[1]
+    assert "The form reached us twice" in again.text
+    assert EventReport.objects.count() == 1

@@ -350,3 +350,12 @@ def test_a_new_reviewer_elsewhere_is_not_told(org, member, other_org):
 def test_submit_report_takes_keywords_only(org, member):
     with pytest.raises(TypeError):
         submit_report(org, "patient_safety")  # type: ignore[misc]
+
+
+def test_a_late_autosave_of_a_sent_form_does_not_bring_it_back_as_a_draft(org, member):
+    submit_event(organization=org, reporter=member, client_key="sent-form")
+    with pytest.raises(ValidationError) as exc:
+        save_draft(organization=org, user=member,
+                   data={"client_key": "sent-form", "narrative": "late keystrokes"})
+    assert "sent already" in errors_of(exc)["draft"][0]
+    assert not EventDraft.objects.exists()

@@ -155,3 +155,10 @@ def test_the_frameworks_explorer_lists_the_taxonomy_pack(org, owner_client):
     detail = owner_client.get(f"/o/{org.slug}/frameworks/packs/event-taxonomy/1/")
     assert detail.status_code == 200
     assert "Medication or Other Substance" in detail.text
+
+
+def test_the_explorer_shows_a_categorys_questions(org, owner_client):
+    page = owner_client.get(f"/o/{org.slug}/frameworks/packs/event-taxonomy/1/fall/").text
+    assert "Questions a reporter is asked" in page
+    assert "Was the patient injured?" in page and "(required)" in page
+    assert "Minor (bruise, small cut)" in page
