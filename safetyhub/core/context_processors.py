@@ -24,6 +24,8 @@ def shell(request) -> dict:
             "view_board_pack": org is not None and user.has_perm("core.view_board_pack", org),
             # the events app's rule (an unknown permission is simply refused)
             "review_events": org is not None and user.has_perm("events.review", org),
+            "view_serious_events": org is not None
+            and user.has_perm("events.view_serious", org),
             "manage_public_page": org is not None
             and user.has_perm("events.manage_public_page", org),
             "manage_organization": org is not None

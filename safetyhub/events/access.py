@@ -40,8 +40,12 @@ def access_attachment(*, user, organization: Organization, report: EventReport,
 
 def access_serious_event(*, user, organization: Organization, pk) -> EventReport:
     """A serious safety event of the organization, for a leader to acknowledge: the same 404
-    for a report that is missing, foreign or not serious. Leaders see only its minimal facts
-    (triage_queries.SeriousRow), never its narrative or reporter."""
+    for a report that is missing, foreign, not serious, or asked for by someone who may not
+    see the serious-events list (so a colleague cannot probe which reports are serious).
+    Leaders see only its minimal facts (triage_queries.SeriousRow), never its narrative or
+    reporter."""
+    reports = EventReport.objects.filter(triage__is_serious=True)
+    if not user.has_perm("events.view_serious", organization):
+        reports = reports.none()
     return tenant_row(EventReport, organization=organization, pk=pk,
-                      queryset=EventReport.objects.filter(triage__is_serious=True)
-                      .select_related("organization", "site", "taxonomy"))
+                      queryset=reports.select_related("organization", "site", "taxonomy"))

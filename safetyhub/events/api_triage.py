@@ -3,11 +3,13 @@ the step needs one; closing with the message to the reporter), assign, reclassif
 unlink duplicates, acknowledge a serious event, and list serious events awaiting
 acknowledgement.
 
-The organization is resolved with `api_organization` (404 for outsiders, 403 for a role
-without the permission: triage is for event reviewers and patient-safety leads, acknowledging
-for executives and patient-safety leads), then the report with the access helpers (404 for
-missing and foreign alike). Bad input is answered 422 naming the field; a stale `version`
-(someone changed the report since you read it) is a 422 on `version`."""
+The organization is resolved with `api_organization` (404 for outsiders), then the report
+with the access helpers (404 for missing, foreign and not-yours alike: an executive sees no
+event's detail, a serious event only on the serious list), then the role (403: triage is for
+event reviewers and patient-safety leads, acknowledging for executives and patient-safety
+leads; so a reporter who may read their own report gets 403 trying to triage it). Bad input
+is answered 422 naming the field; a stale `version` (someone changed the report since you
+read it) is a 422 on `version`."""
 
 import datetime as dt
 from enum import StrEnum
@@ -17,6 +19,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema
 
+from safetyhub.core.access import require_permission
 from safetyhub.core.api import api_organization
 from safetyhub.core.inputs import Day, Id
 from safetyhub.core.models import Membership
@@ -28,6 +31,7 @@ from .models import EventReport
 
 router = Router(tags=["events"])
 
+MEMBER = "events.report"  # any member: the row's access helper and the role decide
 TRIAGE = "events.triage"
 VIEW_SERIOUS = "events.view_serious"
 ACKNOWLEDGE = "events.acknowledge_serious"
@@ -166,8 +170,12 @@ def _read(report: EventReport) -> dict:
 
 
 def _report(request: HttpRequest, slug: str, event_id: int) -> EventReport:
-    org = api_organization(request, slug, TRIAGE)
-    return access_event(user=request.user, organization=org, pk=event_id)
+    """The report (404 unless the person may see it: rules.py), then the role (403): the
+    reporter of a report may see it but not triage it."""
+    org = api_organization(request, slug, MEMBER)
+    report = access_event(user=request.user, organization=org, pk=event_id)
+    require_permission(user=request.user, permission=TRIAGE, organization=org)
+    return report
 
 
 def _fresh(report: EventReport) -> EventReport:
@@ -255,8 +263,9 @@ def triage_unlink(request, slug: str, event_id: Id, payload: VersionIn):
 def acknowledge(request, slug: str, event_id: Id):
     """A leader acknowledges a serious event (404 when the report is not a serious event of
     the organization; 422 when it is acknowledged already)."""
-    org = api_organization(request, slug, ACKNOWLEDGE)
+    org = api_organization(request, slug, MEMBER)
     report = access_serious_event(user=request.user, organization=org, pk=event_id)
+    require_permission(user=request.user, permission=ACKNOWLEDGE, organization=org)
     services.acknowledge_serious(report=report, by=request.user)
     row = queries.serious_row(org, report.pk, now=timezone.now())
     return {**row.__dict__, "id": row.pk, "clock": _clock(row.clock)}

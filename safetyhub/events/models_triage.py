@@ -31,9 +31,11 @@ class EventTriage(models.Model):
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="+")
     due_on = models.DateField(null=True, blank=True)
-    # Always the primary itself (never a duplicate): services refuse chains.
+    # Always the primary itself (never a duplicate): services refuse chains. SafetyHub
+    # deletes no report; should one go (a whole organization removed, the shell), its
+    # duplicates stay and lose the link rather than being deleted with it.
     duplicate_of = models.ForeignKey("events.EventReport", null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="duplicate_links")
+                                     on_delete=models.SET_NULL, related_name="duplicate_links")
     # What the reporter answered, copied before the first reclassification.
     original_event_type = models.CharField(max_length=64, blank=True)
     original_category = models.CharField(max_length=64, blank=True)

@@ -2,9 +2,9 @@
 serious-event clock, closing message), the serious-events page leaders read and acknowledge
 from, and the organization's event settings. Views parse, call triage.py, render.
 
-Reports are loaded only through access.py (the same 404 for missing and foreign); the
-permission is checked first, so a member without the role is refused (403) before any report
-is looked up."""
+Reports are loaded only through access.py first (the same 404 for missing, foreign and
+not-yours), then the role is checked (403): a reporter who may read their own report is
+refused its triage; anyone else learns nothing, not even that the report exists."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from safetyhub.core.access import require_permission
 from safetyhub.core.decorators import org_view
 from safetyhub.core.views.organizations import add_errors
 
@@ -74,10 +75,11 @@ def _primary(organization, reference: str) -> EventReport | None:
 
 
 @require_http_methods(["GET", "POST"])
-@org_view("events.triage")
+@org_view("events.report")
 def triage(request, pk: int):
     org = request.organization
-    report = access_event(user=request.user, organization=org, pk=pk)
+    report = access_event(user=request.user, organization=org, pk=pk)  # 404 first
+    require_permission(user=request.user, permission="events.triage", organization=org)
     if request.method == "GET":
         return _render(request, report)
     action = request.POST.get("action", "")
@@ -150,10 +152,12 @@ def serious(request):
 
 
 @require_POST
-@org_view("events.acknowledge_serious")
+@org_view("events.report")
 def acknowledge(request, pk: int):
     org = request.organization
-    report = access_serious_event(user=request.user, organization=org, pk=pk)
+    report = access_serious_event(user=request.user, organization=org, pk=pk)  # 404 first
+    require_permission(user=request.user, permission="events.acknowledge_serious",
+                       organization=org)
     try:
         services.acknowledge_serious(report=report, by=request.user)
     except ValidationError as exc:

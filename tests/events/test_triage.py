@@ -411,3 +411,81 @@ def test_two_reviewers_linking_two_reports_to_each_other_at_once_make_no_chain()
     links = list(EventTriage.objects.exclude(duplicate_of=None).values_list("report_id",
                                                                             "duplicate_of_id"))
     assert len(links) == 1
+
+
+def test_deleting_a_primary_keeps_its_duplicates_and_an_organization_can_go(org, reviewer):
+    primary, dup = report_of(org), report_of(org)
+    triage.link_duplicate(report=dup, primary=primary, by=reviewer)
+    EventReport.objects.filter(pk=primary.pk).delete()
+    assert EventTriage.objects.get(report=dup).duplicate_of is None
+    triage.link_duplicate(report=report_of(org), primary=dup, by=reviewer)
+    org.delete()
+    assert not EventReport.objects.exists() and not EventTriage.objects.exists()
+
+
+def _race(*calls) -> list[str]:
+    """Run the calls at the same moment in threads; 'ok' or the refusal's fields for each."""
+    outcomes: list[str] = []
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        try:
+            barrier.wait()
+            call()
+            outcomes.append("ok")
+        except ValidationError as exc:
+            outcomes.append(",".join(sorted(exc.message_dict)))
+        except BaseException as exc:  # a deadlock or a locked database fails the test
+            outcomes.append(repr(exc))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(outcomes)
+
+
+def _race_org():
+    from tests.events.conftest import _person
+
+    org = OrganizationFactory()
+    org.created_at = timezone.now() - timezone.timedelta(days=30)
+    org.save()
+    return org, _person
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_changing_the_same_version_at_once_one_wins_one_is_refused():
+    org, person = _race_org()
+    one = person(org, Role.EVENT_REVIEWER, "one@example.org")
+    two = person(org, Role.SAFETY_LEAD, "two@example.org")
+    report = report_of(org)
+    outcomes = _race(
+        lambda: triage.change_status(report=EventReport.objects.get(pk=report.pk), by=one,
+                                     to=S.IN_REVIEW, expected_version=1),
+        lambda: triage.reclassify(report=EventReport.objects.get(pk=report.pk), by=two,
+                                  event_type="incident", category="fall", harm_level="severe",
+                                  reason="X-ray", expected_version=1))
+    assert outcomes == ["ok", "version"]
+    t = EventTriage.objects.get(report=report)
+    assert t.version == 2
+    assert EventStatusChange.objects.filter(report=report).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_leaders_acknowledging_at_once_record_one_acknowledgement():
+    org, person = _race_org()
+    boss = person(org, Role.EXECUTIVE_VIEWER, "boss@example.org")
+    lead = person(org, Role.SAFETY_LEAD, "lead@example.org")
+    report = report_of(org, harm_level="death")
+    outcomes = _race(
+        lambda: triage.acknowledge_serious(report=EventReport.objects.get(pk=report.pk),
+                                           by=boss),
+        lambda: triage.acknowledge_serious(report=EventReport.objects.get(pk=report.pk),
+                                           by=lead))
+    assert outcomes == ["ok", "report"]
+    assert AuditEntry.objects.filter(object_type="events.EventTriage",
+                                     changes__has_key="acknowledged_at").count() == 1

@@ -102,23 +102,32 @@ def test_a_duplicate_of_another_organizations_report_is_not_found(org, report, r
     assert response.status_code == 422 and fields_of(response) == ["duplicate_of_id"]
 
 
-def test_outsiders_get_404_and_the_wrong_role_403(org, report, outsider, member, executive,
-                                                 advisor, staff):
+def test_outsiders_get_404_and_the_wrong_role_403(org, outsider, member, executive,
+                                                 advisor, staff, owner):
+    report = new_report(org)
+    own = submit_event(organization=org, reporter=staff).report
     foreign_report = new_report(OrganizationFactory(slug="elsewhere2"))
     assert api_client(outsider).get(url(report, "/triage")).status_code == 404
+    assert post(api_client(outsider), url(report, "/triage/status"),
+                {"to": "in_review"}).status_code == 404
     rc_other = api_client(MembershipFactory(organization=foreign_report.organization,
                                             role=Role.EVENT_REVIEWER,
                                             user=UserFactory()).user)
     assert rc_other.get(url(report, "/triage")).status_code == 404
-    for person in (member, executive, advisor, staff):
+    # Members who may not see the report learn nothing of it, not even that it exists.
+    for person in (member, executive, advisor, staff, owner):
         client = api_client(person)
-        assert client.get(url(report, "/triage")).status_code == 403
+        assert client.get(url(report, "/triage")).status_code == 404
         assert post(client, url(report, "/triage/status"),
-                    {"to": "in_review"}).status_code == 403
-    assert post(api_client(outsider), url(report, "/triage/status"),
-                {"to": "in_review"}).status_code == 404
-    report.refresh_from_db()
-    assert report.status == S.NEW
+                    {"to": "in_review"}).status_code == 404
+    # The reporter may read their report, but triaging it is the wrong role.
+    client = api_client(staff)
+    assert client.get(url(own, "/triage")).status_code == 403
+    assert post(client, url(own, "/triage/close"),
+                {"closing_message": "done"}).status_code == 403
+    for r in (report, own):
+        r.refresh_from_db()
+        assert r.status == S.NEW
 
 
 def test_a_report_of_another_organization_is_404_for_a_reviewer(org, rc):
@@ -137,8 +146,10 @@ def test_executives_list_and_acknowledge_serious_events_with_minimal_facts(org, 
     assert rows[0]["clock"]["words"].endswith("left") and not rows[0]["clock"]["overdue"]
     assert "narrative" not in rows[0] and "reporter" not in str(rows[0])
     assert api_client(member).get(f"/api/v1/orgs/{org.slug}/serious-events").status_code == 403
-    # Only leaders acknowledge; a report that is not serious is not found.
+    # Only leaders acknowledge (a reviewer sees the list: 403); a member who may not see the
+    # list cannot probe which reports are serious (404); a report that is not serious: 404.
     assert post(api_client(reviewer), url(serious, "/acknowledge"), {}).status_code == 403
+    assert post(api_client(member), url(serious, "/acknowledge"), {}).status_code == 404
     assert post(client, url(mild, "/acknowledge"), {}).status_code == 404
     response = post(client, url(serious, "/acknowledge"), {})
     assert response.status_code == 200 and response.json()["acknowledged_at"]
