@@ -209,8 +209,9 @@ class FollowUp:
 def status_for_follow_up(report: EventReport) -> FollowUp:
     """The status and, once closed, the closing message (the one read the public follow-up
     page and "My reports" need; nothing else of triage shows to the reporter)."""
-    triage = getattr(report, "_prefetched_triage", None)
-    if triage is None:
+    if hasattr(report, "_prefetched_triage"):  # follow_ups: None means "has no triage yet"
+        triage = report._prefetched_triage
+    else:
         triage = EventTriage.objects.filter(report=report).first()
     closed = report.status == S.CLOSED and triage is not None
     return FollowUp(reference=report.reference, status=report.status,
