@@ -49,7 +49,7 @@ PUBLIC = {
 # Signed-in pages about the visitor themself, not an organization.
 OWN_ACCOUNT = {
     "account/", "account/tokens/<str:pk>/revoke/", "account/two-factor/", "api/v1/me",
-    "account/notifications/",
+    "account/notifications/", "api/v1/me/notification-kinds",
     "api/v1/orgs",
 }
 
