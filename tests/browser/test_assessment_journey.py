@@ -121,7 +121,7 @@ def test_three_members_then_consensus_finalize_and_pdf(new_page, live_server, or
     assessment.refresh_from_db()
     assert assessment.status == Assessment.Status.FINALIZED
 
-    lead.get_by_role("link", name="Report").click()
+    lead.get_by_role("link", name="Report", exact=True).click()
     expect(lead.locator("body")).to_contain_text("not for ranking")
     with lead.expect_download() as download_info:
         lead.get_by_role("link", name=re.compile("PDF")).click()
