@@ -48,6 +48,7 @@ class ReportView:
     factors: list[str]
     answers: list[Answer]
     identifier_flags: list[str]
+    answers_about: str = ""  # the category the answers are about (the reporter's choice)
 
 
 def report_view(report: EventReport) -> ReportView:
@@ -55,7 +56,12 @@ def report_view(report: EventReport) -> ReportView:
 
     taxonomy = taxonomy_of(report.taxonomy)
     answers = []
-    for question in taxonomy.questions_for(report.category):
+    # The answers belong to the category the reporter chose, which triage may have changed.
+    from .models_triage import EventTriage
+
+    answered = (EventTriage.objects.filter(report_id=report.pk)
+                .values_list("original_category", flat=True).first()) or report.category
+    for question in taxonomy.questions_for(answered):
         if question.id not in report.answers:
             continue
         value = report.answers[question.id]
@@ -79,6 +85,7 @@ def report_view(report: EventReport) -> ReportView:
                  for k in report.contributing_factors],
         answers=answers,
         identifier_flags=[LABELS.get(flag, flag) for flag in report.identifier_flags],
+        answers_about=taxonomy.category_title(report.kind, answered),
     )
 
 

@@ -36,6 +36,7 @@ from .taxonomy import MEDICATION_SCALE, taxonomy_of
 
 S = EventReport.Status
 SERIOUS_KIND = "events.serious"
+SERIOUS_OVERDUE_KIND = "events.serious_overdue"
 ASSIGNED_KIND = "events.assigned"
 CLOSED_KIND = "events.closed"
 SERIOUS_DAYS = 3
@@ -466,6 +467,27 @@ def acknowledge_serious(*, report: EventReport, by: User) -> EventTriage:
         triage.acknowledged_at, triage.acknowledged_by = timezone.now(), by
         _bump(triage)
     return triage
+
+
+def serious_overdue(*, today: dt.date) -> int:
+    """Daily job: tell the leaders, once per event, that a serious event's 3 business days
+    passed without an acknowledgement (the clock's due time was before today began)."""
+    start_of_today = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    overdue = (EventTriage.objects.filter(is_serious=True, acknowledged_at=None,
+                                          serious_due_at__lt=start_of_today)
+               .select_related("report", "report__organization").order_by("pk"))
+    told = 0
+    for triage in overdue:
+        report = triage.report
+        told += len(notifications.notify(
+            recipients=leaders(report.organization), kind=SERIOUS_OVERDUE_KIND,
+            organization=report.organization,
+            title=f"Serious safety event {report.reference} is past its {SERIOUS_DAYS} "
+                  "business days without an acknowledgement",
+            link=reverse("events:serious", args=[report.organization.slug])
+            + f"#{report.reference}",
+            dedupe_key=f"events.serious_overdue:{report.pk}"))
+    return told
 
 
 def serious_clock(triage: EventTriage, *, now: dt.datetime | None = None

@@ -209,7 +209,7 @@ class FollowUp:
 def status_for_follow_up(report: EventReport) -> FollowUp:
     """The status and, once closed, the closing message (the one read the public follow-up
     page and "My reports" need; nothing else of triage shows to the reporter)."""
-    if hasattr(report, "_prefetched_triage"):  # follow_ups: None means "has no triage yet"
+    if hasattr(report, "_prefetched_triage"):  # follow_ups read it (None: no triage yet)
         triage = report._prefetched_triage
     else:
         triage = EventTriage.objects.filter(report=report).first()
@@ -221,9 +221,13 @@ def status_for_follow_up(report: EventReport) -> FollowUp:
 
 
 def follow_ups(reports: list[EventReport]) -> dict[int, FollowUp]:
-    """{report id: FollowUp} for a page of reports, in one query."""
-    triages = {t.report_id: t for t in EventTriage.objects.filter(
-        report_id__in=[r.pk for r in reports])}
+    """{report id: FollowUp} for a page of reports: no query when the reports were read with
+    `select_related("triage")`, else one."""
+    if all("triage" in report._state.fields_cache for report in reports):
+        triages = {r.pk: r._state.fields_cache["triage"] for r in reports}
+    else:
+        triages = {t.report_id: t for t in EventTriage.objects.filter(
+            report_id__in=[r.pk for r in reports])}
     result = {}
     for report in reports:
         report._prefetched_triage = triages.get(report.pk)

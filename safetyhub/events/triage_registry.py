@@ -8,7 +8,7 @@ from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils import timezone
 
-from safetyhub.core import audit, board_pack, my_work, notifications
+from safetyhub.core import audit, board_pack, daily_jobs, my_work, notifications
 from safetyhub.core.models import Organization, User
 from safetyhub.core.rules import role_in
 
@@ -20,8 +20,10 @@ from .triage import (
     LEADER_ROLES,
     SERIOUS_DAYS,
     SERIOUS_KIND,
+    SERIOUS_OVERDUE_KIND,
     TRIAGE_ROLES,
     flag_if_serious,
+    serious_overdue,
 )
 from .triage_queries import board_figures, serious_awaiting
 
@@ -43,6 +45,12 @@ def register() -> None:
         description="A report's harm reached the organization's serious-event threshold; a "
                     f"leader acknowledges it within {SERIOUS_DAYS} business days (for "
                     "executives and patient-safety leads).", default_email=True)
+    notifications.register_kind(
+        SERIOUS_OVERDUE_KIND, label="Serious safety event not acknowledged in time",
+        description=f"A serious safety event passed its {SERIOUS_DAYS} business days without "
+                    "a leader's acknowledgement (for executives and patient-safety leads; "
+                    "once per event).", default_email=True)
+    daily_jobs.register_daily_job("events.serious_overdue", serious_overdue)
     notifications.register_kind(
         ASSIGNED_KIND, label="Event report assigned to you",
         description="A report was given to you to triage (event reviewers and "

@@ -203,7 +203,8 @@ def _page(request, queryset):
 @org_view(REPORT)
 def my_reports(request):
     page = _page(request, queries.my_reports(user=request.user,
-                                              organization=request.organization))
+                                              organization=request.organization)
+                 .select_related("triage"))  # the closing messages, in the same query
     reports = list(page.object_list)
     answers = [f for f in follow_ups(reports).values() if f.closing_message]
     return render(request, "events/mine.html", {"page": page,

@@ -6,6 +6,8 @@ Reports are loaded only through access.py first (the same 404 for missing, forei
 not-yours), then the role is checked (403): a reporter who may read their own report is
 refused its triage; anyone else learns nothing, not even that the report exists."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -140,7 +142,7 @@ def serious(request):
     return render(request, "events/serious.html", {
         "awaiting": queries.serious_awaiting(org, now=now),
         "acknowledged": queries.serious_acknowledged(
-            org, since=now - timezone.timedelta(days=ACKNOWLEDGED_SHOWN_DAYS), now=now),
+            org, since=now - dt.timedelta(days=ACKNOWLEDGED_SHOWN_DAYS), now=now),
         "shown_days": ACKNOWLEDGED_SHOWN_DAYS,
         "counts": queries.status_counts(org),
         "threshold": dict(services.severity.THRESHOLDS)[services.serious_threshold(org)],

@@ -489,3 +489,20 @@ def test_two_leaders_acknowledging_at_once_record_one_acknowledgement():
     assert outcomes == ["ok", "report"]
     assert AuditEntry.objects.filter(object_type="events.EventTriage",
                                      changes__has_key="acknowledged_at").count() == 1
+
+
+def test_leaders_are_told_once_when_a_serious_event_is_not_acknowledged_in_time(
+        org, executive, safety_lead, reviewer):
+    late = report_of(org, harm_level="severe")
+    on_time = report_of(org, harm_level="death")
+    today = timezone.localdate()
+    assert triage.serious_overdue(today=today) == 0  # the clocks are still running
+    EventTriage.objects.filter(report__in=[late, on_time]).update(
+        serious_due_at=timezone.now() - timezone.timedelta(days=2))
+    triage.acknowledge_serious(report=on_time, by=executive)
+    assert triage.serious_overdue(today=today) == 2  # the executive and the safety lead
+    assert triage.serious_overdue(today=today + timezone.timedelta(days=1)) == 0
+    note = Notification.objects.get(recipient=executive, kind=triage.SERIOUS_OVERDUE_KIND)
+    assert late.reference in note.title
+    assert not Notification.objects.filter(recipient=reviewer,
+                                           kind=triage.SERIOUS_OVERDUE_KIND).exists()

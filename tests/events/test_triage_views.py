@@ -216,3 +216,38 @@ def test_the_board_pack_page_shows_the_safety_events_section(org, owner, executi
     assert "Safety events" in html
     assert "2 event reports in the period (1 near miss, 0 workforce events)" in html
     assert "Serious safety events acknowledged within 3 business days" in html
+
+
+def test_the_reporters_answers_stay_visible_after_the_category_is_changed(org, reviewer):
+    report = new_report(org, answers={"injury": "minor", "assisted": "no"})
+    before = client_for(reviewer).get(f"/o/{org.slug}/events/{report.pk}/").content.decode()
+    triage.reclassify(report=report, by=reviewer, event_type="incident",
+                      category="medication", harm_level="mild", reason="A sedative error.")
+    html = client_for(reviewer).get(f"/o/{org.slug}/events/{report.pk}/").content.decode()
+    assert "About the fall" in before and "About the fall" in html
+    answered = re.search(r"About the fall</h2>(.*?)</dl>", html, re.S).group(1)
+    assert answered == re.search(r"About the fall</h2>(.*?)</dl>", before, re.S).group(1)
+    assert "<dd>" in answered
+    triage_page = client_for(reviewer).get(page(report)).content.decode()
+    assert "Fall" in triage_page and "Medication" in triage_page
+
+
+def test_my_reports_with_closing_messages_costs_the_same_queries_for_1_and_3(org, reviewer,
+                                                                             staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(staff)
+    counts = []
+    for total in (1, 3):
+        while EventReport.objects.filter(reporter=staff).count() < total:
+            report = submit_event(organization=org, reporter=staff).report
+            triage.change_status(report=report, by=reviewer, to=S.IN_REVIEW)
+            triage.close_report(report=EventReport.objects.get(pk=report.pk), by=reviewer,
+                                closing_message=f"Answer {report.reference}")
+        client.get(f"/o/{org.slug}/events/mine/")
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(f"/o/{org.slug}/events/mine/").content.decode()
+        assert html.count("Answer EV-") == total
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
