@@ -250,6 +250,15 @@ PASSWORD_RESET_MAILS_PER_ACCOUNT = envint("PASSWORD_RESET_MAILS_PER_ACCOUNT", 3)
 PASSWORD_RESET_REQUESTS_PER_ADDRESS = envint("PASSWORD_RESET_REQUESTS_PER_ADDRESS", 10)
 REPORTS_AT_ONCE_PER_ORGANIZATION = envint("REPORTS_AT_ONCE_PER_ORGANIZATION", 2)
 INVITATION_FAILURES_PER_ADDRESS = envint("INVITATION_FAILURES_PER_ADDRESS", 20)
+# The public reporting page (events/views_public.py): reports an hour from one address and from
+# everyone, wrong follow-up codes a quarter hour from one address and an hour from everyone.
+# Per-address counts are kept in each web process's memory only, never written anywhere (the
+# page promises anonymous reporters that their address is not kept): with N processes, up to
+# N times the limit gets through, still hopeless for guessing a 100-bit code.
+PUBLIC_REPORTS_PER_ADDRESS = envint("PUBLIC_REPORTS_PER_ADDRESS", 10)
+PUBLIC_REPORTS_PER_ORGANIZATION = envint("PUBLIC_REPORTS_PER_ORGANIZATION", 300)
+FOLLOW_UP_FAILURES_PER_ADDRESS = envint("FOLLOW_UP_FAILURES_PER_ADDRESS", 10)
+FOLLOW_UP_FAILURES_PER_ORGANIZATION = envint("FOLLOW_UP_FAILURES_PER_ORGANIZATION", 1000)
 
 # API tokens stop working this many days after they are made.
 API_TOKEN_DAYS = envint("API_TOKEN_DAYS", 90)

@@ -41,6 +41,10 @@ PUBLIC = {
     "invitations/<str:token>/": "invitation link; the token is the secret",
     "api/v1/openapi.json": "API description, no data",
     "api/v1/docs": "API documentation page, no data",
+    "report/<slug:org_slug>/": "public reporting page for patients and families, no account "
+                               "(404 unless the organization turned it on); shows no data",
+    "report/<slug:org_slug>/follow-up/": "follow-up page: a report's status only for the "
+                                         "holder of its follow-up code",
 }
 # Signed-in pages about the visitor themself, not an organization.
 OWN_ACCOUNT = {

@@ -11,12 +11,19 @@ cache's increment is not atomic on every backend), which is fine for a throttle:
 the rate, it does not account for it.
 
 Keys are hashed, so an email address or an address never sits in the cache in clear text and
-any text can be part of a key.
+any text can be part of a key. A plain hash of an IPv4 address is no secret, though: all 2³²
+of them can be hashed in minutes, and the cache table keeps expired rows until it culls them.
+Where an address must never be written down (the public reporting page, whose anonymous
+visitors are promised exactly that), count it with `hit_in_memory` instead: the count lives
+in this process's memory only, under an HMAC whose key is made at start and never leaves the
+process, and is forgotten when its window ends.
 """
 
 import hashlib
+import hmac
 import math
 import secrets
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -69,6 +76,11 @@ def hit(key: str, *, limit: int, window: int) -> Window:
     except ValueError:  # expired between add and incr
         cache.set(cache_key, 1, timeout=window + 1)
         count = 1
+    else:
+        # The database cache's incr (Django's BaseCache.incr) stores the new count with the
+        # default timeout, five minutes: a longer window's count would be forgotten after
+        # five quiet minutes. Keep it until its window ends.
+        cache.touch(cache_key, timeout=retry_after + 1)
     return Window(count=count, limit=limit, retry_after=retry_after)
 
 
@@ -80,6 +92,60 @@ def blocked(key: str, *, limit: int, window: int) -> Window | None:
     if count < limit:
         return None
     return Window(count=count, limit=limit, retry_after=retry_after)
+
+
+# --- counts that are never written down -----------------------------------------------------
+
+# Made at import, never stored or logged: without it no one can tell which address a memory
+# key belongs to, even from a dump of the process.
+_MEMORY_KEY = secrets.token_bytes(32)
+_memory_lock = threading.Lock()
+_memory: dict[str, tuple[int, float]] = {}  # key → (count, when its window ends)
+# Past this many keys, expired ones are dropped before a new one is added (a flood of
+# addresses cannot grow the dict for ever; an entry lives one window at most anyway).
+MEMORY_PRUNE_AT = 10_000
+
+
+def _memory_slot(key: str, window: int, now: float) -> tuple[str, float]:
+    number = int(now // window)
+    name = hmac.new(_MEMORY_KEY, f"{key}\x1f{window}\x1f{number}".encode(),
+                    hashlib.sha256).hexdigest()
+    return name, (number + 1) * window
+
+
+def hit_in_memory(key: str, *, limit: int, window: int) -> Window:
+    """As `hit`, but counted in this process's memory only: the key (which may hold an
+    address) is never written to the cache, the database or a log, and is forgotten once its
+    window ends. Each web process counts on its own, so with N processes someone may get up
+    to N × `limit` through; use it where that is still far too few to matter, and pair it
+    with a shared `hit` on a key that names no one (an organization) where a total bound is
+    needed."""
+    now = time.time()
+    name, ends = _memory_slot(key, window, now)
+    with _memory_lock:
+        if len(_memory) >= MEMORY_PRUNE_AT and name not in _memory:
+            for stale in [k for k, (_count, until) in _memory.items() if until <= now]:
+                del _memory[stale]
+        count = _memory.get(name, (0, ends))[0] + 1
+        _memory[name] = (count, ends)
+    return Window(count=count, limit=limit, retry_after=max(1, math.ceil(ends - now)))
+
+
+def blocked_in_memory(key: str, *, limit: int, window: int) -> Window | None:
+    """As `blocked`, for counts kept by `hit_in_memory`."""
+    now = time.time()
+    name, ends = _memory_slot(key, window, now)
+    with _memory_lock:
+        count = _memory.get(name, (0, ends))[0]
+    if count < limit:
+        return None
+    return Window(count=count, limit=limit, retry_after=max(1, math.ceil(ends - now)))
+
+
+def forget_memory() -> None:
+    """Drop every in-memory count (tests start from nothing)."""
+    with _memory_lock:
+        _memory.clear()
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from safetyhub.core.inputs import Id, Line, Pagination, Text
 
 from . import queries, services
 from .access import access_event
+from .anonymity import leave_no_trace
 from .models import EventReport
 from .taxonomy import taxonomy_of
 
@@ -143,7 +144,7 @@ def event_create(request: HttpRequest, slug: str, payload: EventCreate,
     `client_key` field) a retry returns the first report with 200."""
     org = api_organization(request, slug, REPORT)
     if payload.anonymous:
-        request.log_no_user = True
+        leave_no_trace(request)  # no user in the log line, no session write
     patient = {name: getattr(payload, name) for name in services.PATIENT_FIELDS
                if getattr(payload, name)}
     submission = services.submit_report(

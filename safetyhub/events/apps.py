@@ -38,6 +38,7 @@ class EventsConfig(AppConfig):
                                 sources.reports_to_triage, empty=sources.triage_hint, order=15)
         _register_search()
         _register_measures()
+        _register_public()
 
         from . import triage_registry, triage_rules  # noqa: F401 (permissions)
 
@@ -88,3 +89,15 @@ def _register_measures() -> None:
                    describe=lambda s: f"What measure {s.measure_id} counts from event reports")
     audit.register(AggregateSettings,
                    describe=lambda s: "Settings of the event aggregates")
+
+
+def _register_public() -> None:
+    """The public reporting page: who turned it on or off is audited; a public reporter's
+    contact details are sensitive (every opening recorded) and never copied into the log."""
+    from safetyhub.core import audit
+
+    from .models import PublicReporter, PublicReportingPage
+
+    audit.register(PublicReportingPage, exclude=["updated_at"])
+    audit.register(PublicReporter, sensitive=True, redact=["name", "phone", "email"],
+                   describe=lambda r: f"Public reporter of event report {r.report_id}")

@@ -206,13 +206,53 @@ class EventDraft(models.Model):
         return f"Draft of {self.user_id} in {self.organization_id}"
 
 
+# --- the public reporting page (patients, families, care partners): views_public.py ------------
+
+
+class PublicReportingPage(models.Model):
+    """Whether an organization's public reporting page (/report/<slug>/) is on. No row, or
+    off: the page answers 404, as for an organization that does not exist."""
+
+    organization = models.OneToOneField("core.Organization", on_delete=models.CASCADE,
+                                        related_name="public_reporting_page")
+    is_open = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        state = "on" if self.is_open else "off"
+        return f"Public reporting page of {self.organization_id} ({state})"
+
+
+class PublicReporter(models.Model):
+    """Who made a report on the public page: their relation to the patient and, for a named
+    report only, how to reach them. An anonymous report's row has no name, phone or email
+    (what was typed there is dropped before anything is stored)."""
+
+    class Relationship(models.TextChoices):
+        PATIENT = "patient", "The patient"
+        FAMILY = "family", "A family member"
+        CARE_PARTNER = "care_partner", "A care partner"
+
+    organization = models.ForeignKey("core.Organization", on_delete=models.CASCADE,
+                                     related_name="+")
+    report = models.OneToOneField(EventReport, on_delete=models.CASCADE,
+                                  related_name="public_reporter")
+    relationship = models.CharField(max_length=20, choices=Relationship.choices)
+    name = models.CharField(max_length=150, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+
+    def __str__(self) -> str:
+        return f"Public reporter of {self.report_id}"
+
+
 # Triage (status steps, assignment, classification, duplicates, serious events, feedback)
-# lives in its own module; imported here so Django finds its models.
-from .models_triage import EventSettings, EventStatusChange, EventTriage  # noqa: E402, F401
-# The measures made from reports (patient days, aggregate settings, event-count measures).
-from .measure_models import (  # noqa: E402, F401
+# and the measures made from reports (patient days, aggregate settings, event-count
+# measures) live in their own modules; imported here so Django finds their models.
+from .models_measures import (  # noqa: E402, F401
     AggregateSettings,
     EventCountSource,
     PatientDays,
     SignalWatchSnapshot,
 )
+from .models_triage import EventSettings, EventStatusChange, EventTriage  # noqa: E402, F401

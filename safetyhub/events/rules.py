@@ -39,3 +39,6 @@ rules.add_perm("events.view_aggregates", has_role(*AGGREGATE_ROLES))
 MEASURE_ROLES = (Role.SAFETY_LEAD, Role.ORG_ADMIN)
 rules.add_perm("events.manage_patient_days", has_role(*MEASURE_ROLES))
 rules.add_perm("events.change_aggregate_settings", has_role(*MEASURE_ROLES))
+# The public reporting page (patients, families, care partners) is opened and closed by the
+# organization's admins and patient-safety leads.
+rules.add_perm("events.manage_public_page", has_role(Role.ORG_ADMIN, Role.SAFETY_LEAD))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_measures, views_triage
+from . import views, views_measures, views_public, views_triage
 
 app_name = "events"
 P = "o/<slug:org_slug>/events/"
@@ -19,6 +19,10 @@ urlpatterns = [
     path(P + "<int:pk>/acknowledge/", views_triage.acknowledge, name="acknowledge"),
     path(P + "serious/", views_triage.serious, name="serious"),
     path(P + "settings/", views_triage.event_settings, name="settings"),
+    path(P + "public-page/", views_public.public_page_settings, name="public_page_settings"),
+    # The public page: no account, no organization menu (views_public.py).
+    path("report/<slug:org_slug>/", views_public.report, name="public_report"),
+    path("report/<slug:org_slug>/follow-up/", views_public.follow_up, name="public_follow_up"),
 ]
 
 # Measures from events: aggregates only (views_measures.py)

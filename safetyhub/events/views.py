@@ -21,6 +21,7 @@ from safetyhub.core.views.organizations import add_errors
 
 from . import queries, services
 from .access import access_attachment, access_event
+from .anonymity import leave_no_trace
 from .forms import ReportForm, draft_initial, new_client_key
 from .models import EventReport
 from .taxonomy import active_taxonomy_pack, taxonomy_of
@@ -82,6 +83,10 @@ def report(request):
                                                                    status_text=status))
 
     kind = _kind(request.POST.get("kind"))
+    if request.POST.get("anonymous"):
+        # Chosen anonymity covers every try, refused ones too: a named log line for a refused
+        # try a minute before an anonymous report would name its author.
+        leave_no_trace(request)
     form = ReportForm(request.POST, request.FILES, organization=org, taxonomy=taxonomy,
                       kind=kind, questions_url=reverse("events:questions", args=[org.slug]))
     if "show_questions" in request.POST:  # without JavaScript: the category's questions
@@ -90,8 +95,6 @@ def report(request):
     if form.is_valid():
         data = form.cleaned_data
         anonymous = bool(data["anonymous"])
-        if anonymous:
-            request.log_no_user = True
         try:
             submission = services.submit_report(
                 organization=org, kind=kind, event_type=data["event_type"],
@@ -129,6 +132,10 @@ def received(request, pk: int):
 @org_view(REPORT)
 def draft(request):
     """Autosave: keep what the form holds now (files excepted) as the person's draft."""
+    if request.POST.get("anonymous"):
+        # Log lines naming the writer of a draft seconds before an anonymous report arrives
+        # would name its author; the draft itself is the person's own and goes on sending.
+        request.log_no_user = True
     data = {key: (values if len(values) > 1 or key in _LISTS else values[0])
             for key, values in request.POST.lists()
             if key != "csrfmiddlewaretoken"}

@@ -30,6 +30,16 @@ def test_hit_counts_within_a_window_and_starts_again_after_it(db, monkeypatch):
     assert throttle.hit("k", limit=2, window=60).count == 1
 
 
+def test_a_count_lasts_as_long_as_its_window_however_long_between_hits(db, monkeypatch):
+    """The database cache's incr would store the count for its default five minutes only."""
+    now = time.time() // 3600 * 3600 + 10
+    monkeypatch.setattr(throttle.time, "time", lambda: now)
+    throttle.hit("slow", limit=5, window=3600)
+    throttle.hit("slow", limit=5, window=3600)
+    now += 20 * 60  # twenty quiet minutes, same window
+    assert throttle.hit("slow", limit=5, window=3600).count == 3
+
+
 def test_concurrent_refuses_beyond_the_limit_and_frees_a_slot_however_the_block_ends(db):
     with throttle.concurrent("c", limit=1, timeout=60, message="busy"):
         with (pytest.raises(throttle.Throttled, match="busy") as refused,
@@ -40,6 +50,48 @@ def test_concurrent_refuses_beyond_the_limit_and_frees_a_slot_however_the_block_
         raise RuntimeError("the report failed")
     with throttle.concurrent("c", limit=1, timeout=60, message="busy"):
         pass  # free again
+
+
+def test_hit_in_memory_counts_within_a_window_and_starts_again_after_it(monkeypatch):
+    throttle.forget_memory()
+    now = time.time() // 60 * 60 + 40
+    monkeypatch.setattr(throttle.time, "time", lambda: now)
+    counts = [throttle.hit_in_memory("m", limit=2, window=60) for _ in range(3)]
+    assert [(c.count, c.exceeded) for c in counts] == [(1, False), (2, False), (3, True)]
+    assert counts[0].retry_after == 20
+    assert throttle.blocked_in_memory("m", limit=3, window=60).count == 3
+    assert throttle.blocked_in_memory("other", limit=3, window=60) is None
+    now += 60
+    assert throttle.blocked_in_memory("m", limit=3, window=60) is None
+    assert throttle.hit_in_memory("m", limit=2, window=60).count == 1
+
+
+def test_hit_in_memory_writes_nothing_down_and_keeps_no_address_in_clear(db, monkeypatch):
+    """The public page's promise: an address counted in memory is in no table (the cache is
+    one), and not even in the process's own keys."""
+    from django.db import connection
+
+    throttle.forget_memory()
+    address = "203.0.113.77"
+    throttle.hit_in_memory(f"follow-up:{address}", limit=5, window=60)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM safetyhub_cache")
+        assert cursor.fetchone()[0] == 0
+    assert throttle._memory and not any(address in key for key in throttle._memory)
+    plain = throttle._key(f"follow-up:{address}")  # what the shared cache would have used
+    assert not any(plain.removeprefix("throttle:") in key for key in throttle._memory)
+
+
+def test_hit_in_memory_drops_expired_counts_when_it_grows(monkeypatch):
+    throttle.forget_memory()
+    monkeypatch.setattr(throttle, "MEMORY_PRUNE_AT", 3)
+    now = time.time() // 60 * 60
+    monkeypatch.setattr(throttle.time, "time", lambda: now)
+    for number in range(3):
+        throttle.hit_in_memory(f"a{number}", limit=1, window=60)
+    now += 61
+    throttle.hit_in_memory("fresh", limit=1, window=60)
+    assert len(throttle._memory) == 1
 
 
 # --- password reset -------------------------------------------------------------------------
