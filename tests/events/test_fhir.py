@@ -345,3 +345,44 @@ def test_the_csv_export_is_spreadsheet_safe_audited_and_the_reviewers_only(
     assert AuditEntry.objects.filter(object_repr="Event reports exported as CSV",
                                      actor_id=reviewer.pk).count() == 1
     assert client_for(staff).get(url).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_imports_of_one_resource_make_one_report():
+    import threading
+
+    from django.db import connections
+
+    from safetyhub.core.models import Role
+    from tests.factories import MembershipFactory, OrganizationFactory
+
+    org = OrganizationFactory()
+    type(org).objects.filter(pk=org.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=30))
+    org.refresh_from_db()
+    person = MembershipFactory(organization=org, role=Role.EVENT_REVIEWER).user
+    source = submit_event(organization=org, reporter=person).report
+    resource = fhir.report_to_adverse_event(source)
+    resource["identifier"] = {"system": "urn:example:other-system", "value": "INC-42"}
+    barrier = threading.Barrier(2)
+    results, problems = [], []
+
+    def go():
+        barrier.wait()
+        try:
+            results.append(fhir.import_adverse_event(organization=org, resource=resource,
+                                                     user=person))
+        except Exception as exc:  # reported below
+            problems.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=go) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not problems
+    assert EventReport.objects.filter(organization=org).count() == 2  # the source + one
+    assert sorted(r.created for r in results) == [False, True]
+    assert len({r.report.pk for r in results}) == 1
