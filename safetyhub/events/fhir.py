@@ -91,7 +91,13 @@ def report_to_adverse_event(report: EventReport) -> dict:
             taxonomy, pack, MEDICATION_SCALE, report.medication_error_category)})
     if report.reported_by:
         extensions.append({"url": EXT_REPORTED_BY, "valueCode": report.reported_by})
+    # Answers to the questions of the category as it stands: after a reviewer reclassified
+    # the report, the reporter's answers belong to a category it no longer has (they stay
+    # in SafetyHub, on the report's page) and would not import.
+    asked = {q.id for q in taxonomy.questions_for(report.category)}
     for question, value in report.answers.items():
+        if question not in asked:
+            continue
         values = value if isinstance(value, list) else [value]
         extensions.append({"url": EXT_ANSWER, "extension": [
             {"url": "question", "valueCode": question},
@@ -219,7 +225,7 @@ def adverse_event_to_report_fields(resource: Any, *, taxonomy: Taxonomy, pack_id
         else:
             site_id = sites[0]
 
-    narrative, actions, reported_by = "", "", ""
+    narrative, actions, reported_by, merp_code = "", "", "", ""
     factors: list[str] = []
     roles: list[str] = []
     answers: dict[str, Any] = {}
@@ -257,8 +263,21 @@ def adverse_event_to_report_fields(resource: Any, *, taxonomy: Taxonomy, pack_id
             asked = questions.get(question)
             multi = asked is not None and asked.type == "multi"
             answers[question] = values if multi else (values[0] if values else "")
-        # NCC MERP (EXT_MERP) is carried by the medication question's answer; other
-        # extensions are not ours and are ignored, as FHIR allows for non-modifier ones.
+        elif url == EXT_MERP:
+            merp = _codes(ext.get("valueCodeableConcept"), system(pack_id, MEDICATION_SCALE))
+            if not merp:
+                errors[f"extension.{i}.valueCodeableConcept"] = \
+                    f"Needs a coding from {system(pack_id, MEDICATION_SCALE)}."
+            merp_code = merp[0] if merp else ""
+        # Other extensions are not ours and are ignored, as FHIR allows for non-modifier ones.
+    # The NCC MERP category is the reviewers' (it may differ from the reporter's answer after
+    # triage): submit_report takes it from the medication question's answer, so that answer
+    # is the extension's code, or none.
+    for question in questions.values():
+        if question.choices_from == MEDICATION_SCALE:
+            answers.pop(question.id, None)
+            if merp_code:
+                answers[question.id] = merp_code
     if not narrative:
         errors["extension"] = f"Needs the narrative as an extension with url {EXT_NARRATIVE}."
     if errors:

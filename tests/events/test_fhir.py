@@ -242,6 +242,30 @@ def test_only_reviewers_import_and_outsiders_learn_nothing(org, staff, report):
     assert EventReport.objects.count() == 1
 
 
+def test_a_reclassified_report_exports_and_imports_as_the_reviewers_classified_it(
+        org, reviewer, staff, report):
+    from safetyhub.events import triage
+
+    triage.reclassify(report=report, by=reviewer, event_type="incident",
+                      category="medication", harm_level="severe",
+                      medication_error_category="G", reason="Pharmacy review")
+    fall = submit_event(organization=org, reporter=staff).report  # answers {"injury": ...}
+    triage.reclassify(report=fall, by=reviewer, event_type="incident", category="other",
+                      harm_level="mild", reason="Not a fall")
+    client = client_for(reviewer)
+    for source, merp in ((report, "G"), (fall, "")):
+        source.refresh_from_db()
+        resource = client.get(export_url(org, source)).json()
+        response = _import(client, org, resource)
+        assert response.status_code == 201, response.json()
+        imported = EventReport.objects.get(pk=response.json()["id"])
+        assert (imported.category, imported.harm_level) == (source.category,
+                                                            source.harm_level)
+        assert imported.medication_error_category == merp
+    # The fall's answers were to a fall's questions: not exported once it is "other".
+    assert imported.answers == {}
+
+
 # --- the property: export → import keeps every mapped field -------------------------------------
 
 
