@@ -369,6 +369,14 @@ def test_the_csv_export_is_spreadsheet_safe_audited_and_the_reviewers_only(
     assert AuditEntry.objects.filter(object_repr="Event reports exported as CSV",
                                      actor_id=reviewer.pk).count() == 1
     assert client_for(staff).get(url).status_code == 403
+    from safetyhub.core.models import Role
+    from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+    outsider = MembershipFactory(organization=OrganizationFactory(slug="elsewhere"),
+                                 role=Role.EVENT_REVIEWER,
+                                 user=UserFactory(email="out@example.org")).user
+    assert client_for(outsider).get(url).status_code == 404
+    assert AuditEntry.objects.filter(object_repr="Event reports exported as CSV").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
