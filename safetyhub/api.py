@@ -139,6 +139,8 @@ api.add_router("/", "safetyhub.frameworks.api.router")
 api.add_router("/", "safetyhub.assessments.api.router")
 api.add_router("/", "safetyhub.improvement.api.router")
 api.add_router("/", "safetyhub.improvement.api_measures.router")
+# Before events.api: its /orgs/{slug}/events/{event_id} would otherwise take /events/fhir.
+api.add_router("/", "safetyhub.events.api_fhir.router")
 api.add_router("/", "safetyhub.events.api.router")
 api.add_router("/", "safetyhub.events.api_triage.router")
 api.add_router("/", "safetyhub.events.api_measures.router")

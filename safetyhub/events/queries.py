@@ -1,5 +1,6 @@
 """Reads of event reports for the pages and the API: plain data both render."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -107,3 +108,21 @@ def list_rows(reports) -> list[ListRow]:
             harm=taxonomy.harm_title(report.kind, report.harm_level) if report.harm_level
             else ""))
     return rows
+
+
+EXPORT_HEADER = ["reference", "kind", "event_type", "category", "category_title", "harm_level",
+                 "harm_title", "ncc_merp", "occurred_at", "site_or_unit", "status", "channel",
+                 "anonymous", "created_at"]
+
+
+def export_rows(reports) -> Iterator[list]:
+    """The reviewers' list as CSV rows (EXPORT_HEADER): what each report is about, never the
+    narrative, the reporter or patient characteristics, like the list page itself."""
+    for report in reports:
+        taxonomy = taxonomy_of(report.taxonomy)
+        yield [report.reference, report.kind, report.event_type, report.category,
+               taxonomy.category_title(report.kind, report.category), report.harm_level,
+               taxonomy.harm_title(report.kind, report.harm_level) if report.harm_level
+               else "", report.medication_error_category, report.occurred_at.isoformat(),
+               report.site.name if report.site_id else "", report.status, report.channel,
+               "yes" if report.is_anonymous else "no", report.created_at.isoformat()]

@@ -6,6 +6,7 @@ app_name = "events"
 P = "o/<slug:org_slug>/events/"
 urlpatterns = [
     path(P, views.event_list, name="list"),
+    path(P + "export.csv", views.event_list_csv, name="list_csv"),
     path(P + "mine/", views.my_reports, name="mine"),
     path(P + "report/", views.report, name="report"),
     path(P + "report/draft/", views.draft, name="draft"),
