@@ -84,7 +84,9 @@ def submit_event(*, organization, reporter=None, anonymous: bool = False, **fiel
 
     values = {
         "kind": "patient_safety", "event_type": "incident", "category": "fall",
-        "occurred_at": timezone.now() - dt.timedelta(hours=2),
+        # Two hours ago, but never before the organization joined (a day check: a factory
+        # organization made just after midnight would otherwise refuse last night's event).
+        "occurred_at": max(timezone.now() - dt.timedelta(hours=2), organization.created_at),
         "narrative": "Patient found on the floor beside the bed.", "harm_level": "mild",
         "channel": "staff", "answers": {"injury": "minor"},
     }
