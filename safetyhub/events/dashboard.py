@@ -18,7 +18,6 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.db import connection
 from django.db.models import Count, DurationField, ExpressionWrapper, F, QuerySet, Sum
 from django.db.models.functions import TruncMonth
@@ -26,7 +25,7 @@ from django.utils import timezone
 
 from safetyhub.core.models import Organization, Site
 
-from .models import EventReport, PatientDays
+from .models import EventReport, EventTriage, PatientDays
 from .taxonomy import KINDS, Taxonomy
 
 __all__ = ["Dashboard", "Row", "dashboard", "month_range", "months_between", "reports_in"]
@@ -213,21 +212,10 @@ def _grouped(reports: QuerySet[EventReport]):
         yield None, None, None, site_id, month, n
 
 
-def _triage_model():
-    """The triage record of a report (events triage), when that part is installed."""
-    try:
-        return apps.get_model("events", "EventTriage")
-    except LookupError:
-        return None
-
-
 def _timing(dash: Dashboard, reports: QuerySet[EventReport]) -> None:
     """Median days from report to first triage and to closing, and how many closed reports
     were answered (closed with a message to the reporter)."""
-    model = _triage_model()
-    if model is None:
-        return
-    triage = model.objects.filter(report__in=reports.order_by().values("pk"))
+    triage = EventTriage.objects.filter(report__in=reports.order_by().values("pk"))
     dash.days_to_triage = _median_days(triage.filter(triaged_at__isnull=False),
                                        F("triaged_at") - F("report__created_at"))
     closed = triage.filter(closed_at__isnull=False)
