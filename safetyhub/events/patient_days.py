@@ -100,8 +100,8 @@ def _table(file_name: str, content: bytes) -> list[list]:
                                         "parts."]})
     name = (file_name or "").lower()
     if content[:4] == b"PK\x03\x04" or name.endswith(".xlsx"):
-        return measure_io._read_xlsx(content)
-    return measure_io._read_csv(content)
+        return measure_io.read_xlsx_table(content)
+    return measure_io.read_csv_table(content)
 
 
 def import_patient_days(*, organization: Organization, file_name: str, content: bytes,
@@ -152,12 +152,12 @@ def import_patient_days(*, organization: Organization, file_name: str, content: 
             errors.append(f"row {number}, column unit: “{clip(unit)}” is not a unit of this "
                           "organization" if unit else f"row {number}, column unit: is required")
         row_errors: dict[str, str] = {}
-        month = measure_io._date(cell("month"), "month", row_errors)
+        month = measure_io.import_period(cell("month"), "month", row_errors)
         if "period" in row_errors:
             errors.append(f"row {number}, column month: {row_errors['period']}")
         elif problem := _month_error(month):
             errors.append(f"row {number}, column month: {problem}")
-        days = measure_io._number(cell("days"), "days", row_errors)
+        days = measure_io.import_number(cell("days"), "days", row_errors)
         if "days" in row_errors:
             errors.append(f"row {number}, column patient days: {row_errors['days']}")
         elif days is None:

@@ -485,16 +485,17 @@ def _parse(measure: Measure, file_name: str, content: bytes) -> list[_Row]:
                                         "import it in parts."]})
     name = (file_name or "").lower()
     if content[:4] == b"PK\x03\x04" or name.endswith(".xlsx"):
-        table = _read_xlsx(content)
+        table = read_xlsx_table(content)
     elif name.endswith((".xls", ".ods", ".numbers")):
         raise ValidationError({"file": ["Save the spreadsheet as .xlsx or .csv and import "
                                         "that."]})
     else:
-        table = _read_csv(content)
+        table = read_csv_table(content)
     return _rows(measure, table)
 
 
-def _read_csv(content: bytes) -> list[list]:
+def read_csv_table(content: bytes) -> list[list]:
+    """The rows of an imported CSV file (UTF-8, bounded); shared with other data imports."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -522,7 +523,7 @@ def _read_csv(content: bytes) -> list[list]:
     return table
 
 
-def _read_xlsx(content: bytes) -> list[list]:
+def read_xlsx_table(content: bytes) -> list[list]:
     # a header row and MAX_IMPORT_ROWS data rows
     return read_xlsx(content, max_rows=MAX_IMPORT_ROWS + 1, max_columns=MAX_IMPORT_COLUMNS)
 
@@ -575,9 +576,9 @@ def _rows(measure: Measure, table: list[list]) -> list[_Row]:
             return cells[index] if index is not None and index < len(cells) else None
 
         row_errors: dict[str, str] = {}
-        period = _date(cell("period"), measure.frequency, row_errors)
-        numerator = _number(cell("numerator"), "numerator", row_errors)
-        denominator = _number(cell("denominator"), "denominator", row_errors)
+        period = import_period(cell("period"), measure.frequency, row_errors)
+        numerator = import_number(cell("numerator"), "numerator", row_errors)
+        denominator = import_number(cell("denominator"), "denominator", row_errors)
         excluded = _flag(cell("excluded"), row_errors)
         note = " ".join(str(cell("note") or "").split())
         if len(note) > 500:
@@ -625,7 +626,8 @@ _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _QUARTER = re.compile(r"^(\d{4})[- ]?Q([1-4])$", re.IGNORECASE)
 
 
-def _date(value, frequency: str, errors: dict) -> dt.date | None:
+def import_period(value, frequency: str, errors: dict) -> dt.date | None:
+    """An imported cell as the first day of its period, or None with the reason in `errors`."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -651,7 +653,8 @@ def _short_date(text: str) -> dt.date:
     raise ValueError(text)
 
 
-def _number(value, name: str, errors: dict) -> float | None:
+def import_number(value, name: str, errors: dict) -> float | None:
+    """An imported cell as a bounded number (None when blank), else the reason in `errors`."""
     if _blank(value):
         return None
     if isinstance(value, bool):
