@@ -319,6 +319,18 @@ def check_accessibility(page: Page) -> None:
     _AUDIT_OF[page].check_now(page)
 
 
+def fits(page: Page, width: int = 390) -> None:
+    """The page as it is now does not scroll sideways at `width` px (the viewport is set to
+    it). Measured once the page has loaded: before its stylesheet applies, a page is as wide
+    as its unstyled content. (The harness checks on load and after each swap too; this
+    checks a moment the test chooses, e.g. after resizing.)"""
+    if page.viewport_size["width"] != width:
+        page.set_viewport_size({"width": width, "height": 800})
+    page.wait_for_load_state("load")
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= width, f"{page.url} scrolls sideways at {width} px ({scroll} px wide)"
+
+
 def field(page: Page, label: str):
     """The form field with exactly this label (Django ends labels with a colon)."""
     return page.get_by_label(re.compile(rf"^{re.escape(label)}:?$"))

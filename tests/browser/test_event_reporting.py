@@ -8,19 +8,16 @@ import re
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from safetyhub.core.models import Organization, Role
 from safetyhub.events.models import EventReport
 
 from ..factories import PASSWORD, MembershipFactory, SiteFactory, UserFactory
-from .conftest import field, login
+from .conftest import field, fits, login
 
 pytestmark = pytest.mark.browser
 
-
-def fits(page: Page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.url
 
 
 def test_a_staff_member_reports_a_fall_on_a_phone(page, live_server, org):

@@ -16,15 +16,10 @@ from safetyhub.frameworks.models import Pack, PackItem
 
 from ..assessments.test_reports import enter_official_texts, pack_items
 from ..factories import PASSWORD
-from .conftest import check_accessibility, field, login
+from .conftest import check_accessibility, field, fits, login
 
 pytestmark = pytest.mark.browser
 
-
-def fits(page, width: int) -> None:
-    page.set_viewport_size({"width": width, "height": 800})
-    scroll = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll <= width, f"{page.url} scrolls sideways at {width} px ({scroll} px wide)"
 
 
 def test_lead_owns_a_gap_and_exports_the_evidence_binder(page, live_server, settings,

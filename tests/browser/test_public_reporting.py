@@ -15,7 +15,7 @@ from safetyhub.events import public, triage
 from safetyhub.events.models import EventReport
 
 from ..factories import MembershipFactory, SiteFactory, UserFactory
-from .conftest import field
+from .conftest import field, fits
 
 pytestmark = pytest.mark.browser
 
@@ -27,9 +27,6 @@ def ask(page: Page, label: str):
     """The box whose label starts with `label` (a required one ends "(needed)")."""
     return page.get_by_label(re.compile("^" + re.escape(label)))
 
-
-def fits(page: Page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.url
 
 
 def test_an_anonymous_family_member_reports_on_a_phone_and_later_reads_the_closing_message(

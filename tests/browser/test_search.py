@@ -5,19 +5,16 @@ conftest) and none scrolls sideways at 390 px."""
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from safetyhub.improvement import services
 from safetyhub.improvement.models import Measure
 
 from ..factories import PASSWORD
-from .conftest import login
+from .conftest import fits, login
 
 pytestmark = pytest.mark.browser
 
-
-def fits(page: Page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.url
 
 
 def test_search_from_the_header_on_a_phone(page, live_server, org, owner, member):

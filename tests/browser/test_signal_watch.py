@@ -6,22 +6,16 @@ page passes axe-core (conftest) and none scrolls sideways at 390 px."""
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from safetyhub.core.models import Role
 from tests.events.test_signal_watch import SHIFTED, STABLE, _rows
 
 from ..factories import PASSWORD, MembershipFactory, SiteFactory, UserFactory
-from .conftest import field, login
+from .conftest import field, fits, login
 
 pytestmark = pytest.mark.browser
 
-
-def fits(page: Page) -> None:
-    # Measured once the page has loaded: before its stylesheet applies, a page is as wide
-    # as its unstyled chart (the harness checks again on load, too).
-    page.wait_for_load_state("load")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390, page.url
 
 
 def test_signal_watch_shows_a_planted_shift(page, live_server, org):
