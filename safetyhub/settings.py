@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "safetyhub.assessments",
     "safetyhub.improvement",
     "safetyhub.events",
+    "safetyhub.investigations",
 ]
 
 MIDDLEWARE = [

@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("safetyhub.assessments.urls")),
     path("", include("safetyhub.improvement.urls")),
     path("", include("safetyhub.events.urls")),
+    path("", include("safetyhub.investigations.urls")),
 ]

@@ -1,0 +1,3 @@
+app_name = "investigations"
+P = "o/<slug:org_slug>/investigations/"
+urlpatterns: list = []
