@@ -125,8 +125,9 @@ def _entry(source: Source, obj) -> SearchEntry:
                        organization_id=source.organization_of(obj))
 
 
-def index_objects(objects: Iterable[models.Model]) -> int:
-    """(Re)write the entries of `objects` (of registered models); returns how many."""
+def index_objects(objects: Iterable[models.Model], *, new: bool = False) -> int:
+    """(Re)write the entries of `objects` (of registered models); returns how many. `new`:
+    the objects were just created, so they have no entries to remove first."""
     by_source: dict[str, list] = defaultdict(list)
     for obj in objects:
         source = source_for(type(obj))
@@ -136,7 +137,8 @@ def index_objects(objects: Iterable[models.Model]) -> int:
     for key, objs in by_source.items():
         source = _sources[key]
         entries = [_entry(source, obj) for obj in objs]
-        SearchEntry.objects.filter(kind=key, object_id__in=[o.pk for o in objs]).delete()
+        if not new:
+            SearchEntry.objects.filter(kind=key, object_id__in=[o.pk for o in objs]).delete()
         SearchEntry.objects.bulk_create(entries, batch_size=BATCH)
         written += len(entries)
     return written
@@ -168,9 +170,9 @@ def reindex(*, keys: Iterable[str] | None = None) -> dict[str, int]:
     return counts
 
 
-def _saved(sender, instance, raw=False, **kwargs) -> None:
+def _saved(sender, instance, created=False, raw=False, **kwargs) -> None:
     if not raw:  # fixtures loading: `search_reindex` afterwards
-        index_objects([instance])
+        index_objects([instance], new=created)
 
 
 def _deleted(sender, instance, **kwargs) -> None:

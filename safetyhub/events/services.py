@@ -30,7 +30,8 @@ from safetyhub.frameworks.services import lock_pack
 
 from .identifiers import identifier_flags
 from .models import EventAttachment, EventDraft, EventReport
-from .taxonomy import MEDICATION_SCALE, Question, Taxonomy, active_taxonomy_pack, taxonomy_of
+from .tasks import tell_reviewers_of_report
+from .taxonomy import MEDICATION_SCALE, Question, active_taxonomy_pack, taxonomy_of
 
 MAX_NARRATIVE = 10_000
 MAX_ACTIONS = 5_000
@@ -440,7 +441,10 @@ def submit_report(
             lock_pack(pack=pack)
         if clear_draft_of is not None:
             EventDraft.objects.filter(organization=organization, user=clear_draft_of).delete()
-        _tell_reviewers(report, taxonomy=taxonomy, reporter=None if anonymous else reporter)
+        # Queued in this transaction: the reviewers hear of the report once it is stored.
+        tell_reviewers_of_report.enqueue(
+            report_id=report.pk,
+            reporter_id=None if anonymous or reporter is None else reporter.pk)
     return Submission(report=report, created=True, follow_up_code=code)
 
 
@@ -448,15 +452,23 @@ def _unknown(what: str, value: Any, allowed: Iterable[str]) -> str:
     return f"Unknown {what} {str(value)[:60]!r} (choose from: {', '.join(sorted(allowed))})."
 
 
-def _tell_reviewers(report: EventReport, *, taxonomy: Taxonomy, reporter: User | None) -> None:
-    """Notify the event reviewers and safety leads. The notice names the category and the
+def tell_reviewers(*, report_id: int, reporter_id: int | None) -> int:
+    """Notify the event reviewers and safety leads of a new report (not the reporter, if a
+    reviewer reported it); returns how many were told. The notice names the category and the
     reference, never the reporter (who may have chosen to stay anonymous)."""
+    report = (EventReport.objects.select_related("organization", "taxonomy")
+              .filter(pk=report_id).first())
+    if report is None:
+        return 0
+    taxonomy = taxonomy_of(report.taxonomy)
     link = reverse("events:detail", args=[report.organization.slug, report.pk])
     title = (f"New {EventReport.Kind(report.kind).label.lower()} reported: "
              f"{taxonomy.category_title(report.kind, report.category)} ({report.reference})")
-    notifications.notify(recipients=reviewers(report.organization), kind=NEW_REPORT_KIND,
-                         organization=report.organization, title=title, link=link,
-                         actor=reporter)
+    reporter = User.objects.filter(pk=reporter_id).first() if reporter_id else None
+    return len(notifications.notify(
+        recipients=reviewers(report.organization), kind=NEW_REPORT_KIND,
+        organization=report.organization, title=title, link=link, actor=reporter,
+        dedupe_key=f"events.new_report:{report.pk}"))
 
 
 # --- drafts ------------------------------------------------------------------------------------

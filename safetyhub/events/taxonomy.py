@@ -147,9 +147,12 @@ def taxonomy_of(pack: Pack) -> Taxonomy:
 
 def active_taxonomy_pack(*, organization: Organization) -> Pack | None:
     """The taxonomy pack new reports of the organization use (see the module's note)."""
-    own = list(Pack.objects.filter(organization=organization, kind="taxonomy")
+    # Without the content: taxonomy_of parses it once per pack and keeps the result, so
+    # reading it again for every report would only cost time (it is loaded when needed).
+    packs = Pack.objects.defer("content")
+    own = list(packs.filter(organization=organization, kind="taxonomy")
                .order_by("-created_at", "-pk")[:1])
     if own:
         return own[0]
-    shipped = Pack.objects.filter(organization=None, pack_id=BUILTIN_TAXONOMY)
+    shipped = packs.filter(organization=None, pack_id=BUILTIN_TAXONOMY)
     return max(shipped, key=lambda p: version_key(p.version), default=None)

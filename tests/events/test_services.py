@@ -18,6 +18,7 @@ from safetyhub.events.services import (
     follow_up_code_hash,
     save_draft,
     submit_report,
+    tell_reviewers,
 )
 from safetyhub.frameworks.models import Pack
 from tests.factories import (
@@ -82,6 +83,25 @@ def test_a_named_report_is_stored_with_its_taxonomy_version_and_tells_the_review
     told = set(Notification.objects.filter(kind="events.new_report")
                .values_list("recipient__email", flat=True))
     assert told == {reviewer.email, safety_lead.email}  # not the executive, not the reporter
+    # the worker may run the queued task again (a retry): nobody is told twice
+    assert tell_reviewers(report_id=report.pk, reporter_id=member.pk) == 0
+    assert Notification.objects.filter(kind="events.new_report").count() == 2
+
+
+def test_intake_queues_one_task_for_all_the_reviewers(org, member, reviewer, safety_lead):
+    """However many reviewers there are, a report costs one queued row (the worker tells
+    them), so intake does not slow down as the review team grows."""
+    from django.test import override_settings
+    from django_tasks_db.models import DBTaskResult
+
+    with override_settings(TASKS={"default": {
+            "BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        report = submit_event(organization=org, reporter=member).report
+    queued = list(DBTaskResult.objects.values_list("task_path", "args_kwargs"))
+    assert queued == [("safetyhub.events.tasks.tell_reviewers_of_report",
+                       {"args": [], "kwargs": {"report_id": report.pk,
+                                               "reporter_id": member.pk}})]
+    assert not Notification.objects.exists()  # not until the worker runs it
 
 
 def test_a_medication_report_keeps_its_ncc_merp_category(org, member):
