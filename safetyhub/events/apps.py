@@ -83,6 +83,7 @@ def _register_measures() -> None:
     from .signal_watch import refresh_snapshots
 
     daily_jobs.register_daily_job("events.signal_watch_snapshots", refresh_snapshots)
+    _keep_monthly_figures()
     audit.register(PatientDays, exclude=["updated_at"],
                    describe=lambda p: f"Patient days of {p.site} in {p.month:%b %Y}")
     audit.register(EventCountSource,
@@ -101,3 +102,21 @@ def _register_public() -> None:
     audit.register(PublicReportingPage, exclude=["updated_at"])
     audit.register(PublicReporter, sensitive=True, redact=["name", "phone", "email"],
                    describe=lambda r: f"Public reporter of event report {r.report_id}")
+
+
+def _keep_monthly_figures() -> None:
+    """The dashboard's kept monthly figures (event_stats.py) are forgotten when what they
+    count changes, and made again every night."""
+    from django.db.models.signals import post_delete, post_save
+
+    from safetyhub.core import daily_jobs
+
+    from . import event_stats
+    from .models import EventReport, EventTriage
+
+    for signal in (post_save, post_delete):
+        signal.connect(event_stats.report_changed, sender=EventReport,
+                       dispatch_uid=f"event_stats.report.{signal is post_save}")
+        signal.connect(event_stats.triage_changed, sender=EventTriage,
+                       dispatch_uid=f"event_stats.triage.{signal is post_save}")
+    daily_jobs.register_daily_job("events.monthly_figures", event_stats.remake_kept_months)

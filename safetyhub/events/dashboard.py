@@ -3,11 +3,10 @@ reporting rate per 1,000 patient days; the near-miss share; time to triage and t
 the share of reports answered. Aggregates only — no report is loaded — so executives and
 patient/family advisors may read it (rules: `events.view_aggregates`).
 
-Fast over millions of reports: the counts come from the index `event_org_occurred`
-(organization, occurred_at, kind, type, category, harm, unit: index-only scans) grouped
-two ways — by (type, category, harm) and by (unit, month); every other figure is added up
-from those in Python. COUNT(*), never COUNT(id): the id is not in the index. Patient days
-are one more query. `bench/event_dashboard.py` measures it over 1,000,000 reports.
+Fast over millions of reports: the figures of complete months are counted once and kept
+(event_stats.py: made when first needed, forgotten when something they count changes), the
+month under way and a single unit's figures are counted at each visit; patient days are one
+more query. `bench/event_dashboard.py` measures it over 1,000,000 reports.
 
 Counts are by the month the event *occurred* (in the site's time zone, settings.TIME_ZONE),
 and by the report's current classification (a reviewer's reclassification counts)."""
@@ -18,28 +17,18 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import connection
-from django.db.models import Count, DurationField, ExpressionWrapper, F, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from safetyhub.core.models import Organization, Site
 
-from .models import EventReport, EventTriage, PatientDays
+from .event_stats import bounds, figures_for, median_hours, months_between
+from .models import EventReport, PatientDays
 from .taxonomy import KINDS, Taxonomy
 
 __all__ = ["Dashboard", "Row", "dashboard", "month_range", "months_between", "reports_in"]
 
 NEAR_MISS = "near-miss"
-
-
-def months_between(start: dt.date, end: dt.date) -> list[dt.date]:
-    """The first days of the months from `start`'s to `end`'s, both included."""
-    months, month = [], start.replace(day=1)
-    while month <= end:
-        months.append(month)
-        month = (month + dt.timedelta(days=32)).replace(day=1)
-    return months
 
 
 def month_range(months: int, *, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
@@ -52,17 +41,10 @@ def month_range(months: int, *, today: dt.date | None = None) -> tuple[dt.date, 
     return first, last
 
 
-def _bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    tz = timezone.get_current_timezone()
-    after = (last + dt.timedelta(days=32)).replace(day=1)
-    return (dt.datetime.combine(first, dt.time.min, tzinfo=tz),
-            dt.datetime.combine(after, dt.time.min, tzinfo=tz))
-
-
 def reports_in(*, organization: Organization, first: dt.date, last: dt.date, kind: str = "",
                site: Site | None = None) -> QuerySet[EventReport]:
     """The organization's reports that occurred in the months `first`..`last`."""
-    start, end = _bounds(first, last)
+    start, end = bounds(first, last)
     qs = EventReport.objects.filter(organization=organization, occurred_at__gte=start,
                                     occurred_at__lt=end)
     if kind:
@@ -95,7 +77,7 @@ class Dashboard:
     # events on units and months with patient days, per 1,000 of those patient days
     rate: float | None
     patient_days: int
-    # medians in days; None when nothing was triaged / closed (or triage is not installed)
+    # medians in days (to the hour); None when nothing was triaged / closed
     days_to_triage: float | None = None
     days_to_close: float | None = None
     closed: int = 0
@@ -109,7 +91,8 @@ class Dashboard:
 
 def _rows(counts: Counter, labels: dict[str, str], total: int, *, order: list[str] | None = None,
           rates: dict | None = None) -> list[Row]:
-    keys = order if order is not None else [k for k, _ in counts.most_common()]
+    # most first; ties by key, so the same figures always read in the same order
+    keys = order if order is not None else sorted(counts, key=lambda k: (-counts[k], str(k)))
     keys = [k for k in keys if counts.get(k)] + [k for k in counts if k not in keys]
     return [Row(key=str(k), label=labels.get(k, str(k) or "Not recorded"), count=counts[k],
                 share=counts[k] / total if total else 0.0,
@@ -134,18 +117,14 @@ def dashboard(*, organization: Organization, first: dt.date, last: dt.date,
               ) -> Dashboard:
     """The dashboard of the months `first`..`last` (first days of months), for one kind of
     event or both, one unit or all."""
-    reports = reports_in(organization=organization, first=first, last=last, kind=kind,
-                         site=site)
+    figures = figures_for(organization=organization, first=first, last=last, kind=kind,
+                          site=site)
     by_type, by_category, by_harm = Counter(), Counter(), Counter()
-    by_unit_month: dict[tuple[int | None, dt.date], int] = {}
-    for event_type, category, harm, site_id, month, n in _grouped(reports):
-        if month is None:  # the (type, category, harm) grouping
-            by_type[event_type] += n
-            by_category[category] += n
-            by_harm[harm] += n
-        else:  # the (unit, month) grouping
-            month = month.date() if isinstance(month, dt.datetime) else month
-            by_unit_month[(site_id, month)] = n
+    for (event_type, category, harm), n in figures.classes.items():
+        by_type[event_type] += n
+        by_category[category] += n
+        by_harm[harm] += n
+    by_unit_month = figures.units
     days_of: dict[tuple[int, dt.date], int] = {}
     pd = PatientDays.objects.filter(organization=organization, month__gte=first,
                                     month__lte=last)
@@ -193,56 +172,16 @@ def dashboard(*, organization: Organization, first: dt.date, last: dt.date,
         rate=rate(sum(unit_events.values()), sum(unit_days.values())),
         patient_days=sum(unit_days.values()),
         months=months,
+        days_to_triage=_days(median_hours(figures.triage_hours)),
+        days_to_close=_days(median_hours(figures.close_hours)),
+        closed=figures.closed,
+        answered=figures.answered,
     )
-    _timing(dash, reports)
     return dash
 
 
-def _grouped(reports: QuerySet[EventReport]):
-    """Counts by (type, category, harm) — month None — and by (unit, month) — type,
-    category and harm None: two GROUP BYs over the index. (One scan with GROUPING SETS was
-    tried on PostgreSQL: its planner sorts the (unit, month) set, spilling to disk over
-    300,000 rows, and took three times as long.)"""
-    rows = reports.order_by().annotate(month=TruncMonth("occurred_at"))
-    for event_type, category, harm, n in (rows.values_list("event_type", "category",
-                                                           "harm_level")
-                                          .annotate(n=Count("*"))):
-        yield event_type, category, harm, None, None, n
-    for site_id, month, n in rows.values_list("site", "month").annotate(n=Count("*")):
-        yield None, None, None, site_id, month, n
-
-
-def _timing(dash: Dashboard, reports: QuerySet[EventReport]) -> None:
-    """Median days from report to first triage and to closing, and how many closed reports
-    were answered (closed with a message to the reporter)."""
-    triage = EventTriage.objects.filter(report__in=reports.order_by().values("pk"))
-    dash.days_to_triage = _median_days(triage.filter(triaged_at__isnull=False),
-                                       F("triaged_at") - F("report__created_at"))
-    closed = triage.filter(closed_at__isnull=False)
-    dash.days_to_close = _median_days(closed, F("closed_at") - F("report__created_at"))
-    dash.closed = closed.count()
-    dash.answered = closed.exclude(closing_message="").count()
-
-
-def _median_days(qs: QuerySet, expression) -> float | None:
-    """The median of a duration in days, computed by the database: percentile_cont on
-    PostgreSQL; on SQLite the middle row(s) of the sorted durations."""
-    qs = qs.order_by().annotate(d=ExpressionWrapper(expression, output_field=DurationField()))
-    if connection.vendor == "postgresql":
-        from django.db.models import Aggregate, FloatField
-        from django.db.models.functions import Extract
-
-        class Median(Aggregate):
-            template = "percentile_cont(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-            output_field = FloatField()
-
-        value = qs.aggregate(m=Median(Extract("d", "epoch")))["m"]
-        return value / 86400 if value is not None else None
-    n = qs.count()
-    if not n:
-        return None
-    middle = list(qs.order_by("d").values_list("d", flat=True)[(n - 1) // 2:n // 2 + 1])
-    return sum(d.total_seconds() for d in middle) / len(middle) / 86400
+def _days(hours: float | None) -> float | None:
+    return hours / 24 if hours is not None else None
 
 
 def patient_days_total(*, organization: Organization) -> int:

@@ -26,6 +26,7 @@ from django.utils import timezone
 from safetyhub.core.models import Organization, Role, Site
 
 from .dashboard import month_range, months_between
+from .event_stats import forget_months
 from .models import EventReport, PatientDays
 from .services import _random, submit_report
 from .taxonomy import active_taxonomy_pack
@@ -97,7 +98,7 @@ def bulk_reports(*, organization: Organization, rows: Iterable[Mapping[str, Any]
     (they go through services.submit_report)."""
     pack = active_taxonomy_pack(organization=organization)
     tz = timezone.get_current_timezone()
-    objects, made = [], 0
+    objects, made, months = [], 0, set()
     for row in rows:
         values = {"kind": EventReport.Kind.PATIENT_SAFETY, "event_type": "incident",
                   "harm_level": "none", "narrative": "Demo event.",
@@ -109,6 +110,7 @@ def bulk_reports(*, organization: Organization, rows: Iterable[Mapping[str, Any]
         if isinstance(occurred, dt.date) and not isinstance(occurred, dt.datetime):
             values["occurred_at"] = dt.datetime.combine(occurred, dt.time(12), tzinfo=tz)
         values.setdefault("created_at", values["occurred_at"] + dt.timedelta(hours=3))
+        months.add(timezone.localtime(values["occurred_at"]).date().replace(day=1))
         # nine characters (45 bits), one more than a real report's: bulk rows are not
         # retried on a clash, so make one unlikely even in a benchmark's million
         values.setdefault("reference", f"EV-{_random(9)}")
@@ -120,6 +122,7 @@ def bulk_reports(*, organization: Organization, rows: Iterable[Mapping[str, Any]
     if objects:
         EventReport.objects.bulk_create(objects)
         made += len(objects)
+    forget_months(organization.pk, months)  # bulk_create sends no signal
     return made
 
 

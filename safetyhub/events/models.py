@@ -252,6 +252,7 @@ class PublicReporter(models.Model):
 from .models_measures import (  # noqa: E402, F401
     AggregateSettings,
     EventCountSource,
+    MonthlyEventStats,
     PatientDays,
     SignalWatchSnapshot,
 )

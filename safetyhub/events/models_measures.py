@@ -86,3 +86,30 @@ class SignalWatchSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"Signal watch counts of {self.organization_id} to {self.through_month}"
+
+
+class MonthlyEventStats(models.Model):
+    """One complete month's figures of one kind of event on one unit (or every unit), as
+    the event dashboard adds them up (event_stats.py): counts by (type, category, harm) and
+    by unit, the whole hours from report to first triage and to closing, and how many closed
+    reports were answered. Made when a page first needs the month, deleted when something it
+    counts changes."""
+
+    organization = models.ForeignKey("core.Organization", on_delete=models.CASCADE,
+                                     related_name="+")
+    month = models.DateField()  # first day of the month the events occurred
+    kind = models.CharField(max_length=20)
+    # a site's id (its figures alone), or 0: every unit together, reports with none included
+    unit = models.PositiveBigIntegerField(default=0)
+    built_at = models.DateTimeField()
+    # {"classes": [[type, category, harm, n], …], "units": [[site id or null, n], …],
+    #  "triage_hours": [[hours, n], …], "close_hours": [[hours, n], …],
+    #  "closed": n, "answered": n}
+    figures = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "month", "kind", "unit"],
+                                               name="event_stats_one_per_month")]
+
+    def __str__(self) -> str:
+        return f"Event figures of {self.organization_id}, {self.kind}, {self.month:%b %Y}"

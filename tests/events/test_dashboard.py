@@ -3,15 +3,19 @@ days, near-miss share; aggregates only (an executive reads counts, never a narra
 staff refused, outsiders 404; a fixed number of queries however many units."""
 
 import datetime as dt
+from collections import Counter
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from safetyhub.events import event_stats
 from safetyhub.events.dashboard import dashboard, month_range
 from safetyhub.events.demo import bulk_reports
-from safetyhub.events.models import PatientDays
+from safetyhub.events.event_stats import median_hours, months_between, remake_kept_months
+from safetyhub.events.models import MonthlyEventStats, PatientDays
 from safetyhub.events.taxonomy import active_taxonomy_pack, taxonomy_of
 from tests.conftest import client_for
 from tests.factories import SiteFactory
@@ -184,20 +188,84 @@ def test_timings_and_answered_share_from_triage_records(org, units, dataset, tax
     assert dash.closed == 3 and dash.answered == 2
 
 
-def test_median_of_durations_in_days(org):
-    """The database computes the median (PostgreSQL percentile_cont; SQLite the middle
-    rows), even count and odd."""
-    from django.db.models import F
+def test_median_of_whole_hours_even_count_and_odd():
+    assert median_hours(Counter({24: 1, 48: 1, 240: 1, 960: 1})) == 144  # (48 + 240) / 2
+    assert median_hours(Counter({24: 1, 48: 2})) == 48
+    assert median_hours(Counter({5: 3})) == 5
+    assert median_hours(Counter()) is None
 
-    from safetyhub.events.dashboard import _median_days
+
+def test_complete_months_are_kept_and_read_back_the_same(org, units, dataset, taxonomy):
+    first, last = month_range(12)
+    counted = dashboard(organization=org, first=first, last=last, taxonomy=taxonomy)
+    kept = {(k.month, k.kind, k.unit): k.figures
+            for k in MonthlyEventStats.objects.filter(organization=org)}
+    # every unit together: every month of the window and kind, empty ones too (not counted
+    # again); each unit with reports on its own; nothing for the month under way
+    west, icu = units
+    assert set(kept) == {(m, kind, 0) for m in months_between(first, last)
+                         for kind in ("patient_safety", "workforce")} | {
+        (_month(1), "patient_safety", west.pk), (_month(1), "patient_safety", icu.pk),
+        (_month(2), "patient_safety", west.pk)}
+    assert sum(n for *_key, n in kept[(_month(1), "patient_safety", 0)]["classes"]) == 6
+    assert sum(n for *_key, n in kept[(_month(1), "patient_safety", west.pk)]["classes"]) == 4
+    assert kept[(_month(3), "patient_safety", 0)]["classes"] == []
+    with CaptureQueriesContext(connection) as ctx:
+        read = dashboard(organization=org, first=first, last=last, taxonomy=taxonomy)
+    assert not any("GROUP BY" in q["sql"] for q in ctx.captured_queries)
+    assert read == counted
+    one_unit = dashboard(organization=org, first=first, last=last, taxonomy=taxonomy,
+                         site=west)
+    assert one_unit.total == 5 and {r.key: r.count for r in one_unit.by_category} == {
+        "fall": 4, "medication": 1}
+
+
+def test_a_late_report_a_reclassification_and_a_triage_update_are_counted_at_once(
+        org, units, dataset, taxonomy, reviewer):
+    from safetyhub.events import triage
+    from safetyhub.events.models import EventReport
+    from tests.factories import submit_event
+
+    west, _icu = units
+    first, last = month_range(12)
+    dashboard(organization=org, first=first, last=last, taxonomy=taxonomy)  # months kept
+    late = submit_event(organization=org, reporter=reviewer, site_id=west.pk,
+                        occurred_at=dt.datetime.combine(_month(2), dt.time(9),
+                                                        tzinfo=dt.UTC)).report
+    dash = dashboard(organization=org, first=first, last=last, taxonomy=taxonomy)
+    assert dash.total == 9
+    assert {r.key: r.count for r in dash.by_month}[_month(2).isoformat()] == 3
+    triage.reclassify(report=late, by=reviewer, event_type="near-miss",
+                      category="fall", harm_level="none", reason="Caught in time")
+    dash = dashboard(organization=org, first=first, last=last, taxonomy=taxonomy)
+    assert {r.key: r.count for r in dash.by_type}["near-miss"] == 2
+    late = EventReport.objects.get(pk=late.pk)
+    triage.change_status(report=late, by=reviewer, to="in_review")
+    dash = dashboard(organization=org, first=first, last=last, taxonomy=taxonomy)
+    assert dash.days_to_triage is not None and dash.closed == 0
+
+
+def test_reports_of_the_month_under_way_are_counted_at_every_visit(org, units, taxonomy):
+    today = timezone.localdate()
+    this_month = today.replace(day=1)
+    for expected in (1, 2):
+        bulk_reports(organization=org, rows=[{"occurred_at": this_month, "category": "fall"}])
+        dash = dashboard(organization=org, first=month_range(2)[0], last=this_month,
+                         taxonomy=taxonomy)
+        assert {r.key: r.count for r in dash.by_month}[this_month.isoformat()] == expected
+    assert not MonthlyEventStats.objects.filter(month=this_month).exists()
+
+
+def test_the_daily_job_counts_again_what_a_write_past_the_models_changed(
+        org, units, dataset, taxonomy):
     from safetyhub.events.models import EventReport
 
-    when = dt.datetime(2026, 1, 5, 12, tzinfo=dt.UTC)
-    bulk_reports(organization=org, rows=[
-        {"occurred_at": when, "category": "fall", "created_at": when + dt.timedelta(days=d)}
-        for d in (1, 2, 10, 40)])
-    qs = EventReport.objects.filter(organization=org)
-    assert _median_days(qs, F("created_at") - F("occurred_at")) == pytest.approx(6.0)
-    qs = qs.exclude(created_at=when + dt.timedelta(days=40))
-    assert _median_days(qs, F("created_at") - F("occurred_at")) == pytest.approx(2.0)
-    assert _median_days(qs.none(), F("created_at") - F("occurred_at")) is None
+    first, last = month_range(12)
+    dashboard(organization=org, first=first, last=last, taxonomy=taxonomy)
+    # SQL by hand (no signal): the kept month does not know until the nightly job
+    EventReport.objects.filter(organization=org, category="device").update(category="blood")
+    dash = dashboard(organization=org, first=first, last=last, taxonomy=taxonomy)
+    assert "blood" not in {r.key for r in dash.by_category}
+    assert remake_kept_months() == event_stats.KEPT_MONTHS
+    dash = dashboard(organization=org, first=first, last=last, taxonomy=taxonomy)
+    assert {r.key: r.count for r in dash.by_category}["blood"] == 2
