@@ -21,8 +21,9 @@ lead:
   days): the chart's query and the measure page (GET; its SVG is cached after the first
   render, so the first run is printed too);
 * the equity table (age band × harm, suppressed) page;
-* the signal watch: its query path (one GROUP BY + the engine) and its page (charts drawn
-  for the signals shown).
+* the signal watch: its query path (one GROUP BY + the engine), its first reading (which
+  counts three years to make its snapshot) and its page (charts drawn for the signals
+  shown).
 
 It prints the median and p95 milliseconds of each, and the machine's load average (the
 machine is shared: wall-clock time includes waiting for a CPU). It asserts nothing.
@@ -78,7 +79,12 @@ from safetyhub.core.models import Membership, Organization, Role, Site, User  # 
 from safetyhub.events.dashboard import dashboard, month_range, months_between  # noqa: E402
 from safetyhub.events.event_measures import create_event_measure  # noqa: E402
 from safetyhub.events.event_stats import forget_months, remake_kept_months  # noqa: E402
-from safetyhub.events.models import EventReport, EventTriage, PatientDays  # noqa: E402
+from safetyhub.events.models import (  # noqa: E402
+    EventReport,
+    EventTriage,
+    PatientDays,
+    SignalWatchSnapshot,
+)
 from safetyhub.events.signal_watch import watch  # noqa: E402
 from safetyhub.events.taxonomy import active_taxonomy_pack, taxonomy_of  # noqa: E402
 from safetyhub.improvement.measure_queries import chart_for, measures_for  # noqa: E402
@@ -283,6 +289,9 @@ def time_pages(org: Organization, lead: User, taxonomy, units: list[Site]) -> No
     results["watch"] = timed(
         "signal watch: query + engine (3,000 series)",
         lambda: found.append(watch(organization=org, taxonomy=taxonomy)), ARGS.runs)
+    timed("signal watch: first reading (builds the snapshot)",
+          lambda: (SignalWatchSnapshot.objects.filter(organization=org).delete(),
+                   watch(organization=org, taxonomy=taxonomy)), max(3, ARGS.runs // 3))
     wurl = reverse("events:signals", args=[slug])
     results["watch page"] = timed("signal watch page (GET, charts drawn)",
                                   lambda: client.get(wurl), max(3, ARGS.runs // 3))

@@ -15,8 +15,10 @@ first (safetyhub.spc.watch does the statistics; this module gathers the series).
 Counting three years of reports is what costs (over a million reports, seconds; the engine's
 fast path judges 3,000 series in a fraction of that: bench/signal_watch.py,
 bench/event_dashboard.py). So the counts of all but the latest LIVE_MONTHS months are kept in
-a snapshot (SignalWatchSnapshot) rebuilt every night by a daily job, and when it no longer
-fits the window; the latest months are counted at every reading, so this month's signals
+a snapshot (SignalWatchSnapshot) rebuilt every night by a daily job (or at a reading when
+there is none, or it is a day old); the months after it (at least the latest LIVE_MONTHS; one
+more when a new month began before the nightly rebuild) are counted at every reading, so this
+month's signals
 always include every report made up to now. A late report, or a reclassification, in an
 older month reaches the watch with the next night's rebuild (the page says when the older
 months were counted). Both counts are GROUP BY (category, unit, month) over the index
@@ -127,25 +129,27 @@ def build_snapshot(*, organization: Organization, first: dt.date, through: dt.da
 
 def _counts(organization: Organization, first: dt.date, last: dt.date
             ) -> tuple[dict, SignalWatchSnapshot | None, dt.date]:
-    """The series' counts of first..last: the snapshot's months (when it fits and is less
-    than SNAPSHOT_MAX_AGE old; else it is rebuilt first) and the latest LIVE_MONTHS months
+    """The series' counts of first..last: the snapshot's months (when it starts at or before
+    `first` and is less than SNAPSHOT_MAX_AGE old; else it is rebuilt first) and the months
+    after it, at least the latest LIVE_MONTHS, counted now. A snapshot a month or two behind
+    (a new month began before the nightly rebuild) is used as it is, with a month or two more
     counted now. Returns (counts, the snapshot or None, the first month counted now)."""
     months = months_between(first, last)
     if len(months) <= LIVE_MONTHS:
         return _series(organization, first, last), None, first
-    live_from = months[-LIVE_MONTHS]
     through = months[-LIVE_MONTHS - 1]
     snapshot = SignalWatchSnapshot.objects.filter(organization=organization).first()
-    if (snapshot is None or snapshot.first_month != first
-            or snapshot.through_month != through
+    if (snapshot is None or snapshot.first_month > first
+            or snapshot.through_month < first
             or timezone.now() - snapshot.built_at > SNAPSHOT_MAX_AGE):
         snapshot = build_snapshot(organization=organization, first=first, through=through)
+    kept = months_between(snapshot.first_month, snapshot.through_month)
+    live_from = months[months.index(min(snapshot.through_month, through)) + 1]
     counts: dict[tuple[int, str], dict[dt.date, int]] = {}
-    old = months[:-LIVE_MONTHS]
     for key, values in snapshot.counts.items():
         site_id, category = key.split("|", 1)
-        counts[(int(site_id), category)] = {m: n for m, n in zip(old, values, strict=True)
-                                            if n}
+        counts[(int(site_id), category)] = {m: n for m, n in zip(kept, values, strict=True)
+                                            if n and first <= m < live_from}
     for key, by_month in _series(organization, live_from, last).items():
         counts.setdefault(key, {}).update(by_month)
     return counts, snapshot, live_from

@@ -128,3 +128,21 @@ def watch_series(org, category):
     if key is None:
         return None
     return [counts[key].get(m, 0) for m in months_between(first, last)]
+
+
+def test_a_snapshot_a_month_behind_is_used_with_one_more_month_counted_now(org, planted):
+    """A new month began before the nightly rebuild: the watch does not count three years
+    again at the first visit; it reads the snapshot and counts the months after it."""
+    from safetyhub.events.models import SignalWatchSnapshot
+    from safetyhub.events.signal_watch import build_snapshot
+
+    fresh = watch(organization=org, taxonomy=None)
+    SignalWatchSnapshot.objects.all().delete()
+    build_snapshot(organization=org, first=month_range(36)[0], through=month_range(4)[0])
+    built = SignalWatchSnapshot.objects.get().built_at
+    behind = watch(organization=org, taxonomy=None)
+    assert SignalWatchSnapshot.objects.get().built_at == built  # not rebuilt
+    assert behind.live_from == month_range(3)[0]  # three months counted now
+    assert [(s.unit, s.category) for s in behind.signals] == [
+        (s.unit, s.category) for s in fresh.signals]
+    assert behind.series == fresh.series
