@@ -21,7 +21,7 @@ What it does, all on 127.0.0.1:
    phase's marker) with exactly one `create` entry in the audit trail, nothing was stored that
    was not answered, and `safetyhub audit verify` (the real command) passes.
 
-The write is an endpoint parameter, so the same run can later point at event intake:
+The write is an endpoint parameter, so the same run can point at event intake (below):
 `--path` (default: add a progress note to the initiative, POST
 /api/v1/orgs/{slug}/initiatives/{initiative}/notes), `--body` (JSON with `{marker}`, which
 becomes a unique text per request), `--model` and `--marker-field` (where the marker is
@@ -39,6 +39,11 @@ The baseline, measured in the same run (`--baseline`):
 - `none`.
 
 Run: ./dev bench intake_throughput [--clients 32] [--seconds 60] [--baseline old-append]
+Event intake (issue 11's target), each report a named staff report into the one organization:
+  ./dev bench intake_throughput --baseline none --path /api/v1/orgs/{slug}/events \
+    --model events.EventReport --marker-field narrative --body '{"event_type": "incident",
+    "category": "fall", "occurred_at": "{now}", "harm_level": "mild", "narrative":
+    "{marker}", "answers": {"injury": "none"}}'
 A quick look: ./dev bench intake_throughput --seconds 10
 The chain alone, without HTTP: ./dev bench intake_throughput --direct [--hold-ms 5]
 
@@ -48,6 +53,7 @@ average is printed before and after.
 
 import argparse
 import contextlib
+import datetime as dt
 import http.client
 import json
 import os
@@ -136,6 +142,11 @@ def set_up_data() -> dict:
         admin = User.objects.create_user(email="admin@intake.example", full_name="Intake Admin")
         Membership.objects.create(organization=org, user=admin, role=Role.ORG_ADMIN)
         token = core_services.create_api_token(user=admin, name="bench")[1]
+        for k in range(3):  # reviewers, as a real organization has: told of every report
+            reviewer = User.objects.create_user(email=f"reviewer{k}@intake.example",
+                                                full_name=f"Reviewer {k}")
+            Membership.objects.create(organization=org, user=reviewer,
+                                      role=Role.EVENT_REVIEWER)
         initiative = improvement_services.create_initiative(
             organization=org, by=admin, title="Bench intake target")
     connection.close()
@@ -144,9 +155,12 @@ def set_up_data() -> dict:
 
 
 def fill(template: str, data: dict, marker: str = "") -> str:
-    # str.replace, not format(): JSON bodies are full of braces.
+    # str.replace, not format(): JSON bodies are full of braces. {now}: this moment (UTC,
+    # ISO 8601), e.g. an event report's occurred_at, which may not precede the bench
+    # organization made a moment ago.
+    now = dt.datetime.now(dt.UTC).isoformat()
     for name, value in (("slug", data["slug"]), ("initiative", data["initiative"]),
-                        ("marker", marker)):
+                        ("marker", marker), ("now", now)):
         template = template.replace("{" + name + "}", str(value))
     return template
 
