@@ -24,7 +24,8 @@ class InvestigationsConfig(AppConfig):
         # opening is recorded. Its free text stays out of the log (the audit page is read by
         # admins who may not read events): the log says that it changed, never what it says.
         audit.register(Review, sensitive=True, exclude=["updated_at"],
-                       redact=["scope", "questions", "status_reason", "lesson"],
+                       redact=["scope", "questions", "status_reason", "lesson",
+                               "weaker_only_reason"],
                        describe=lambda r: f"{r.get_kind_display()} {r.pk}")
         audit.register(SacScore, redact=["rationale"],
                        describe=lambda s: f"SAC score of event report {s.report_id}")
@@ -45,3 +46,29 @@ class InvestigationsConfig(AppConfig):
         )
 
         triage_panel.register()
+        _register_actions()
+
+
+def _register_actions() -> None:
+    """Review actions: audited, a notification for their owners, My work, the daily
+    overdue job, and their permissions."""
+    from safetyhub.core import audit, daily_jobs, my_work
+
+    from . import my_work_actions, notifications_actions, rules_actions  # noqa: F401
+    from .models_actions import AggregateScope, ReviewAction
+
+    # An action names its owner, and is about an event: every opening is recorded.
+    audit.register(ReviewAction, sensitive=True, exclude=["updated_at"],
+                   redact=["cancel_reason"],
+                   describe=lambda a: f"Review action {a.pk}")
+    audit.register(AggregateScope, describe=lambda s: f"Scope of aggregate review "
+                                                      f"{s.review_id}")
+    notifications_actions.register_kinds()
+    my_work.register_source("investigations.actions", "Review actions you own",
+                            my_work_actions.actions_owned,
+                            empty="You own no open action from a safety event review.",
+                            order=25)
+    my_work.register_status("investigations.actions", "Review actions",
+                            my_work_actions.actions_status, order=40)
+    daily_jobs.register_daily_job("investigations.overdue_actions",
+                                  my_work_actions.overdue_actions)

@@ -59,6 +59,9 @@ class Review(models.Model):
     # A lesson the organization chooses to share (the learning network publishes it).
     share_lesson = models.BooleanField(default=False)
     lesson = models.TextField(blank=True)
+    # Why the action plan holds only weaker actions, when it does (services_actions: the
+    # review cannot move on to actions or done without it).
+    weaker_only_reason = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
@@ -99,3 +102,6 @@ from .models_rca import (  # noqa: E402, F401
     SacScore,
     TimelineEntry,
 )
+# Actions and what aggregate reviews gather live in their own module; imported here so
+# Django finds their models.
+from .models_actions import AggregateScope, ReviewAction  # noqa: E402, F401
