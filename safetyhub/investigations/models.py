@@ -95,6 +95,9 @@ class Review(models.Model):
 # The SAC score and the organization's rule (what to investigate), and an RCA²'s team,
 # timeline and causal statements, live in their own module; imported here so Django finds
 # their models.
+# Actions and what aggregate reviews gather live in their own module; imported here so
+# Django finds their models.
+from .models_actions import AggregateScope, ReviewAction  # noqa: E402, F401
 from .models_rca import (  # noqa: E402, F401
     CausalStatement,
     InvestigationSettings,
@@ -102,6 +105,3 @@ from .models_rca import (  # noqa: E402, F401
     SacScore,
     TimelineEntry,
 )
-# Actions and what aggregate reviews gather live in their own module; imported here so
-# Django finds their models.
-from .models_actions import AggregateScope, ReviewAction  # noqa: E402, F401
