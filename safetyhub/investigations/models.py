@@ -92,11 +92,9 @@ class Review(models.Model):
         return self.status not in (self.Status.DONE, self.Status.STOPPED)
 
 
-# The SAC score and the organization's rule (what to investigate), and an RCA²'s team,
-# timeline and causal statements, live in their own module; imported here so Django finds
-# their models.
-# Actions and what aggregate reviews gather live in their own module; imported here so
-# Django finds their models.
+# The SAC score and the organization's rule (what to investigate), an RCA²'s team, timeline
+# and causal statements (models_rca), and actions and what aggregate reviews gather
+# (models_actions) live in their own modules; imported here so Django finds their models.
 from .models_actions import AggregateScope, ReviewAction  # noqa: E402, F401
 from .models_rca import (  # noqa: E402, F401
     CausalStatement,
