@@ -28,6 +28,8 @@ def shell(request) -> dict:
             and user.has_perm("events.view_serious", org),
             "view_event_aggregates": org is not None
             and user.has_perm("events.view_aggregates", org),
+            "view_investigation_board": org is not None
+            and user.has_perm("investigations.view_board", org),
             "manage_public_page": org is not None
             and user.has_perm("events.manage_public_page", org),
             "manage_organization": org is not None

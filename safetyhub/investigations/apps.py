@@ -47,6 +47,7 @@ class InvestigationsConfig(AppConfig):
 
         triage_panel.register()
         _register_actions()
+        _register_evidence()
 
 
 def _register_actions() -> None:
@@ -72,3 +73,15 @@ def _register_actions() -> None:
                             my_work_actions.actions_status, order=40)
     daily_jobs.register_daily_job("investigations.overdue_actions",
                                   my_work_actions.overdue_actions)
+
+
+def _register_evidence() -> None:
+    """What reviews, actions and resolution show the PSSM readiness view, and the board
+    view's section of the board pack."""
+    from safetyhub.core import platform_evidence
+
+    from . import board, rules_board  # noqa: F401 (permissions)
+    from . import platform_evidence as figures
+
+    platform_evidence.register_evidence("investigations", figures.figures, order=30)
+    board.register()

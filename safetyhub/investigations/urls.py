@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_actions
+from . import views, views_actions, views_board
 
 app_name = "investigations"
 P = "o/<slug:org_slug>/investigations/"
@@ -25,4 +25,9 @@ urlpatterns += [
          name="action_initiative"),
     path(P + "aggregate/new/", views_actions.aggregate_new, name="aggregate_new"),
     path(P + "aggregate/<int:pk>/", views_actions.aggregate_detail, name="aggregate"),
+]
+
+# The board view: aggregates for executives and leads (views_board.py)
+urlpatterns += [
+    path(P + "board/", views_board.board_view, name="board"),
 ]
