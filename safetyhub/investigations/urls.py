@@ -1,3 +1,20 @@
+from django.urls import path
+
+from . import views_resolution, views_support
+
 app_name = "investigations"
 P = "o/<slug:org_slug>/investigations/"
 urlpatterns: list = []
+
+# Communication and resolution after harm (views_resolution.py)
+urlpatterns += [
+    path(P + "resolution/", views_resolution.resolution_list, name="resolution_list"),
+    path(P + "resolution/<int:pk>/", views_resolution.resolution_detail, name="resolution"),
+    path(P + "resolution/measures/", views_resolution.measures, name="resolution_measures"),
+]
+
+# Care for the caregiver: support coordinators only (views_support.py)
+urlpatterns += [
+    path(P + "support/", views_support.support_list, name="support_list"),
+    path(P + "support/<int:pk>/", views_support.support_offer, name="support_offer"),
+]
