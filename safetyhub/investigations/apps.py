@@ -7,11 +7,44 @@ class InvestigationsConfig(AppConfig):
     verbose_name = "Investigation and resolution"
 
     def ready(self) -> None:
-        from safetyhub.core import demo
+        from safetyhub.core import audit, demo
 
         from .demo import load_investigations_demo
+        from .models import (
+            CausalStatement,
+            InvestigationSettings,
+            Review,
+            ReviewMember,
+            SacScore,
+            TimelineEntry,
+        )
 
         demo.register_demo_loader(load_investigations_demo)
+        # Sensitive: a review is about an event, and its reviewers alone read it, so every
+        # opening is recorded. Its free text stays out of the log (the audit page is read by
+        # admins who may not read events): the log says that it changed, never what it says.
+        audit.register(Review, sensitive=True, exclude=["updated_at"],
+                       redact=["scope", "questions", "status_reason", "lesson"],
+                       describe=lambda r: f"{r.get_kind_display()} {r.pk}")
+        audit.register(SacScore, redact=["rationale"],
+                       describe=lambda s: f"SAC score of event report {s.report_id}")
+        audit.register(InvestigationSettings, exclude=["updated_at"])
+        # Team members and people consulted are named: every opening is recorded, and their
+        # names stay out of the log.
+        audit.register(ReviewMember, sensitive=True, redact=["name", "job_title"],
+                       describe=lambda m: f"{m.get_role_display()} of review {m.review_id}")
+        audit.register(TimelineEntry, redact=["what", "source"],
+                       describe=lambda e: f"Timeline entry of review {e.review_id}")
+        audit.register(CausalStatement, sensitive=True, exclude=["updated_at"],
+                       redact=["cause", "effect", "event"],
+                       describe=lambda c: f"Causal statement of review {c.review_id}")
+
+        from . import (
+            rules,  # noqa: F401 (permissions)
+            triage_panel,
+        )
+
+        triage_panel.register()
         _register_resolution()
 
 
@@ -22,7 +55,6 @@ def _register_resolution() -> None:
     events, and who may never learn who was offered peer support)."""
     from safetyhub.core import audit
 
-    from . import rules  # noqa: F401 (permissions)
     from .models_resolution import (
         ResolutionContact,
         ResolutionQuestion,

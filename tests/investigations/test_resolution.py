@@ -20,14 +20,7 @@ from safetyhub.investigations.models_resolution import (
 from safetyhub.investigations.resolution_measures import program_measures, quarters
 from tests.factories import submit_event
 
-from .resolution_fixtures import (  # noqa: F401 (fixtures)
-    coordinator,
-    harm_event,
-    no_harm_event,
-    org,
-    people,
-    reviewer,
-)
+from .resolution_fixtures import *  # noqa: F403 (the fixtures)
 
 DISCLOSURE = ResolutionContact.Kind.DISCLOSURE
 FOLLOW_UP = ResolutionContact.Kind.FOLLOW_UP

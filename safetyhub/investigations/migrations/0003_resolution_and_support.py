@@ -13,6 +13,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('core', '0014_support_coordinator_role'),
         ('events', '0006_public_reporting_page'),
+        ('investigations', '0002_sac_score_and_rca'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
