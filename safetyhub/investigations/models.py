@@ -103,3 +103,12 @@ from .models_rca import (  # noqa: E402, F401
     SacScore,
     TimelineEntry,
 )
+
+# Communication and resolution after harm, and care for the caregiver: their own module,
+# imported here so Django finds their models.
+from .models_resolution import (  # noqa: E402, F401
+    ResolutionContact,
+    ResolutionQuestion,
+    ResolutionRecord,
+    SupportOffer,
+)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_actions, views_board
+from . import views, views_actions, views_board, views_resolution, views_support
 
 app_name = "investigations"
 P = "o/<slug:org_slug>/investigations/"
@@ -30,4 +30,17 @@ urlpatterns += [
 # The board view: aggregates for executives and leads (views_board.py)
 urlpatterns += [
     path(P + "board/", views_board.board_view, name="board"),
+]
+
+# Communication and resolution after harm (views_resolution.py)
+urlpatterns += [
+    path(P + "resolution/", views_resolution.resolution_list, name="resolution_list"),
+    path(P + "resolution/<int:pk>/", views_resolution.resolution_detail, name="resolution"),
+    path(P + "resolution/measures/", views_resolution.measures, name="resolution_measures"),
+]
+
+# Care for the caregiver: support coordinators only (views_support.py)
+urlpatterns += [
+    path(P + "support/", views_support.support_list, name="support_list"),
+    path(P + "support/<int:pk>/", views_support.support_offer, name="support_offer"),
 ]
