@@ -11,6 +11,9 @@ a team member's name:
 * RCA² reviews: started in the period, chartered within 72 hours, and the steps overdue
   today (a charter past its 72 hours, a review past its target date);
 * actions planned in the period by strength on the action hierarchy, and those overdue today;
+* the communication-and-resolution program's measures per quarter: harm events disclosed,
+  time to first contact, and peer support offered, accepted and declined (counts only;
+  resolution_measures.py);
 * the signal watch's series whose latest month signals (events.signal_watch).
 """
 
@@ -35,6 +38,7 @@ from .action_queries import STRENGTH_LABELS, overdue_actions, strength_mix
 from .models import Review
 from .models_actions import ReviewAction
 from .platform_evidence import StartCount, rca_starts
+from .resolution_measures import SOURCE_NOTE, ProgramMeasures, program_measures
 from .services import START_HOURS
 
 SIGNALS_SHOWN = 10
@@ -47,7 +51,11 @@ METHOD = (
     "Safety Assessment Code matrix; a review has started when its team is formed and its "
     "charter written (adapted from RCA², NPSF 2015). Actions are rated on the action "
     "hierarchy: stronger actions change the system, weaker ones rely on memory and vigilance "
-    f"({hierarchy.SOURCE}) Signals are the signal watch's unit and category series whose "
+    f"({hierarchy.SOURCE}) Communication and resolution: harm events are incidents that "
+    "reached a patient with harm (mild or worse) in the period; disclosed ones have a "
+    "disclosure conversation recorded; the time to first contact runs from the event to "
+    f"that conversation (the median). Peer support is counted, never named. {SOURCE_NOTE} "
+    "Signals are the signal watch's unit and category series whose "
     "latest month is part of a special-cause signal on its control chart. The board view "
     "shows aggregates only: no narrative, reporter or person involved.")
 
@@ -73,6 +81,7 @@ class BoardView:
     open_reviews: int
     strength: list[tuple[str, str, int]]  # (key, label, count) of actions planned
     actions_overdue: int
+    program: ProgramMeasures
     signals: list[Signal] = field(default_factory=list)
     signals_total: int = 0
     signal_months: str = ""  # the month the watch judged
@@ -135,6 +144,7 @@ def board_view(*, organization: Organization, start: dt.date, end: dt.date,
         open_reviews=open_reviews.count(),
         strength=[(key, STRENGTH_LABELS[key], n) for key, n in mix.items()],
         actions_overdue=overdue_actions(organization, today=today).count(),
+        program=program_measures(organization, start, end),
     )
     if has_events:
         view.signals, view.signals_total, view.signal_months = _signals(organization, today)
@@ -160,7 +170,9 @@ def board_section(*, organization: Organization, period: board_pack.Period,
                       today=options.today)
     return {"b": view, "in_pack": True,
             "headlines": [("Overdue RCA² steps", str(view.overdue_steps)),
-                          ("Stronger actions planned", view.stronger)],
+                          ("Stronger actions planned", view.stronger),
+                          ("Harm events disclosed", share_words(
+                              view.program.total.disclosed, view.program.total.harm_events))],
             "appendix": [("Investigation and resolution: method", METHOD)]}
 
 

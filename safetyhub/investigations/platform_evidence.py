@@ -1,8 +1,11 @@
-"""What reviews and their actions show for the PSSM readiness view (core/platform_evidence.py):
-RCA²s started (chartered) within 72 hours, and the share of stronger actions on the action
-hierarchy. Each over the 12 months that end today, aggregates only, linked to the records.
-An organization that has never started a review gets no figure for reviews, and one that
-has planned no action none for actions: SafetyHub's records then say nothing either way."""
+"""What reviews, actions, and communication and resolution show for the PSSM readiness view
+(core/platform_evidence.py): RCA²s started (chartered) within 72 hours, the share of stronger
+actions on the action hierarchy, and the communication-and-resolution program's measures
+(harm events disclosed, time to first contact, peer support offered and accepted; from
+resolution_measures.py). Each over the 12 months that end today, aggregates only — never who
+was offered support — linked to the records. An organization with nothing of a kind
+recorded (no review; no action; no harm event and no resolution or support record) gets no
+figure of that kind: SafetyHub's records then say nothing either way."""
 
 from __future__ import annotations
 
@@ -18,10 +21,15 @@ from safetyhub.core.platform_evidence import Figure, period_words, share_words, 
 from .action_queries import stronger_share
 from .models import Review
 from .models_actions import ReviewAction
+from .models_resolution import ResolutionRecord, SupportOffer
+from .resolution_measures import SOURCE_NOTE, program_measures
 from .services import START_HOURS
 
 RCA_KEY = "investigations.rca_started_in_time"
 STRONGER_KEY = "investigations.stronger_actions"
+DISCLOSED_KEY = "investigations.harm_events_disclosed"
+FIRST_CONTACT_KEY = "investigations.time_to_first_contact"
+SUPPORT_KEY = "investigations.support_offered"
 
 
 @dataclass(frozen=True)
@@ -94,4 +102,37 @@ def figures(*, organization: Organization, today: dt.date) -> list[Figure]:
             link=reverse("investigations:actions", args=[slug]), link_text="Review actions",
             note="Of the actions planned in these months, cancelled ones left out. Stronger "
                  "actions change the system rather than rely on memory or vigilance."))
+    out.extend(_resolution_figures(organization, today))
     return out
+
+
+def _resolution_figures(organization: Organization, today: dt.date) -> list[Figure]:
+    start = year_before(today)
+    program = program_measures(organization, start, today).total
+    if not (program.harm_events or program.support_offered
+            or ResolutionRecord.objects.filter(organization=organization).exists()
+            or SupportOffer.objects.filter(organization=organization).exists()):
+        return []
+    period = period_words(start, today)
+    link = reverse("investigations:resolution_measures", args=[organization.slug])
+    link_text = "Resolution and support measures"
+    return [
+        Figure(key=DISCLOSED_KEY, label="Harm events disclosed to the patient or family",
+               value=share_words(program.disclosed, program.harm_events), period=period,
+               link=link, link_text=link_text,
+               note="Events that reached a patient with harm (mild or worse) in these "
+                    f"months, with a disclosure conversation recorded. {SOURCE_NOTE}"),
+        Figure(key=FIRST_CONTACT_KEY,
+               label="Time from the event to the first disclosure conversation (median)",
+               value=(program.median_text if program.median_days_to_first_contact is not None
+                      else "none yet"),
+               period=period, link=link, link_text=link_text,
+               note=f"Of the {program.disclosed} harm event"
+                    f"{'s' if program.disclosed != 1 else ''} disclosed. {SOURCE_NOTE}"),
+        Figure(key=SUPPORT_KEY, label="Peer support offered to staff involved in harm events",
+               value=(f"{program.support_offered} offered, {program.support_accepted} "
+                      f"accepted, {program.support_declined} declined"),
+               period=period, link=link, link_text=link_text,
+               note="Counts only: who was offered support is known to the support "
+                    "coordinators alone."),
+    ]

@@ -21,17 +21,25 @@ from safetyhub.investigations.views_board import months_before
 from tests.conftest import client_for
 from tests.factories import MembershipFactory, UserFactory, submit_event
 
+from .test_evidence import disclose_and_support
+
 NARRATIVE = "board-secret-narrative: the night nurse found the patient on the floor"
 TEAM_NAME = "Board-secret Teammember"
+NURSE = "Support-secret Nursename"
 
 
 @pytest.fixture
 def records(org, lead, manager, executive, review):
-    """A serious event acknowledged in time, an RCA² past its 72 hours without a charter
-    (named team member and all), and actions of each strength."""
+    """A serious event acknowledged in time and disclosed, with peer support offered to a
+    named nurse; an RCA² past its 72 hours without a charter (named team member and all),
+    and actions of each strength."""
     report = submit_event(organization=org, reporter=manager, harm_level="severe",
-                          narrative=NARRATIVE).report
+                          narrative=NARRATIVE,
+                          occurred_at=timezone.now() - dt.timedelta(days=3)).report
     triage.acknowledge_serious(report=report, by=executive)
+    coordinator = MembershipFactory(organization=org, role=Role.SUPPORT_COORDINATOR,
+                                    user=UserFactory()).user
+    disclose_and_support(org, report, lead, coordinator, days_after=1.5, accepted=False)
     now = timezone.now()
     review.clock_started_at = now - dt.timedelta(hours=100)
     review.start_due_at = now - dt.timedelta(hours=28)
@@ -60,6 +68,10 @@ def test_the_figures_count_serious_events_overdue_steps_and_the_strength_mix(org
         ("stronger", 2), ("intermediate", 1), ("weaker", 1)]
     assert view.stronger == "2 of 4 (50%)"
     assert view.actions_overdue == 0
+    total = view.program.total
+    # the review's own event (moderate harm) and the serious one: one of two disclosed
+    assert (total.harm_events, total.disclosed, total.median_text) == (2, 1, "1.5 days")
+    assert (total.support_offered, total.support_accepted, total.support_declined) == (1, 0, 1)
 
 
 def test_a_review_chartered_in_time_and_done_leaves_nothing_overdue(org, review):
@@ -82,7 +94,8 @@ def test_executives_and_leads_read_aggregates_only(org, records, manager, role):
     html = response.content.decode()
     assert "Board view" in html and "Chartered within 72 hours" in html
     assert "2 of 4 (50%)" in html  # stronger share
-    for secret in (NARRATIVE, TEAM_NAME, manager.email, records.reference):
+    assert "Communication and resolution after harm, and care for the caregiver" in html
+    for secret in (NARRATIVE, TEAM_NAME, NURSE, manager.email, records.reference):
         assert secret not in html
     assert 'aria-current="page">Board view<' in html
 
@@ -138,7 +151,8 @@ def test_the_pdf_board_pack_holds_the_section_and_no_narrative_or_name(org, reco
     assert "Actions planned in the period, by strength on the action hierarchy" in text
     assert "2 of 4 (50%)" in text
     assert "Investigation and resolution: method" in text
-    for secret in (NARRATIVE, TEAM_NAME, "manager@example.org"):
+    assert "Harm events disclosed" in text and "1.5 days" in text
+    for secret in (NARRATIVE, TEAM_NAME, NURSE, "manager@example.org"):
         assert secret not in text
 
 

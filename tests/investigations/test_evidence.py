@@ -86,6 +86,55 @@ def test_figures_give_the_rca_share_and_the_stronger_share_with_their_records(or
     assert shown[STRONGER_KEY].link == f"/o/{org.slug}/investigations/actions/"
 
 
-def test_an_organization_without_reviews_or_actions_gets_no_figure(org):
-    submit_event(organization=org, anonymous=True)
+def test_an_organization_without_reviews_actions_or_harm_events_gets_no_figure(org):
+    submit_event(organization=org, anonymous=True, harm_level="none")
     assert figures(organization=org, today=timezone.localdate()) == []
+    # a harm event with no disclosure recorded is a figure: the gap shows
+    submit_event(organization=org, anonymous=True, harm_level="mild")
+    (disclosed, *_rest) = figures(organization=org, today=timezone.localdate())
+    assert disclosed.value == "0 of 1 (0%)"
+
+
+def disclose_and_support(org, event, reviewer, coordinator, *, days_after: float = 2,
+                         accepted: bool = True):
+    """A disclosure conversation `days_after` the event, and peer support offered (and
+    accepted or declined) to a named nurse."""
+    from safetyhub.investigations import resolution, support
+
+    resolution.add_contact(report=event, by=reviewer, kind="disclosure",
+                           happened_at=event.occurred_at + dt.timedelta(days=days_after),
+                           organization_people="Unit manager", with_whom="patient",
+                           what_was_shared="What happened and what we are doing.",
+                           apology_given=True)
+    offer = support.offer_support(organization=org, by=coordinator, report=event,
+                                  staff_name="Support-secret Nursename", offered_by="Peer team",
+                                  offered_at=event.occurred_at + dt.timedelta(days=1))
+    support.record_response(offer=offer, by=coordinator,
+                            response="accepted" if accepted else "declined",
+                            responded_at=event.occurred_at + dt.timedelta(days=1, hours=2))
+
+
+def test_figures_give_the_disclosure_share_first_contact_and_support_counts(org, reviewer):
+    from safetyhub.core.models import Role
+    from safetyhub.investigations.platform_evidence import (
+        DISCLOSED_KEY,
+        FIRST_CONTACT_KEY,
+        SUPPORT_KEY,
+    )
+    from tests.factories import MembershipFactory, UserFactory
+
+    coordinator = MembershipFactory(organization=org, role=Role.SUPPORT_COORDINATOR,
+                                    user=UserFactory()).user
+    ten_days_ago = timezone.now() - dt.timedelta(days=10)
+    harmed = [submit_event(organization=org, anonymous=True, harm_level="moderate",
+                           occurred_at=ten_days_ago).report for _ in range(2)]
+    submit_event(organization=org, anonymous=True, harm_level="none", occurred_at=ten_days_ago)
+    disclose_and_support(org, harmed[0], reviewer, coordinator, days_after=2)
+    shown = {f.key: f for f in figures(organization=org, today=timezone.localdate())}
+    assert shown[DISCLOSED_KEY].value == "1 of 2 (50%)"
+    assert shown[FIRST_CONTACT_KEY].value == "2.0 days"
+    assert shown[SUPPORT_KEY].value == "1 offered, 1 accepted, 0 declined"
+    assert "Support-secret Nursename" not in " ".join(
+        f"{f.label} {f.value} {f.note}" for f in shown.values())
+    assert shown[DISCLOSED_KEY].link == f"/o/{org.slug}/investigations/resolution/measures/"
+    assert "not an official measure" in shown[DISCLOSED_KEY].note
