@@ -25,7 +25,7 @@ def owners_of(organization: Organization):
     return User.objects.filter(
         pk__in=Membership.objects.filter(organization=organization, is_active=True)
         .exclude(role=Role.EXECUTIVE_VIEWER).values("user_id"), is_active=True,
-    ).order_by("first_name", "last_name", "email")
+    ).order_by("full_name", "email")
 
 
 def strength_choices() -> list[tuple[str, str]]:
