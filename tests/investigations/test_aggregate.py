@@ -48,7 +48,7 @@ def _gather(org, by, **kw):
 
 def test_gathers_low_harm_events_and_near_misses_of_the_category(org, reviewer,
                                                                   medication_events):
-    unit, made = medication_events
+    _unit, made = medication_events
     review = _gather(org, reviewer)
     assert review.kind == Review.Kind.AGGREGATE and review.index_event is None
     assert set(review.events.values_list("pk", flat=True)) == {e.pk for e in made[:4]}
