@@ -31,7 +31,7 @@ from safetyhub.improvement.spc_chart import spc_svg
 
 from .models import Review
 from .models_actions import AggregateScope
-from .refusals import refusals_audited
+from .services import refusals_audited
 
 __all__ = ["LOW_HARM", "AggregateSummary", "candidate_events", "gather_aggregate_review",
            "summary"]
@@ -114,21 +114,15 @@ def _check(organization: Organization, values: dict) -> dict[str, str]:
     return errors
 
 
+@refusals_audited
+@transaction.atomic
 def gather_aggregate_review(*, organization: Organization, by: User, title: str,
                             category: str, first_day: dt.date | None,
                             last_day: dt.date | None, site: Site | None = None,
                             contributing_factors: list[str] | tuple[str, ...] = ()) -> Review:
     """Gather the matching events (candidate_events) into a new aggregate review."""
-    with refusals_audited(by=by, organization_id=organization.pk,
-                          attempt="gather aggregate review",
-                          object_type="investigations.Review"):
-        return _gather(organization=organization, by=by, values={
-            "title": title, "category": category, "first_day": first_day,
-            "last_day": last_day, "site": site, "contributing_factors": contributing_factors})
-
-
-@transaction.atomic
-def _gather(*, organization: Organization, by: User, values: dict) -> Review:
+    values = {"title": title, "category": category, "first_day": first_day,
+              "last_day": last_day, "site": site, "contributing_factors": contributing_factors}
     errors = _check(organization, values)
     if errors:
         raise ValidationError(errors)

@@ -10,7 +10,14 @@ class InvestigationsConfig(AppConfig):
         from safetyhub.core import audit, demo
 
         from .demo import load_investigations_demo
-        from .models import Review
+        from .models import (
+            CausalStatement,
+            InvestigationSettings,
+            Review,
+            ReviewMember,
+            SacScore,
+            TimelineEntry,
+        )
 
         demo.register_demo_loader(load_investigations_demo)
         # Sensitive: a review is about an event, and its reviewers alone read it, so every
@@ -20,6 +27,25 @@ class InvestigationsConfig(AppConfig):
                        redact=["scope", "questions", "status_reason", "lesson",
                                "weaker_only_reason"],
                        describe=lambda r: f"{r.get_kind_display()} {r.pk}")
+        audit.register(SacScore, redact=["rationale"],
+                       describe=lambda s: f"SAC score of event report {s.report_id}")
+        audit.register(InvestigationSettings, exclude=["updated_at"])
+        # Team members and people consulted are named: every opening is recorded, and their
+        # names stay out of the log.
+        audit.register(ReviewMember, sensitive=True, redact=["name", "job_title"],
+                       describe=lambda m: f"{m.get_role_display()} of review {m.review_id}")
+        audit.register(TimelineEntry, redact=["what", "source"],
+                       describe=lambda e: f"Timeline entry of review {e.review_id}")
+        audit.register(CausalStatement, sensitive=True, exclude=["updated_at"],
+                       redact=["cause", "effect", "event"],
+                       describe=lambda c: f"Causal statement of review {c.review_id}")
+
+        from . import (
+            rules,  # noqa: F401 (permissions)
+            triage_panel,
+        )
+
+        triage_panel.register()
         _register_actions()
 
 

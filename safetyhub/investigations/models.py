@@ -24,6 +24,8 @@ class Review(models.Model):
         AGGREGATE = "aggregate", "Aggregate review"
 
     class Status(models.TextChoices):
+        # Started: the team is being formed and the charter written (the 72-hour clock runs).
+        FORMING = "forming", "Forming the team"
         CHARTERED = "chartered", "Chartered"
         ANALYSING = "analysing", "Analysing"
         ACTIONS = "actions", "Actions under way"
@@ -35,7 +37,7 @@ class Review(models.Model):
                                      related_name="reviews")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     title = models.CharField(max_length=200)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CHARTERED)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.FORMING)
     status_reason = models.TextField(blank=True, help_text="why it was stopped or reopened")
     # SafetyHub deletes no report; should one go (a whole organization removed), the review
     # stays and loses the link rather than being deleted with it.
@@ -90,6 +92,16 @@ class Review(models.Model):
         return self.status not in (self.Status.DONE, self.Status.STOPPED)
 
 
+# The SAC score and the organization's rule (what to investigate), and an RCA²'s team,
+# timeline and causal statements, live in their own module; imported here so Django finds
+# their models.
 # Actions and what aggregate reviews gather live in their own module; imported here so
 # Django finds their models.
 from .models_actions import AggregateScope, ReviewAction  # noqa: E402, F401
+from .models_rca import (  # noqa: E402, F401
+    CausalStatement,
+    InvestigationSettings,
+    ReviewMember,
+    SacScore,
+    TimelineEntry,
+)

@@ -56,7 +56,8 @@ def test_action_without_owner_or_due_date_is_422_naming_the_fields(review, revie
     assert "Name one person who answers for this action" in body
     assert "Give the date the action is due." in body
     assert not ReviewAction.objects.exists()
-    assert AuditEntry.objects.filter(action="event", changes__event="refused").exists()
+    assert AuditEntry.objects.filter(action="event", object_type="investigations.Refused",
+                                     changes__action="create_action").exists()
 
 
 def test_weaker_only_plan_shows_the_warning_and_takes_a_reason(review, reviewer, manager):

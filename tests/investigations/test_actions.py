@@ -83,8 +83,8 @@ def test_bad_action_is_refused_naming_the_field_changes_nothing_and_is_audited(
     assert field in caught.value.message_dict
     assert not ReviewAction.objects.exists()
     refusal = AuditEntry.objects.get(action=AuditEntry.Action.EVENT,
-                                     object_type="investigations.ReviewAction")
-    assert refusal.changes["event"] == "refused" and field in refusal.changes["fields"]
+                                     object_type="investigations.Refused")
+    assert refusal.changes["action"] == "create_action" and field in refusal.changes["refused"]
     assert refusal.actor_id == lead.pk
 
 

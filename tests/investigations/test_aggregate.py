@@ -82,7 +82,7 @@ def test_bad_filters_are_refused_naming_the_field_and_audited(org, reviewer, med
     assert field in caught.value.message_dict
     assert not Review.objects.exists()
     assert AuditEntry.objects.filter(action="event", actor=reviewer,
-                                     changes__attempt="gather aggregate review").exists()
+                                     changes__action="gather_aggregate_review").exists()
 
 
 def test_site_of_another_organization_is_refused(org, reviewer, medication_events):

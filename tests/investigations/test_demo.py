@@ -23,3 +23,21 @@ def test_demo_has_a_closed_harm_event_and_the_serious_event(db):
     load_demo_data()
     assert EventReport.objects.filter(organization=org).count() == count
     assert demo_closed_harm_event(org).pk == closed.pk
+
+
+def test_demo_has_an_rca2_in_progress_on_the_serious_event(db):
+    load_demo_data()
+    org = Organization.objects.get(slug="riverside-general")
+    serious = demo_serious_event(org)
+    review = serious.reviews.get()
+    assert review.kind == "rca2" and review.status == "analysing"
+    assert serious.sac_score.score == 3
+    assert review.chartered_at <= review.start_due_at  # chartered within its 72 hours
+    team = [m for m in review.members.all() if m.is_team]
+    assert len(team) == 6
+    consulted = review.members.get(role="consulted")
+    assert consulted.directly_involved
+    assert review.timeline.count() == 3
+    assert review.causal_statements.count() == 1
+    load_demo_data()
+    assert serious.reviews.count() == 1 and review.causal_statements.count() == 1

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('core', '0013_search_index'),
         ('improvement', '0002_cycle_updated_at'),
-        ('investigations', '0001_review'),
+        ('investigations', '0002_sac_score_and_rca'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
