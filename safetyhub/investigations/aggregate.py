@@ -180,7 +180,8 @@ def _counts(counter: Counter, labels: dict) -> list[Tally]:
 
 def summary(review: Review, *, chart: bool = True) -> AggregateSummary:
     """Counts of the review's events (by type, harm, unit, contributing factor) and the C
-    chart of them per month over the gathered range (or the events' own range)."""
+    chart of them per month over the gathered range (or the events' own range): its
+    signals in words always, its SVG when `chart`."""
     rows = list(review.events.order_by().values_list(
         "event_type", "harm_level", "site__name", "contributing_factors", "occurred_at"))
     scope = AggregateScope.objects.filter(review=review).first()
@@ -213,7 +214,7 @@ def summary(review: Review, *, chart: bool = True) -> AggregateSummary:
         total=len(rows), by_type=_counts(by_type, types), by_harm=_counts(by_harm, harms),
         by_unit=_counts(by_unit, {}), by_factor=_counts(by_factor, factors), months=months,
         per_month=[by_month.get(m, 0) for m in months])
-    if chart and rows:
+    if rows:
         labels = [f"{m:%b %Y}" for m in months]
         try:
             points = spc.qic(labels, [float(n) for n in result.per_month], chart="c")
@@ -221,7 +222,8 @@ def summary(review: Review, *, chart: bool = True) -> AggregateSummary:
             result.chart_error = str(exc)
         else:
             result.explanations = spc.explain(points)
-            result.svg = spc_svg(title=f"{review.title}: events per month", chart="c",
-                                 labels=labels, points=points,
-                                 explanations=result.explanations, unit="events")
+            if chart:
+                result.svg = spc_svg(title=f"{review.title}: events per month", chart="c",
+                                     labels=labels, points=points,
+                                     explanations=result.explanations, unit="events")
     return result
