@@ -4,18 +4,11 @@ with a full team, ready to charter."""
 
 import pytest
 
+from safetyhub.core.models import Role
 from safetyhub.investigations import services
 from safetyhub.investigations.models import ReviewMember
-from tests.events.conftest import (  # noqa: F401 (fixtures)
-    advisor,
-    executive,
-    org,
-    reviewer,
-    reviewer_client,
-    safety_lead,
-    staff,
-    staff_client,
-)
+from tests.events.conftest import _person
+from tests.events.conftest import org as _events_org
 from tests.factories import MembershipFactory, UserFactory, submit_event
 
 TEAM = [("Ana Ruiz", ReviewMember.Role.LEADER), ("Ben Cho", ReviewMember.Role.FACILITATOR),
@@ -26,6 +19,34 @@ STATEMENT = {
     "event": "the fall and the cut to the forehead",
     "rules_confirmed": [1, 2, 3, 4, 5],
 }
+
+
+org = _events_org  # an organization that joined a year ago, as the events tests use
+
+
+@pytest.fixture
+def reviewer(org):
+    return _person(org, Role.EVENT_REVIEWER, "reviewer@example.org")
+
+
+@pytest.fixture
+def safety_lead(org):
+    return _person(org, Role.SAFETY_LEAD, "lead@example.org")
+
+
+@pytest.fixture
+def executive(org):
+    return _person(org, Role.EXECUTIVE_VIEWER, "exec@example.org")
+
+
+@pytest.fixture
+def admin(org):
+    return _person(org, Role.ORG_ADMIN, "admin@example.org")
+
+
+@pytest.fixture
+def staff(org):
+    return _person(org, Role.STAFF_REPORTER, "staff@example.org")
 
 
 @pytest.fixture
