@@ -4,19 +4,12 @@ with a full team, ready to charter."""
 
 import pytest
 
+from safetyhub.core.models import Role
 from safetyhub.investigations import services
 from safetyhub.investigations.models import ReviewMember
-from tests.events import conftest as events_people
+from tests.events.conftest import _person
+from tests.events.conftest import org as _events_org
 from tests.factories import MembershipFactory, UserFactory, submit_event
-
-# The events tests' people (fixtures), bound by name rather than imported, so that a test
-# taking one as an argument is not read as redefining an import.
-org, reviewer, reviewer_client, safety_lead = (
-    events_people.org, events_people.reviewer, events_people.reviewer_client,
-    events_people.safety_lead)
-executive, advisor, staff, staff_client = (
-    events_people.executive, events_people.advisor, events_people.staff,
-    events_people.staff_client)
 
 TEAM = [("Ana Ruiz", ReviewMember.Role.LEADER), ("Ben Cho", ReviewMember.Role.FACILITATOR),
         ("Cleo Diaz", ReviewMember.Role.EXPERT), ("Dev Shah", ReviewMember.Role.OUTSIDER)]
@@ -26,6 +19,34 @@ STATEMENT = {
     "event": "the fall and the cut to the forehead",
     "rules_confirmed": [1, 2, 3, 4, 5],
 }
+
+
+org = _events_org  # an organization that joined a year ago, as the events tests use
+
+
+@pytest.fixture
+def reviewer(org):
+    return _person(org, Role.EVENT_REVIEWER, "reviewer@example.org")
+
+
+@pytest.fixture
+def safety_lead(org):
+    return _person(org, Role.SAFETY_LEAD, "lead@example.org")
+
+
+@pytest.fixture
+def executive(org):
+    return _person(org, Role.EXECUTIVE_VIEWER, "exec@example.org")
+
+
+@pytest.fixture
+def admin(org):
+    return _person(org, Role.ORG_ADMIN, "admin@example.org")
+
+
+@pytest.fixture
+def staff(org):
+    return _person(org, Role.STAFF_REPORTER, "staff@example.org")
 
 
 @pytest.fixture
@@ -75,8 +96,7 @@ def lead(safety_lead):
 @pytest.fixture
 def manager(org):
     """A nurse manager (a staff reporter) who owns actions."""
-    return MembershipFactory(organization=org, role="staff_reporter",
-                             user=UserFactory(email="manager@example.org")).user
+    return _person(org, Role.STAFF_REPORTER, "manager@example.org")
 
 
 @pytest.fixture

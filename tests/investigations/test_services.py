@@ -288,8 +288,8 @@ def test_a_lesson_marked_for_sharing_needs_its_text(chartered, reviewer):
     assert shared.share_lesson and shared.lesson.startswith("Alarms")
 
 
-def test_wrong_roles_change_nothing(chartered, executive, staff, owner_of_org):
-    for person in (executive, staff, owner_of_org):
+def test_wrong_roles_change_nothing(chartered, executive, staff, admin):
+    for person in (executive, staff, admin):
         with pytest.raises(PermissionDenied):
             services.update_review(review=chartered, by=person, title="Taken over")
         with pytest.raises(PermissionDenied):
@@ -297,10 +297,3 @@ def test_wrong_roles_change_nothing(chartered, executive, staff, owner_of_org):
     chartered.refresh_from_db()
     assert chartered.title != "Taken over" and not CausalStatement.objects.exists()
 
-
-@pytest.fixture
-def owner_of_org(org):
-    from tests.factories import MembershipFactory, UserFactory
-
-    return MembershipFactory(organization=org, role="org_admin",
-                             user=UserFactory(email="admin@example.org")).user
