@@ -1,5 +1,5 @@
-"""The doors to review actions and to the reviews whose action plans they are: the same 404
-for a row that does not exist, belongs to another organization, or is not the person's to
+"""The door to review actions (reviews themselves open through access.access_review): the
+same 404 for a row that does not exist, belongs to another organization, or is not the person's to
 see (reviewers see every action of their organization; anyone else only the actions they
 own, never the review behind them)."""
 
@@ -9,7 +9,6 @@ from safetyhub.core.access import tenant_row
 from safetyhub.core.models import Organization
 from safetyhub.events.rules import is_event_reviewer
 
-from .models import Review
 from .models_actions import ReviewAction
 
 
@@ -31,11 +30,3 @@ def access_action(*, user, organization: Organization, pk) -> ReviewAction:
         .select_related("organization", "review", "owner", "measure", "initiative",
                         "created_by"),
     )
-
-
-def access_review_plan(*, user, organization: Organization, pk) -> Review:
-    """A review, for its action plan or its aggregate view: reviewers only."""
-    reviews = Review.objects.all() if is_event_reviewer(user, organization) else \
-        Review.objects.none()
-    return tenant_row(Review, organization=organization, pk=pk,
-                      queryset=reviews.select_related("organization", "index_event"))

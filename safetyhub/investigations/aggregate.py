@@ -31,7 +31,7 @@ from safetyhub.improvement.spc_chart import spc_svg
 
 from .models import Review
 from .models_actions import AggregateScope
-from .refusals import refusals_audited
+from .services import refusals_audited
 
 __all__ = ["LOW_HARM", "AggregateSummary", "candidate_events", "gather_aggregate_review",
            "summary"]
@@ -114,21 +114,15 @@ def _check(organization: Organization, values: dict) -> dict[str, str]:
     return errors
 
 
+@refusals_audited
+@transaction.atomic
 def gather_aggregate_review(*, organization: Organization, by: User, title: str,
                             category: str, first_day: dt.date | None,
                             last_day: dt.date | None, site: Site | None = None,
                             contributing_factors: list[str] | tuple[str, ...] = ()) -> Review:
     """Gather the matching events (candidate_events) into a new aggregate review."""
-    with refusals_audited(by=by, organization_id=organization.pk,
-                          attempt="gather aggregate review",
-                          object_type="investigations.Review"):
-        return _gather(organization=organization, by=by, values={
-            "title": title, "category": category, "first_day": first_day,
-            "last_day": last_day, "site": site, "contributing_factors": contributing_factors})
-
-
-@transaction.atomic
-def _gather(*, organization: Organization, by: User, values: dict) -> Review:
+    values = {"title": title, "category": category, "first_day": first_day,
+              "last_day": last_day, "site": site, "contributing_factors": contributing_factors}
     errors = _check(organization, values)
     if errors:
         raise ValidationError(errors)
@@ -186,7 +180,8 @@ def _counts(counter: Counter, labels: dict) -> list[Tally]:
 
 def summary(review: Review, *, chart: bool = True) -> AggregateSummary:
     """Counts of the review's events (by type, harm, unit, contributing factor) and the C
-    chart of them per month over the gathered range (or the events' own range)."""
+    chart of them per month over the gathered range (or the events' own range): its
+    signals in words always, its SVG when `chart`."""
     rows = list(review.events.order_by().values_list(
         "event_type", "harm_level", "site__name", "contributing_factors", "occurred_at"))
     scope = AggregateScope.objects.filter(review=review).first()
@@ -219,7 +214,7 @@ def summary(review: Review, *, chart: bool = True) -> AggregateSummary:
         total=len(rows), by_type=_counts(by_type, types), by_harm=_counts(by_harm, harms),
         by_unit=_counts(by_unit, {}), by_factor=_counts(by_factor, factors), months=months,
         per_month=[by_month.get(m, 0) for m in months])
-    if chart and rows:
+    if rows:
         labels = [f"{m:%b %Y}" for m in months]
         try:
             points = spc.qic(labels, [float(n) for n in result.per_month], chart="c")
@@ -227,7 +222,8 @@ def summary(review: Review, *, chart: bool = True) -> AggregateSummary:
             result.chart_error = str(exc)
         else:
             result.explanations = spc.explain(points)
-            result.svg = spc_svg(title=f"{review.title}: events per month", chart="c",
-                                 labels=labels, points=points,
-                                 explanations=result.explanations, unit="events")
+            if chart:
+                result.svg = spc_svg(title=f"{review.title}: events per month", chart="c",
+                                     labels=labels, points=points,
+                                     explanations=result.explanations, unit="events")
     return result

@@ -2,7 +2,7 @@
 owner, due date, status, the measure of their effect), the reason a plan holds only weaker
 actions, and "make it an initiative" on the action plan. Keyword-only functions, one
 transaction each; bad input raises ValidationError({field: reason}), changes nothing, and
-is recorded in the audit trail as a refused attempt (refusals.py)."""
+is recorded in the audit trail as a refused attempt (services.refusals_audited)."""
 
 from __future__ import annotations
 
@@ -24,11 +24,10 @@ from . import hierarchy
 from .models import Review
 from .models_actions import ReviewAction
 from .notifications_actions import action_owner_made
-from .refusals import refusals_audited
+from .services import refusals_audited
 
 MAX_DESCRIPTION = 2_000
 MAX_TEXT = 5_000
-ACTION = "investigations.ReviewAction"
 # Measures of an action's effect: did the process change (process), did the harm drop
 # (outcome). A balancing measure watches for side effects; it cannot show the effect.
 EFFECT_TYPES = (Measure.Type.PROCESS, Measure.Type.OUTCOME)
@@ -122,21 +121,13 @@ def _new_measure(review: Review, by: User, spec: dict, owner_site) -> Measure:
                               ) from None
 
 
+@refusals_audited
+@transaction.atomic
 def create_action(*, review: Review, by: User, description: str, strength: str,
                   owner: User | None, due_on: dt.date | None, measure: Measure | None = None,
                   new_measure: dict | None = None, expected_effect: str = "") -> ReviewAction:
     """Add an action to the review's plan. `new_measure` ({name, type, direction,
     numerator}) makes a new improvement measure for it instead of choosing `measure`."""
-    with refusals_audited(by=by, organization_id=review.organization_id, attempt="add action",
-                          object_type=ACTION):
-        return _create_action(review=review, by=by, description=description,
-                              strength=strength, owner=owner, due_on=due_on, measure=measure,
-                              new_measure=new_measure, expected_effect=expected_effect)
-
-
-@transaction.atomic
-def _create_action(*, review: Review, by: User, description, strength, owner, due_on,
-                   measure, new_measure, expected_effect) -> ReviewAction:
     if not review.is_open:
         raise ValidationError({"review": "This review is finished; reopen it to add actions."})
     if measure is not None and new_measure:
@@ -161,6 +152,8 @@ ACTION_FIELDS = ("description", "strength", "owner", "due_on", "measure", "expec
                  "status", "cancel_reason")
 
 
+@refusals_audited
+@transaction.atomic
 def update_action(*, action: ReviewAction, by: User, expected_version: int | None = None,
                   description: str = UNSET, strength: str = UNSET, owner: User | None = UNSET,
                   due_on: dt.date | None = UNSET, measure: Measure | None = UNSET,
@@ -168,18 +161,10 @@ def update_action(*, action: ReviewAction, by: User, expected_version: int | Non
                   cancel_reason: str = UNSET) -> ReviewAction:
     """Change the fields passed; the rest stay. With `expected_version` (the version the
     caller loaded) a change someone else made in between is refused, not overwritten."""
-    passed = {"description": description, "strength": strength, "owner": owner,
-              "due_on": due_on, "measure": measure, "expected_effect": expected_effect,
-              "status": status, "cancel_reason": cancel_reason}
-    with refusals_audited(by=by, organization_id=action.organization_id, attempt="change action",
-                          object_type=ACTION, obj=action):
-        return _update_action(action=action, by=by, expected_version=expected_version,
-                              passed={k: v for k, v in passed.items() if v is not UNSET})
-
-
-@transaction.atomic
-def _update_action(*, action: ReviewAction, by: User, expected_version: int | None,
-                   passed: dict) -> ReviewAction:
+    passed = {name: value for name, value in {
+        "description": description, "strength": strength, "owner": owner, "due_on": due_on,
+        "measure": measure, "expected_effect": expected_effect, "status": status,
+        "cancel_reason": cancel_reason}.items() if value is not UNSET}
     locked = ReviewAction.objects.select_for_update().select_related(
         "organization").get(pk=action.pk)
     if expected_version is not None and locked.version != expected_version:
@@ -228,16 +213,10 @@ def check_plan_for_status(review: Review, to_status: str) -> None:
             "enough, before the review moves on.")})
 
 
+@refusals_audited
+@transaction.atomic
 def set_weaker_only_reason(*, review: Review, by: User, reason: str) -> Review:
     """Why the plan holds only weaker actions (empty clears it)."""
-    with refusals_audited(by=by, organization_id=review.organization_id,
-                          attempt="give the reason for weaker actions only",
-                          object_type="investigations.Review", obj=review):
-        return _set_weaker_only_reason(review=review, by=by, reason=reason)
-
-
-@transaction.atomic
-def _set_weaker_only_reason(*, review: Review, by: User, reason: str) -> Review:
     reason = (reason or "").strip()
     if len(reason) > MAX_TEXT:
         raise ValidationError({"weaker_only_reason": f"At most {MAX_TEXT} characters."})
@@ -252,16 +231,11 @@ def _set_weaker_only_reason(*, review: Review, by: User, reason: str) -> Review:
 # --- make it an initiative ------------------------------------------------------------------
 
 
+@refusals_audited
+@transaction.atomic
 def make_initiative(*, action: ReviewAction, by: User) -> Initiative:
     """Put the action on the action plan as an initiative, with its owner and due date and
     its measure, linked both ways. Once per action."""
-    with refusals_audited(by=by, organization_id=action.organization_id, attempt="make initiative",
-                          object_type=ACTION, obj=action):
-        return _make_initiative(action=action, by=by)
-
-
-@transaction.atomic
-def _make_initiative(*, action: ReviewAction, by: User) -> Initiative:
     locked = ReviewAction.objects.select_for_update().select_related(
         "review", "organization", "initiative", "owner", "measure").get(pk=action.pk)
     if locked.initiative is not None:

@@ -22,7 +22,8 @@ from safetyhub.improvement.measure_queries import chart_for
 
 from . import action_queries, aggregate, hierarchy
 from . import services_actions as services
-from .access_actions import access_action, access_review_plan, visible_actions
+from .access import access_review
+from .access_actions import access_action, visible_actions
 from .forms_actions import (
     ActionEditForm,
     ActionForm,
@@ -71,7 +72,7 @@ def _plan_context(request, review: Review, *, form=None, reason_form=None) -> di
 @org_view(MEMBER)
 def review_actions(request, pk: int):
     org = request.organization
-    review = access_review_plan(user=request.user, organization=org, pk=pk)  # 404 first
+    review = access_review(user=request.user, organization=org, pk=pk)  # 404 first
     require_permission(user=request.user, permission=MANAGE, organization=org)
     if request.method == "GET":
         return render(request, "investigations/review_actions.html",
@@ -267,7 +268,7 @@ def aggregate_new(request):
 @org_view(MEMBER)
 def aggregate_detail(request, pk: int):
     org = request.organization
-    review = access_review_plan(user=request.user, organization=org, pk=pk)  # 404 first
+    review = access_review(user=request.user, organization=org, pk=pk)  # 404 first
     require_permission(user=request.user, permission=MANAGE, organization=org)
     if review.kind != Review.Kind.AGGREGATE:
         return redirect(reverse("investigations:review_actions", args=[org.slug, pk]))

@@ -83,8 +83,8 @@ def test_bad_action_is_refused_naming_the_field_changes_nothing_and_is_audited(
     assert field in caught.value.message_dict
     assert not ReviewAction.objects.exists()
     refusal = AuditEntry.objects.get(action=AuditEntry.Action.EVENT,
-                                     object_type="investigations.ReviewAction")
-    assert refusal.changes["event"] == "refused" and field in refusal.changes["fields"]
+                                     object_type="investigations.Refused")
+    assert refusal.changes["action"] == "create_action" and field in refusal.changes["refused"]
     assert refusal.actor_id == lead.pk
 
 
@@ -192,3 +192,22 @@ def test_my_work_lists_actions_the_person_owns_and_the_daily_job_tells_once(
 def test_initiative_made_directly_is_not_linked_to_any_action(org, lead):
     initiative = create_initiative(organization=org, by=lead, title="Other work")
     assert not ReviewAction.objects.filter(initiative=initiative).exists()
+
+
+def test_review_status_change_holds_a_weaker_only_plan_until_a_reason_is_given(
+        chartered, reviewer, manager):
+    from safetyhub.investigations import services as review_services
+    from tests.investigations.conftest import STATEMENT
+
+    review = review_services.save_causal_statement(review=chartered, by=reviewer,
+                                                   **STATEMENT).review
+    _add(review, reviewer, owner=manager, strength="weaker", description="Remind staff")
+    with pytest.raises(ValidationError) as caught:
+        review_services.change_review_status(review=review, by=reviewer, to="actions")
+    assert "weaker_only_reason" in caught.value.message_dict
+    review.refresh_from_db()
+    assert review.status == "analysing"
+    services.set_weaker_only_reason(review=review, by=reviewer,
+                                    reason="The new beds with built-in alarms arrive in May.")
+    moved = review_services.change_review_status(review=review, by=reviewer, to="actions")
+    assert moved.status == "actions"

@@ -61,7 +61,9 @@ def page(user, query: str = ""):
 def test_the_figures_count_serious_events_overdue_steps_and_the_strength_mix(org, records):
     today = timezone.localdate()
     view = board.board_view(organization=org, start=months_before(today, 3), end=today)
-    assert (view.serious["serious"], view.serious_in_time) == (1, "1 of 1 (100%)")
+    # the review's own event (severe harm, not acknowledged yet) and the acknowledged one
+    assert (view.serious["serious"], view.serious_in_time) == (2, "1 of 2 (50%)")
+    assert view.serious["serious_waiting"] == 1
     assert (view.charters_overdue, view.reviews_past_target, view.overdue_steps) == (1, 1, 2)
     assert view.rca_in_time == "0 of 1 (0%)"
     assert [(key, n) for key, _label, n in view.strength] == [
@@ -69,7 +71,7 @@ def test_the_figures_count_serious_events_overdue_steps_and_the_strength_mix(org
     assert view.stronger == "2 of 4 (50%)"
     assert view.actions_overdue == 0
     total = view.program.total
-    # the review's own event (moderate harm) and the serious one: one of two disclosed
+    # the review's own event and the acknowledged one: one of the two disclosed
     assert (total.harm_events, total.disclosed, total.median_text) == (2, 1, "1.5 days")
     assert (total.support_offered, total.support_accepted, total.support_declined) == (1, 0, 1)
 
