@@ -7,7 +7,7 @@ class InvestigationsConfig(AppConfig):
     verbose_name = "Investigation and resolution"
 
     def ready(self) -> None:
-        from safetyhub.core import audit, demo
+        from safetyhub.core import audit, demo, my_work
 
         from .demo import load_investigations_demo
         from .models import (
@@ -39,9 +39,12 @@ class InvestigationsConfig(AppConfig):
                        redact=["cause", "effect", "event"],
                        describe=lambda c: f"Causal statement of review {c.review_id}")
 
+        from . import my_work as sources
         from . import (
             rules,  # noqa: F401 (permissions)
             triage_panel,
         )
 
         triage_panel.register()
+        my_work.register_source("investigations.to_charter", "RCA²s to charter",
+                                sources.reviews_to_charter, order=17)
