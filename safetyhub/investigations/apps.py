@@ -48,3 +48,25 @@ class InvestigationsConfig(AppConfig):
         triage_panel.register()
         my_work.register_source("investigations.to_charter", "RCA²s to charter",
                                 sources.reviews_to_charter, order=17)
+        _register_search()
+
+
+def _register_search() -> None:
+    """Reviews are searchable by those who may open them (event reviewers and patient-safety
+    leads): their title, scope and lesson."""
+    from django.urls import reverse
+
+    from safetyhub.core import search
+
+    from .models import Review
+    from .rules import is_investigator
+
+    def visible(user, organization):
+        reviews = Review.objects.filter(organization=organization)
+        # empty by a condition, not .none(): search embeds this query's SQL
+        return reviews if is_investigator(user, organization) else reviews.filter(pk__lt=0)
+
+    search.register_source(
+        Review, key="review", label="Reviews", fields=["title", "scope", "lesson"],
+        url=lambda r, org: reverse("investigations:review", args=[org.slug, r.pk]),
+        visible=visible)

@@ -200,3 +200,12 @@ def test_my_work_lists_rca2s_to_charter_for_reviewers_only(rca, reviewer, execut
     services.charter(review=rca, by=reviewer, scope="s", questions="q",
                      target_completion_on=timezone.localdate())
     assert reviews_to_charter(reviewer, org) == []
+
+
+def test_search_finds_reviews_for_reviewers_only(chartered, reviewer, executive, admin, org):
+    services.update_review(review=chartered, by=reviewer, title="Bedside alarm review")
+    found = client_for(reviewer).get(f"/o/{org.slug}/search/?q=bedside").text
+    assert review_url(chartered) in found
+    for person in (executive, admin):
+        assert review_url(chartered) not in client_for(person).get(
+            f"/o/{org.slug}/search/?q=bedside").text
