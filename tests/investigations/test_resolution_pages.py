@@ -104,7 +104,7 @@ def test_questions_are_asked_then_answered_on_the_page(org, people, reviewer, ha
         "action": "answer", "answer-question_id": question.pk, "answer-answer": "",
         "answer-answered_on": today})
     assert response.status_code == 422
-    assert 'id="answer-%d-text"' % question.pk in response.content.decode()
+    assert f'id="answer-{question.pk}-text"' in response.content.decode()
     response = client.post(page(harm_event), {
         "action": "answer", "answer-question_id": question.pk,
         "answer-answer": "It could be switched off without a check.",
