@@ -124,9 +124,33 @@ def victim(db):
     BoardPack.objects.create(organization=org, title="Victim board pack",
                              period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 3, 31),
                              summary="victim-secret-board-ask")
-    submit_event(organization=org, reporter=admin, occurred_at=timezone.now(),
-                 narrative="victim-secret-event: a fall in the secret unit")
+    event = submit_event(organization=org, reporter=admin, occurred_at=timezone.now(),
+                         narrative="victim-secret-event: a fall in the secret unit").report
+    _victim_investigation(org, event)
     return org
+
+
+def _victim_investigation(org, event) -> None:
+    """A scored event and its RCA², with a team member, a timeline entry and a causal
+    statement: every investigations URL has a row of the victim's to aim at."""
+    from safetyhub.investigations import services as investigations
+
+    investigator = MembershipFactory(organization=org, role=Role.EVENT_REVIEWER).user
+    investigations.score_event(report=event, by=investigator, severity="catastrophic",
+                               probability="remote")
+    review = investigations.start_review(report=event, by=investigator,
+                                         title="victim-secret-event review")
+    for n, role in enumerate(["leader", "facilitator", "expert", "outsider"]):
+        investigations.add_member(review=review, by=investigator, name=f"Victim {n}",
+                                  role=role)
+    investigations.charter(review=review, by=investigator, scope="victim-secret-event",
+                           questions="Why?",
+                           target_completion_on=timezone.localdate() + dt.timedelta(days=9))
+    investigations.add_timeline_entry(review=review, by=investigator, at=timezone.now(),
+                                      what="victim-secret-event timeline")
+    investigations.save_causal_statement(
+        review=review, by=investigator, cause="victim-secret-event cause",
+        effect="an effect", event="the fall", rules_confirmed=[1, 2, 3, 4, 5])
 
 
 def route_variants(route: str, victim, outsider_org) -> list[tuple[str, bool]]:

@@ -63,7 +63,7 @@ class SacRead(Schema):
     review_ids: list[int]
 
 
-class ClockRead(Schema):
+class StartClockRead(Schema):
     due_at: dt.datetime
     hours_left: float
     overdue: bool
@@ -71,7 +71,7 @@ class ClockRead(Schema):
     words: str
 
 
-class MemberIn(Schema):
+class ReviewMemberIn(Schema):
     name: Line = Field(..., max_length=services.MAX_NAME)
     role: str = Field(..., max_length=30)
     job_title: Line = Field("", max_length=services.MAX_NAME)
@@ -80,7 +80,7 @@ class MemberIn(Schema):
     version: int | None = VERSION
 
 
-class MemberRead(Schema):
+class ReviewMemberRead(Schema):
     id: int
     name: str
     role: str
@@ -89,14 +89,14 @@ class MemberRead(Schema):
     directly_involved: bool
 
 
-class TimelineIn(Schema):
+class TimelineEntryIn(Schema):
     at: dt.datetime
     what: Text = Field(..., max_length=services.MAX_TEXT)
     source: Line = Field("", max_length=200)
     version: int | None = VERSION
 
 
-class TimelineRead(Schema):
+class TimelineEntryRead(Schema):
     id: int
     at: dt.datetime
     what: str
@@ -147,13 +147,13 @@ class ReviewRead(ReviewSummary):
     scope: str
     questions: str
     target_completion_on: dt.date | None
-    clock: ClockRead | None
+    clock: StartClockRead | None
     contributing_factors: list[str]
     share_lesson: bool
     lesson: str
-    team: list[MemberRead]
-    consulted: list[MemberRead]
-    timeline: list[TimelineRead]
+    team: list[ReviewMemberRead]
+    consulted: list[ReviewMemberRead]
+    timeline: list[TimelineEntryRead]
     causal_statements: list[CausalStatementRead]
 
 
@@ -175,14 +175,14 @@ class ReviewUpdate(Schema):
     version: int | None = VERSION
 
 
-class CharterIn(Schema):
+class ReviewCharterIn(Schema):
     scope: Text = Field(..., max_length=services.MAX_TEXT)
     questions: Text = Field(..., max_length=services.MAX_TEXT)
     target_completion_on: Day | None = None
     version: int | None = VERSION
 
 
-class StatusIn(Schema):
+class ReviewStatusIn(Schema):
     to: str = Field(..., max_length=20)
     reason: Text = Field("", max_length=services.MAX_TEXT)
     version: int | None = VERSION
@@ -321,7 +321,7 @@ def review_update(request, slug: str, review_id: Id, payload: ReviewUpdate):
 
 
 @router.post("/orgs/{slug}/reviews/{review_id}/charter", response=ReviewRead)
-def review_charter(request, slug: str, review_id: Id, payload: CharterIn):
+def review_charter(request, slug: str, review_id: Id, payload: ReviewCharterIn):
     review = _review(request, slug, review_id, MANAGE)
     services.charter(review=review, by=request.user, scope=payload.scope,
                      questions=payload.questions,
@@ -331,15 +331,15 @@ def review_charter(request, slug: str, review_id: Id, payload: CharterIn):
 
 
 @router.post("/orgs/{slug}/reviews/{review_id}/status", response=ReviewRead)
-def review_status(request, slug: str, review_id: Id, payload: StatusIn):
+def review_status(request, slug: str, review_id: Id, payload: ReviewStatusIn):
     review = _review(request, slug, review_id, MANAGE)
     services.change_review_status(review=review, by=request.user, to=payload.to,
                                   reason=payload.reason, expected_version=payload.version)
     return _read(review)
 
 
-@router.post("/orgs/{slug}/reviews/{review_id}/members", response={201: MemberRead})
-def member_add(request, slug: str, review_id: Id, payload: MemberIn):
+@router.post("/orgs/{slug}/reviews/{review_id}/members", response={201: ReviewMemberRead})
+def member_add(request, slug: str, review_id: Id, payload: ReviewMemberIn):
     review = _review(request, slug, review_id, MANAGE)
     user = None
     if payload.user_id is not None:
@@ -367,8 +367,8 @@ def member_remove(request, slug: str, review_id: Id, member_id: Id,
     return Status(204, None)
 
 
-@router.post("/orgs/{slug}/reviews/{review_id}/timeline", response={201: TimelineRead})
-def timeline_add(request, slug: str, review_id: Id, payload: TimelineIn):
+@router.post("/orgs/{slug}/reviews/{review_id}/timeline", response={201: TimelineEntryRead})
+def timeline_add(request, slug: str, review_id: Id, payload: TimelineEntryIn):
     review = _review(request, slug, review_id, MANAGE)
     entry = services.add_timeline_entry(review=review, by=request.user,
                                         at=_aware(payload.at), what=payload.what,

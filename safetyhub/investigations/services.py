@@ -19,6 +19,7 @@ raises ValidationError({field: reason}) and changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -101,6 +102,32 @@ MISSING_PART = ("A causal statement has three parts: cause → effect → event.
 
 # --- helpers ---------------------------------------------------------------------------------
 
+REFUSED = "investigations.Refused"
+
+
+def refusals_audited(function):
+    """Record each refused attempt (bad input, a stale version) in the audit trail: who
+    tried what on which record, and which fields were refused, never what was typed. The
+    entry is written after the service's own transaction rolled back, so the refusal is kept
+    while the change is not."""
+
+    @functools.wraps(function)
+    def attempt(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except ValidationError as exc:
+            target = kwargs.get("review") or kwargs.get("report")
+            fields = sorted(exc.message_dict) if hasattr(exc, "error_dict") else ["body"]
+            organization = kwargs.get("organization")
+            with audit.acting_as(kwargs.get("by")):
+                audit.record(action="event", obj=target, object_type=REFUSED,
+                             organization_id=organization.pk if organization else None,
+                             changes={"action": function.__name__, "refused": fields})
+            raise
+
+    return attempt
+
+
 def _text(value, *, field: str, limit: int, required: bool, what: str,
           single_line: bool = False) -> str:
     value = (value or "").strip()
@@ -158,6 +185,7 @@ def review_rule(organization: Organization) -> dict[int, str]:
     return {score: settings.review_for(score) for score in sac.SCORES}
 
 
+@refusals_audited
 @transaction.atomic
 def set_review_rule(*, organization: Organization, by: User, review_for_3: str,
                     review_for_2: str, review_for_1: str) -> InvestigationSettings:
@@ -191,6 +219,7 @@ def basis_for(report: EventReport) -> str:
             else SacScore.Basis.WORST_CASE)
 
 
+@refusals_audited
 @transaction.atomic
 def score_event(*, report: EventReport, by: User, severity: str, probability: str,
                 rationale: str = "") -> SacScore:
@@ -249,6 +278,7 @@ def next_step(report: EventReport) -> NextStep:
 
 # --- starting a review -------------------------------------------------------------------------
 
+@refusals_audited
 @transaction.atomic
 def start_review(*, report: EventReport, by: User, kind: str = "", title: str = "") -> Review:
     """Start an RCA² or a lighter review of one event (aggregate reviews gather many events
@@ -319,6 +349,7 @@ def _team(review: Review) -> list[ReviewMember]:
     return [m for m in review.members.all() if m.is_team]
 
 
+@refusals_audited
 @transaction.atomic
 def add_member(*, review: Review, by: User, name: str, role: str, job_title: str = "",
                user: User | None = None, directly_involved: bool = False,
@@ -368,6 +399,7 @@ def add_member(*, review: Review, by: User, name: str, role: str, job_title: str
     return member
 
 
+@refusals_audited
 @transaction.atomic
 def remove_member(*, review: Review, member: ReviewMember, by: User,
                   expected_version: int | None = None) -> None:
@@ -401,6 +433,7 @@ def team_problem(review: Review) -> str | None:
     return None
 
 
+@refusals_audited
 @transaction.atomic
 def charter(*, review: Review, by: User, scope: str, questions: str,
             target_completion_on: dt.date | None, expected_version: int | None = None
@@ -436,6 +469,7 @@ def charter(*, review: Review, by: User, scope: str, questions: str,
     return locked
 
 
+@refusals_audited
 @transaction.atomic
 def update_review(*, review: Review, by: User, expected_version: int | None = None,
                   title: str | None = None, scope: str | None = None,
@@ -509,6 +543,7 @@ def contributing_factor_keys(review: Review) -> set[str]:
 
 # --- the timeline ------------------------------------------------------------------------------
 
+@refusals_audited
 @transaction.atomic
 def add_timeline_entry(*, review: Review, by: User, at: dt.datetime | None, what: str,
                        source: str = "", expected_version: int | None = None
@@ -568,6 +603,7 @@ def causation_problems(*, cause: str, effect: str, event: str,
     return errors
 
 
+@refusals_audited
 @transaction.atomic
 def save_causal_statement(*, review: Review, by: User, cause: str, effect: str, event: str,
                           rules_confirmed, contributing_factor: str = "",
@@ -626,6 +662,7 @@ TRANSITIONS: dict[str, dict[str, bool]] = {
 }
 
 
+@refusals_audited
 @transaction.atomic
 def change_review_status(*, review: Review, by: User, to: str, reason: str = "",
                          expected_version: int | None = None) -> Review:
