@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from safetyhub.core.models import AuditEntry, Role
 from safetyhub.investigations.models_resolution import ResolutionContact, ResolutionQuestion
+from safetyhub.investigations.services import REFUSED
 from tests.conftest import client_for
 
 from .resolution_fixtures import *  # noqa: F403 (the fixtures)
@@ -64,7 +65,7 @@ def test_bad_input_is_a_422_naming_the_field_and_is_audited(org, reviewer, harm_
     [problem] = response.json()["detail"]
     assert problem["field"] == "happened_at" and "before the event happened" in problem["reason"]
     assert not ResolutionContact.objects.exists()
-    assert AuditEntry.objects.get(changes__event="refused").changes["fields"] == ["happened_at"]
+    assert AuditEntry.objects.get(object_type=REFUSED).changes["refused"] == ["happened_at"]
     response = post(client, url(harm_event, "/contacts"), disclosure(harm_event,
                                                                      with_whom="neighbour"))
     assert response.status_code == 422 and response.json()["detail"][0]["field"] == "with_whom"

@@ -10,6 +10,7 @@ from django.utils import timezone
 from safetyhub.core.models import AuditEntry, Role
 from safetyhub.investigations import resolution
 from safetyhub.investigations.models_resolution import ResolutionContact, ResolutionQuestion
+from safetyhub.investigations.services import REFUSED
 from tests.conftest import client_for
 from tests.factories import submit_event
 from tests.queries import count_queries
@@ -73,7 +74,7 @@ def test_a_reviewer_records_a_disclosure_and_the_triage_page_shows_it(org, revie
 def test_a_disclosure_dated_before_the_event_is_refused_on_the_page(org, reviewer,
                                                                    harm_event):
     client = client_for(reviewer)
-    before = AuditEntry.objects.filter(changes__event="refused").count()
+    before = AuditEntry.objects.filter(object_type=REFUSED).count()
     response = client.post(page(harm_event), contact_post(
         harm_event, **{"contact-happened_at": local(harm_event.occurred_at
                                                     - dt.timedelta(days=1))}))
@@ -82,8 +83,8 @@ def test_a_disclosure_dated_before_the_event_is_refused_on_the_page(org, reviewe
     assert "Nothing was changed" in body and "before the event happened" in body
     assert not ResolutionContact.objects.exists()
     # The refusal survives the request (the page answers it; it is not rolled back).
-    refusal = AuditEntry.objects.filter(changes__event="refused").get()
-    assert before == 0 and refusal.changes["fields"] == ["happened_at"]
+    refusal = AuditEntry.objects.filter(object_type=REFUSED).get()
+    assert before == 0 and refusal.changes["refused"] == ["happened_at"]
     assert refusal.actor_id == reviewer.pk
     # A form missing its parts names each one.
     response = client.post(page(harm_event), {"action": "contact", "contact-kind": "disclosure"})

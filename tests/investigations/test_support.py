@@ -20,6 +20,7 @@ from safetyhub.core import services as core_services
 from safetyhub.core.models import AuditEntry, Role
 from safetyhub.investigations import resolution, support
 from safetyhub.investigations.models_resolution import SupportOffer
+from safetyhub.investigations.services import REFUSED
 from tests.conftest import client_for
 from tests.factories import submit_event
 from tests.queries import count_queries
@@ -40,8 +41,7 @@ def offer(org, coordinator, report, **change) -> SupportOffer:
 
 
 def refusals(org) -> int:
-    return AuditEntry.objects.filter(organization_id=org.pk, action="event",
-                                     changes__event="refused").count()
+    return AuditEntry.objects.filter(organization_id=org.pk, object_type=REFUSED).count()
 
 
 def test_a_coordinator_offers_support_and_records_the_answer(org, coordinator, harm_event):
@@ -76,8 +76,8 @@ def test_bad_offers_name_the_field_change_nothing_and_are_audited(org, coordinat
         offer(org, coordinator, harm_event, **change)
     assert field in error.value.message_dict
     assert not SupportOffer.objects.exists()
-    entry = AuditEntry.objects.get(changes__event="refused")
-    assert entry.changes["fields"] == [field] and STAFF_NAME not in json.dumps(entry.changes)
+    entry = AuditEntry.objects.get(object_type=REFUSED)
+    assert entry.changes["refused"] == [field] and STAFF_NAME not in json.dumps(entry.changes)
 
 
 def test_offer_dates_and_events_are_checked(org, coordinator, harm_event, no_harm_event,
