@@ -189,8 +189,8 @@ def question_answer(request, slug: str, event_id: Id, question_id: Id, payload: 
     report = _event(request, slug, event_id)
     question = access_question(user=request.user, organization=report.organization,
                                report=report, pk=question_id)
-    services.answer_question(question=question, by=request.user, answer=payload.answer,
-                             answered_on=payload.answered_on)
+    services.answer_question(report=report, question=question, by=request.user,
+                             answer=payload.answer, answered_on=payload.answered_on)
     return _read(report)
 
 

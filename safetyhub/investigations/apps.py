@@ -120,6 +120,7 @@ def _register_resolution() -> None:
     events, and who may never learn who was offered peer support)."""
     from safetyhub.core import audit
 
+    from . import resolution_panel
     from .models_resolution import (
         ResolutionContact,
         ResolutionQuestion,
@@ -140,3 +141,4 @@ def _register_resolution() -> None:
     audit.register(SupportOffer, sensitive=True,
                    redact=["staff_name", "staff_role", "offered_by", "note", "report"],
                    describe=lambda o: f"Support offer {o.pk}")
+    resolution_panel.register()

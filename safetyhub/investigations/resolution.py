@@ -15,12 +15,12 @@ patient, not only after serious harm; the serious-event threshold is a different
 
 Bad input (a date before the event happened or in the future, a missing part, an event
 without harm) is refused with the field and the reason, nothing is written, and the refused
-attempt is audited (`refuse`): the entry names the fields at fault, never what was typed.
+attempt is audited (services.refusals_audited, as every investigations service: the entry
+names the fields at fault, never what was typed).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,12 +29,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from safetyhub.core import audit
-from safetyhub.core.models import AuditEntry, Organization, User
+from safetyhub.core.models import Organization, User
 from safetyhub.events import severity
 from safetyhub.events.models import EventReport
 from safetyhub.events.rules import is_event_reviewer
 
 from .models_resolution import ResolutionContact, ResolutionQuestion, ResolutionRecord
+from .services import refusals_audited
 
 HARM_FLOOR = "mild"
 MAX_PEOPLE = 300
@@ -59,24 +60,8 @@ def harm_events_q() -> Q:
             & (Q(harm_level__in=harmful) | Q(medication_error_category__in=MERP_HARM)))
 
 
-def refuse(*, organization_id: int, object_type: str, object_id: str = "",
-           fields: list[str], by: User | None = None, what: str = "") -> None:
-    """Audit a refused attempt (bad input, or someone opening what is not theirs): which
-    fields were at fault, never their values. Written in the caller's transaction, which
-    the page or API then commits (the refusal is answered, not raised through)."""
-    with audit.acting_as(by) if by is not None else contextlib.nullcontext():
-        audit.record(action=AuditEntry.Action.EVENT, organization_id=organization_id,
-                     object_type=object_type, object_id=str(object_id)[:64],
-                     object_repr=what[:200] or "Refused attempt",
-                     changes={"event": "refused", "fields": sorted(fields)})
-
-
-def _check(errors: dict[str, str], *, report: EventReport, by: User, what: str) -> None:
-    """Raise the collected errors, after auditing the refused attempt."""
+def _check(errors: dict[str, str]) -> None:
     if errors:
-        refuse(organization_id=report.organization_id,
-               object_type="investigations.ResolutionRecord", object_id=str(report.pk),
-               fields=list(errors), by=by, what=f"{what} for event report {report.reference}")
         raise ValidationError(errors)
 
 
@@ -133,6 +118,7 @@ def _eligible(errors: dict, report: EventReport) -> None:
                             "the event first if its harm was understated.")
 
 
+@refusals_audited
 def add_contact(*, report: EventReport, by: User, kind: str, happened_at: dt.datetime | None,
                 organization_people: str, with_whom: str, what_was_shared: str,
                 apology_given: bool) -> ResolutionContact:
@@ -159,7 +145,7 @@ def add_contact(*, report: EventReport, by: User, kind: str, happened_at: dt.dat
         elif happened_at < first:
             errors["happened_at"] = ("A follow-up cannot come before the disclosure "
                                      f"({timezone.localtime(first):%d %b %Y %H:%M}).")
-    _check(errors, report=report, by=by, what="Conversation refused")
+    _check(errors)
     return _write_contact(report=report, by=by, kind=kind, happened_at=happened_at,
                           organization_people=organization_people.strip(),
                           with_whom=with_whom, what_was_shared=what_was_shared.strip(),
@@ -174,6 +160,7 @@ def _write_contact(*, report: EventReport, by: User, **fields) -> ResolutionCont
             organization_id=report.organization_id, record=record, recorded_by=by, **fields)
 
 
+@refusals_audited
 def set_resolution(*, report: EventReport, by: User, offered: str,
                    offered_on: dt.date | None, note: str) -> ResolutionRecord:
     """Record the resolution offered (or that none was), when, with a note."""
@@ -189,7 +176,7 @@ def set_resolution(*, report: EventReport, by: User, offered: str,
     if problem:
         errors["resolution_offered_on"] = problem
     _text_problems(errors, resolution_note=(note, offered == choices.OTHER, MAX_TEXT))
-    _check(errors, report=report, by=by, what="Resolution refused")
+    _check(errors)
     return _write_resolution(report=report, by=by, offered=offered,
                              offered_on=offered_on if decided else None, note=note.strip())
 
@@ -205,6 +192,7 @@ def _write_resolution(*, report: EventReport, by: User, offered: str,
     return record
 
 
+@refusals_audited
 def add_question(*, report: EventReport, by: User, asked_on: dt.date | None, question: str,
                  answer: str = "", answered_on: dt.date | None = None) -> ResolutionQuestion:
     """Record a question the patient or family asked, with the answer if given already."""
@@ -213,7 +201,7 @@ def add_question(*, report: EventReport, by: User, asked_on: dt.date | None, que
     _eligible(errors, report)
     _question_problems(errors, report=report, asked_on=asked_on, question=question,
                        answer=answer, answered_on=answered_on)
-    _check(errors, report=report, by=by, what="Question refused")
+    _check(errors)
     return _write_question(report=report, by=by, asked_on=asked_on, question=question.strip(),
                            answer=answer.strip(), answered_on=answered_on)
 
@@ -243,10 +231,12 @@ def _write_question(*, report: EventReport, by: User, **fields) -> ResolutionQue
             organization_id=report.organization_id, record=record, recorded_by=by, **fields)
 
 
-def answer_question(*, question: ResolutionQuestion, by: User, answer: str,
-                    answered_on: dt.date | None) -> ResolutionQuestion:
-    """Record the answer given to a question asked earlier."""
-    report = question.record.report
+@refusals_audited
+def answer_question(*, report: EventReport, question: ResolutionQuestion, by: User,
+                    answer: str, answered_on: dt.date | None) -> ResolutionQuestion:
+    """Record the answer given to a question asked earlier (a question of `report`)."""
+    if question.record.report_id != report.pk:
+        raise ValidationError({"question_id": "No such question about this event."})
     _require_reviewer(by, report)
     errors: dict[str, str] = {}
     if not answer.strip():
@@ -256,7 +246,7 @@ def answer_question(*, question: ResolutionQuestion, by: User, answer: str,
                        answered_on=answered_on)
     if answered_on is None:
         errors.setdefault("answered_on", "Give the date the answer was given.")
-    _check(errors, report=report, by=by, what="Answer refused")
+    _check(errors)
     with transaction.atomic(), audit.acting_as(by):
         question.answer, question.answered_on = answer.strip(), answered_on
         question.save()

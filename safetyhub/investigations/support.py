@@ -28,9 +28,9 @@ from safetyhub.core.rules import has_role
 from safetyhub.events.models import EventReport
 
 from .models_resolution import SupportOffer
-from .resolution import harm_events_q, needs_resolution, refuse
+from .resolution import harm_events_q, needs_resolution
+from .services import REFUSED
 
-OBJECT_TYPE = "investigations.SupportOffer"
 NOT_FOUND = "No such support record."
 MAX_NAME = 150
 MAX_ROLE = 100
@@ -38,12 +38,23 @@ MAX_NOTE = 2000
 is_support_coordinator = has_role(Role.SUPPORT_COORDINATOR)
 
 
+def refuse(*, organization: Organization, action: str, fields: list[str], by=None,
+           object_id: str = "") -> None:
+    """Audit a refused attempt in the shape of services.refusals_audited (which fields,
+    never what was typed; here no event is named, so nothing ties the attempt to a
+    person's event). Written in the caller's transaction: pages and the API answer the
+    refusal rather than raising it through the request's transaction (views_support.py)."""
+    with audit.acting_as(by if getattr(by, "is_authenticated", False) else None):
+        audit.record(action="event", object_type=REFUSED, organization_id=organization.pk,
+                     object_id=str(object_id)[:64], object_repr="Support record",
+                     changes={"action": action, "refused": sorted(fields)})
+
+
 def _refused_opening(*, user, organization: Organization, pk) -> Http404:
     """Audit that someone who is not a support coordinator asked for support records, and
     give the 404 every such request gets."""
-    refuse(organization_id=organization.pk, object_type=OBJECT_TYPE, object_id=str(pk or ""),
-           fields=["role"], by=user if getattr(user, "is_authenticated", False) else None,
-           what="Support records asked for by someone who is not a support coordinator")
+    refuse(organization=organization, action="open_support_records", fields=["role"],
+           by=user, object_id=str(pk or ""))
     return Http404(NOT_FOUND)
 
 
@@ -96,10 +107,10 @@ def _texts(errors: dict, **texts: tuple[str, bool, int]) -> None:
 
 
 def _check(errors: dict, *, organization: Organization, by: User, object_id: str,
-           what: str) -> None:
+           action: str) -> None:
     if errors:
-        refuse(organization_id=organization.pk, object_type=OBJECT_TYPE, object_id=object_id,
-               fields=list(errors), by=by, what=what)
+        refuse(organization=organization, action=action, fields=list(errors), by=by,
+               object_id=object_id)
         raise ValidationError(errors)
 
 
@@ -109,7 +120,7 @@ def offer_support(*, organization: Organization, by: User, report: EventReport |
     """Record that peer support was offered to a member of staff involved in a harm event.
     Only a support coordinator records it (others: the same 404, audited)."""
     if not is_support_coordinator(by, organization):
-        raise _refused_opening(user=by, organization=organization, pk="new")
+        raise _refused_opening(user=by, organization=organization, pk="")
     errors: dict[str, str] = {}
     if report is None or report.organization_id != organization.pk:
         errors["event"] = "Choose a harm event of this organization."
@@ -123,8 +134,7 @@ def offer_support(*, organization: Organization, by: User, report: EventReport |
         problem = _when_problem(offered_at, after=report.occurred_at, what="the event happened")
         if problem:
             errors["offered_at"] = problem
-    _check(errors, organization=organization, by=by, object_id="new",
-           what="Support offer refused")
+    _check(errors, organization=organization, by=by, object_id="", action="offer_support")
     with transaction.atomic(), audit.acting_as(by):
         return SupportOffer.objects.create(
             organization=organization, report=report, staff_name=staff_name.strip(),
@@ -146,7 +156,7 @@ def record_response(*, offer: SupportOffer, by: User, response: str,
         if problem:
             errors["responded_at"] = problem
     _check(errors, organization=organization, by=by, object_id=str(offer.pk),
-           what=f"Answer to support offer {offer.pk} refused")
+           action="record_response")
     with transaction.atomic(), audit.acting_as(by):
         offer.response = response
         offer.responded_at = None if response == SupportOffer.Response.WAITING else responded_at

@@ -94,7 +94,7 @@ def resolution_detail(request, pk: int):
             else:
                 question = access_question(user=request.user, organization=org,
                                            report=report, pk=data["question_id"])
-                services.answer_question(question=question, by=request.user,
+                services.answer_question(report=report, question=question, by=request.user,
                                          answer=data["answer"],
                                          answered_on=data["answered_on"])
                 done = "Answer recorded."

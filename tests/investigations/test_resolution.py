@@ -18,6 +18,7 @@ from safetyhub.investigations.models_resolution import (
     SupportOffer,
 )
 from safetyhub.investigations.resolution_measures import program_measures, quarters
+from safetyhub.investigations.services import REFUSED
 from tests.factories import submit_event
 
 from .resolution_fixtures import *  # noqa: F403 (the fixtures)
@@ -35,8 +36,7 @@ def disclose(report, by, *, at=None, kind=DISCLOSURE, apology=True):
 
 
 def refusals(org) -> list[AuditEntry]:
-    return list(AuditEntry.objects.filter(organization_id=org.pk, action="event",
-                                          changes__event="refused"))
+    return list(AuditEntry.objects.filter(organization_id=org.pk, object_type=REFUSED))
 
 
 def test_which_events_need_communication_and_resolution(org, harm_event, no_harm_event,
@@ -79,7 +79,7 @@ def test_a_conversation_dated_before_the_event_is_refused_nothing_written_and_au
     assert not ResolutionRecord.objects.exists()
     assert not ResolutionContact.objects.exists()
     [refusal] = refusals(org)
-    assert refusal.changes["fields"] == ["happened_at"]
+    assert refusal.changes["refused"] == ["happened_at"]
     assert refusal.actor_id == reviewer.pk
     assert refusal.object_id == str(harm_event.pk)
 
@@ -100,7 +100,7 @@ def test_a_conversation_missing_a_part_names_the_field(org, harm_event, reviewer
         resolution.add_contact(report=harm_event, by=reviewer, **values)
     assert field in error.value.message_dict
     assert not ResolutionContact.objects.exists()
-    assert refusals(org)[0].changes["fields"] == [field]
+    assert refusals(org)[0].changes["refused"] == [field]
 
 
 def test_future_dates_and_follow_ups_without_a_disclosure_are_refused(harm_event, reviewer):
@@ -165,18 +165,19 @@ def test_questions_and_answers(harm_event, reviewer):
                                        question="Why was the bed alarm off?")
     assert question.answer == "" and question.answered_on is None
     with pytest.raises(ValidationError) as error:
-        resolution.answer_question(question=question, by=reviewer, answer="It was switched "
-                                   "off for the night.", answered_on=asked - dt.timedelta(1))
+        resolution.answer_question(report=harm_event, question=question, by=reviewer,
+                                   answer="It was switched off for the night.",
+                                   answered_on=asked - dt.timedelta(1))
     assert "before the question" in error.value.message_dict["answered_on"][0]
     with pytest.raises(ValidationError) as error:
-        resolution.answer_question(question=question, by=reviewer, answer=" ",
+        resolution.answer_question(report=harm_event, question=question, by=reviewer, answer=" ",
                                    answered_on=asked)
     assert "answer" in error.value.message_dict
     question.refresh_from_db()
     assert question.answer == ""
-    resolution.answer_question(question=question, by=reviewer, answer="It could be "
-                               "switched off without a check; now it cannot.",
-                               answered_on=asked)
+    resolution.answer_question(report=harm_event, question=question, by=reviewer,
+                               answer="It could be switched off without a check; now it "
+                                      "cannot.", answered_on=asked)
     question.refresh_from_db()
     assert question.answered_on == asked
     with pytest.raises(ValidationError) as error:
