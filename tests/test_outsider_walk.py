@@ -151,6 +151,26 @@ def _victim_investigation(org, event) -> None:
     investigations.save_causal_statement(
         review=review, by=investigator, cause="victim-secret-event cause",
         effect="an effect", event="the fall", rules_confirmed=[1, 2, 3, 4, 5])
+    _victim_actions(org, review, investigator)
+
+
+def _victim_actions(org, review, investigator) -> None:
+    """An action (with its measure, on the action plan) and an aggregate review: every
+    action and aggregate-review URL has a row of the victim's to aim at."""
+    from safetyhub.investigations import aggregate, services_actions
+
+    action = services_actions.create_action(
+        review=review, by=investigator, description="victim-secret-event action",
+        strength="stronger", owner=investigator,
+        due_on=timezone.localdate() + dt.timedelta(days=30),
+        new_measure={"name": "victim-secret-event measure", "type": "outcome",
+                     "direction": "decrease"})
+    lead = MembershipFactory(organization=org, role=Role.SAFETY_LEAD).user
+    services_actions.make_initiative(action=action, by=lead)
+    aggregate.gather_aggregate_review(
+        organization=org, by=investigator, title="victim-secret-event aggregate",
+        category="fall", first_day=timezone.localdate() - dt.timedelta(days=30),
+        last_day=timezone.localdate())
 
 
 def route_variants(route: str, victim, outsider_org) -> list[tuple[str, bool]]:
