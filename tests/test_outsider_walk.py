@@ -157,6 +157,26 @@ def _victim_investigation(org, event) -> None:
     CausalStatement.objects.bulk_create([CausalStatement(
         organization=org, review=review, cause="victim-secret-event cause", effect="an effect",
         event="the fall", rules_confirmed=[1, 2, 3, 4, 5])])
+    _victim_actions(org, review)
+
+
+def _victim_actions(org, review) -> None:
+    """An action of the victim's RCA² and an aggregate review with what it gathered: every
+    action and aggregate-review URL has a row of the victim's to aim at (bulk_create, for
+    the reason above)."""
+    from safetyhub.investigations.models import AggregateScope, Review, ReviewAction
+
+    ReviewAction.objects.bulk_create([ReviewAction(
+        organization=org, review=review, description="victim-secret-event action",
+        strength="stronger", due_on=timezone.localdate() + dt.timedelta(days=30))])
+    (gathered,) = Review.objects.bulk_create([Review(
+        organization=org, kind="aggregate", title="victim-secret-event aggregate",
+        status="analysing")])
+    gathered.events.add(review.index_event)
+    AggregateScope.objects.bulk_create([AggregateScope(
+        organization=org, review=gathered, category="fall",
+        first_day=timezone.localdate() - dt.timedelta(days=30),
+        last_day=timezone.localdate())])
 
 
 def route_variants(route: str, victim, outsider_org) -> list[tuple[str, bool]]:

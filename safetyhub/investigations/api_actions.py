@@ -40,13 +40,13 @@ GATHER = "investigations.gather_aggregate"
 VERSION = Field(None, ge=1, description="the version you read: a change made by someone "
                                         "else since is refused (422 on version)")
 
-Strength = StrEnum("Strength", {c.name: c.value for c in ReviewAction.Strength})
-ActionStatus = StrEnum("ActionStatus", {c.name: c.value for c in ReviewAction.Status})
-EffectType = StrEnum("EffectType", {"PROCESS": "process", "OUTCOME": "outcome"})
-Better = StrEnum("Better", {"DECREASE": "decrease", "INCREASE": "increase"})
+ActionStrength = StrEnum("ActionStrength", {c.name: c.value for c in ReviewAction.Strength})
+ActionStatus = StrEnum("ReviewActionStatus", {c.name: c.value for c in ReviewAction.Status})
+EffectType = StrEnum("ActionMeasureType", {"PROCESS": "process", "OUTCOME": "outcome"})
+Better = StrEnum("ActionMeasureDirection", {"DECREASE": "decrease", "INCREASE": "increase"})
 
 
-class NewMeasureIn(Schema):
+class ActionMeasureIn(Schema):
     name: Line = Field(..., max_length=200)
     type: EffectType
     direction: Better
@@ -54,23 +54,23 @@ class NewMeasureIn(Schema):
                                                               "when empty)")
 
 
-class ActionCreate(Schema):
+class ReviewActionCreate(Schema):
     description: Text = Field(..., max_length=services.MAX_DESCRIPTION)
-    strength: Strength
+    strength: ActionStrength
     owner_id: Id | None = Field(None, description="one active member (not an executive "
                                                   "viewer): required")
     due_on: Day | None = Field(None, description="required")
     measure_id: Id | None = Field(None, description="a process or outcome measure")
-    new_measure: NewMeasureIn | None = Field(None, description="make a new measure instead")
+    new_measure: ActionMeasureIn | None = Field(None, description="make a new measure instead")
     expected_effect: Text = Field("", max_length=services.MAX_TEXT)
 
 
-class ActionUpdate(Schema):
+class ReviewActionUpdate(Schema):
     """Only the fields sent change. An action's owner may send `status` and
     `cancel_reason` only."""
 
     description: Text | None = Field(None, max_length=services.MAX_DESCRIPTION)
-    strength: Strength | None = None
+    strength: ActionStrength | None = None
     owner_id: Id | None = None
     due_on: Day | None = None
     measure_id: Id | None = Field(None, description="null clears the measure")
@@ -80,11 +80,11 @@ class ActionUpdate(Schema):
     version: int | None = VERSION
 
 
-class ActionRead(Schema):
+class ReviewActionRead(Schema):
     id: int
     review_id: int
     description: str
-    strength: Strength
+    strength: ActionStrength
     owner_id: int | None
     owner: str | None
     due_on: dt.date
@@ -100,7 +100,7 @@ class ActionRead(Schema):
     created_at: dt.datetime
 
 
-class PlanRead(Schema):
+class ActionPlanRead(Schema):
     review_id: int
     by_status: dict[str, int]
     by_strength: dict[str, int]
@@ -110,14 +110,14 @@ class PlanRead(Schema):
                                                 "given: the review cannot move on to "
                                                 "actions or done")
     weaker_only_reason: str
-    actions: list[ActionRead]
+    actions: list[ReviewActionRead]
 
 
-class ReasonIn(Schema):
+class WeakerOnlyReasonIn(Schema):
     reason: Text = Field(..., max_length=services.MAX_TEXT, description="empty clears it")
 
 
-class InitiativeMade(Schema):
+class ActionInitiativeRead(Schema):
     initiative_id: int
     title: str
 
@@ -131,13 +131,13 @@ class AggregateCreate(Schema):
     last_day: Day
 
 
-class CountRead(Schema):
+class AggregateCountRead(Schema):
     key: str
     label: str
     count: int
 
 
-class MonthRead(Schema):
+class AggregateMonthRead(Schema):
     month: dt.date
     events: int
 
@@ -153,11 +153,11 @@ class AggregateRead(Schema):
     last_day: dt.date | None
     event_ids: list[int]
     total: int
-    by_type: list[CountRead]
-    by_harm: list[CountRead]
-    by_unit: list[CountRead]
-    by_factor: list[CountRead]
-    per_month: list[MonthRead]
+    by_type: list[AggregateCountRead]
+    by_harm: list[AggregateCountRead]
+    by_unit: list[AggregateCountRead]
+    by_factor: list[AggregateCountRead]
+    per_month: list[AggregateMonthRead]
     signals: list[str] = Field(..., description="the C chart's special-cause signals, in "
                                                 "plain words")
 
@@ -220,7 +220,7 @@ def _fresh(action: ReviewAction) -> ReviewAction:
 
 # --- a review's actions ------------------------------------------------------------------------
 
-@router.get("/orgs/{slug}/reviews/{review_id}/actions", response=PlanRead)
+@router.get("/orgs/{slug}/reviews/{review_id}/actions", response=ActionPlanRead)
 def plan_detail(request, slug: str, review_id: Id):
     """The review's action plan: its actions, counts by status and strength, overdue ones,
     and whether it needs the reason for weaker actions only."""
@@ -228,8 +228,8 @@ def plan_detail(request, slug: str, review_id: Id):
     return _plan(review)
 
 
-@router.post("/orgs/{slug}/reviews/{review_id}/actions", response={201: ActionRead})
-def action_create(request, slug: str, review_id: Id, payload: ActionCreate):
+@router.post("/orgs/{slug}/reviews/{review_id}/actions", response={201: ReviewActionRead})
+def action_create(request, slug: str, review_id: Id, payload: ReviewActionCreate):
     org, review = _review(request, slug, review_id)
     new_measure = payload.new_measure.model_dump(mode="json") if payload.new_measure else None
     action = services.create_action(
@@ -240,8 +240,8 @@ def action_create(request, slug: str, review_id: Id, payload: ActionCreate):
     return Status(201, _action(_fresh(action), timezone.localdate()))
 
 
-@router.put("/orgs/{slug}/reviews/{review_id}/weaker-only-reason", response=PlanRead)
-def plan_reason(request, slug: str, review_id: Id, payload: ReasonIn):
+@router.put("/orgs/{slug}/reviews/{review_id}/weaker-only-reason", response=ActionPlanRead)
+def plan_reason(request, slug: str, review_id: Id, payload: WeakerOnlyReasonIn):
     """Say why the plan holds only weaker actions (empty clears it)."""
     _org, review = _review(request, slug, review_id)
     review = services.set_weaker_only_reason(review=review, by=request.user,
@@ -251,7 +251,7 @@ def plan_reason(request, slug: str, review_id: Id, payload: ReasonIn):
 
 # --- one action ----------------------------------------------------------------------------------
 
-@router.get("/orgs/{slug}/review-actions", response=list[ActionRead])
+@router.get("/orgs/{slug}/review-actions", response=list[ReviewActionRead])
 @paginate(Pagination)
 def action_list(request, slug: str, status: str = ""):
     """Reviewers: the organization's actions; anyone else: the actions they own. The
@@ -272,7 +272,7 @@ def action_list(request, slug: str, status: str = ""):
     return [_action(a, today) for a in actions]
 
 
-@router.get("/orgs/{slug}/review-actions/{action_id}", response=ActionRead)
+@router.get("/orgs/{slug}/review-actions/{action_id}", response=ReviewActionRead)
 def action_detail(request, slug: str, action_id: Id):
     org = api_organization(request, slug, MEMBER)
     action = access_action(user=request.user, organization=org, pk=action_id)
@@ -282,8 +282,8 @@ def action_detail(request, slug: str, action_id: Id):
 PROGRESS_FIELDS = frozenset({"status", "cancel_reason", "version"})
 
 
-@router.patch("/orgs/{slug}/review-actions/{action_id}", response=ActionRead)
-def action_update(request, slug: str, action_id: Id, payload: ActionUpdate):
+@router.patch("/orgs/{slug}/review-actions/{action_id}", response=ReviewActionRead)
+def action_update(request, slug: str, action_id: Id, payload: ReviewActionUpdate):
     org = api_organization(request, slug, MEMBER)
     action = access_action(user=request.user, organization=org, pk=action_id)
     sent = payload.model_dump(exclude_unset=True)
@@ -312,7 +312,7 @@ def action_update(request, slug: str, action_id: Id, payload: ActionUpdate):
 
 
 @router.post("/orgs/{slug}/review-actions/{action_id}/initiative",
-             response={201: InitiativeMade})
+             response={201: ActionInitiativeRead})
 def action_initiative(request, slug: str, action_id: Id):
     """Put the action on the action plan as an initiative (patient-safety leads)."""
     org = api_organization(request, slug, MEMBER)

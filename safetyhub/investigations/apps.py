@@ -81,7 +81,7 @@ def _register_actions() -> None:
     overdue job, and their permissions."""
     from safetyhub.core import audit, daily_jobs, my_work
 
-    from . import my_work_actions, notifications_actions, rules_actions  # noqa: F401
+    from . import my_work_actions, notifications_actions, rules_actions, triage_actions  # noqa: F401
     from .models_actions import AggregateScope, ReviewAction
 
     # An action names its owner, and is about an event: every opening is recorded.
@@ -99,6 +99,7 @@ def _register_actions() -> None:
                             my_work_actions.actions_status, order=40)
     daily_jobs.register_daily_job("investigations.overdue_actions",
                                   my_work_actions.overdue_actions)
+    triage_actions.register()
 
 
 def _register_evidence() -> None:

@@ -70,8 +70,12 @@ def load_investigations_demo() -> None:
     if organization is None or not EventReport.objects.filter(
             organization=organization).exists():
         return
-    demo_closed_harm_event(organization)
+    closed = demo_closed_harm_event(organization)
     demo_rca_in_progress(organization)
+
+    from .demo_actions import load_actions_demo
+
+    load_actions_demo(organization, closed)
 
 
 # The RCA² team of the demo: invented people, by role. The nurse who programmed the pump is

@@ -74,9 +74,10 @@ def _check(organization_id: int, values: dict, *, was: ReviewAction | None) -> d
     due_on = values["due_on"]
     if due_on is None:
         errors["due_on"] = "Give the date the action is due."
-    elif not isinstance(due_on, dt.date) or check_date(due_on):
-        errors["due_on"] = check_date(due_on) if isinstance(due_on, dt.date) else \
-            "Give a date, such as 2026-03-31."
+    elif not isinstance(due_on, dt.date):
+        errors["due_on"] = "Give a date, such as 2026-03-31."
+    elif problem := check_date(due_on):
+        errors["due_on"] = problem
     values["expected_effect"] = (values["expected_effect"] or "").strip()
     if len(values["expected_effect"]) > MAX_TEXT:
         errors["expected_effect"] = f"At most {MAX_TEXT} characters."
@@ -165,7 +166,7 @@ def update_action(*, action: ReviewAction, by: User, expected_version: int | Non
         "description": description, "strength": strength, "owner": owner, "due_on": due_on,
         "measure": measure, "expected_effect": expected_effect, "status": status,
         "cancel_reason": cancel_reason}.items() if value is not UNSET}
-    locked = ReviewAction.objects.select_for_update().select_related(
+    locked = ReviewAction.objects.select_for_update(of=("self",)).select_related(
         "organization").get(pk=action.pk)
     if expected_version is not None and locked.version != expected_version:
         raise ValidationError({"version": "Someone else changed this action after you opened "
@@ -236,7 +237,7 @@ def set_weaker_only_reason(*, review: Review, by: User, reason: str) -> Review:
 def make_initiative(*, action: ReviewAction, by: User) -> Initiative:
     """Put the action on the action plan as an initiative, with its owner and due date and
     its measure, linked both ways. Once per action."""
-    locked = ReviewAction.objects.select_for_update().select_related(
+    locked = ReviewAction.objects.select_for_update(of=("self",)).select_related(
         "review", "organization", "initiative", "owner", "measure").get(pk=action.pk)
     if locked.initiative is not None:
         raise ValidationError({"initiative": f"This action is already the initiative "

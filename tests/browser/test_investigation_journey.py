@@ -111,7 +111,7 @@ def test_a_serious_event_goes_from_score_to_closed_loop_and_shows_in_the_pssm_vi
     expect(page.locator("#causes")).to_contain_text("Bed alarms can be switched off")
 
     # A stronger action with its owner, due date and a new measure of its effect.
-    page.get_by_role("link", name="The action plan").click()
+    page.get_by_role("link", name="Open the action plan").click()
     field(page, "What will change").fill(
         "Bed alarms for patients at high risk cannot be switched off without a second nurse")
     page.get_by_label(re.compile(r"Stronger:")).check()

@@ -150,3 +150,16 @@ def test_action_list_costs_the_same_queries_at_1_and_3_actions(review, reviewer,
     for k in (2, 3):
         _action(review, reviewer, manager, description=f"Action {k}")
     assert count(3) == one
+
+
+def test_event_triage_page_and_review_page_show_the_actions(review, reviewer, manager):
+    late = _action(review, reviewer, manager, strength="intermediate")
+    ReviewAction.objects.filter(pk=late.pk).update(due_on=dt.date(2026, 1, 1))
+    client = client_for(reviewer)
+    triage = client.get(f"/o/{review.organization.slug}/events/{review.index_event_id}/triage/")
+    body = triage.content.decode()
+    assert "Actions from reviews" in body
+    assert f"/investigations/reviews/{review.pk}/actions/" in body
+    assert 'class="overdue-flag">1<' in body
+    page = client.get(f"/o/{review.organization.slug}/investigations/reviews/{review.pk}/")
+    assert "1 action planned." in page.content.decode()
