@@ -56,7 +56,8 @@ OWN_ACCOUNT = {
 
 SECRET_MARKERS = ("Victim Memorial", "victim-secret@example.org", "Secret Cardiac Unit",
                   "Victim Secret Pack", "victim-secret-element", "victim-secret-board-ask",
-                  "victim-secret-event")
+                  "victim-secret-event", "victim-secret-disclosure",
+                  "victim-secret-supported-staff")
 
 
 def all_routes(resolver=None, prefix: str = "") -> list[str]:
@@ -127,6 +128,7 @@ def victim(db):
     event = submit_event(organization=org, reporter=admin, occurred_at=timezone.now(),
                          narrative="victim-secret-event: a fall in the secret unit").report
     _victim_investigation(org, event)
+    _victim_resolution_and_support(org, event)
     return org
 
 
@@ -151,6 +153,27 @@ def _victim_investigation(org, event) -> None:
     investigations.save_causal_statement(
         review=review, by=investigator, cause="victim-secret-event cause",
         effect="an effect", event="the fall", rules_confirmed=[1, 2, 3, 4, 5])
+
+
+def _victim_resolution_and_support(org, event) -> None:
+    """A disclosure, a resolution offered, a question and an offer of peer support on the
+    victim's event (mild harm): every communication-and-resolution and support URL has a
+    row to aim at."""
+    from safetyhub.investigations import resolution, support
+
+    lead = MembershipFactory(organization=org, role=Role.SAFETY_LEAD).user
+    resolution.add_contact(report=event, by=lead, kind="disclosure", happened_at=timezone.now(),
+                           organization_people="victim-secret-disclosure",
+                           with_whom="family", what_was_shared="victim-secret-disclosure",
+                           apology_given=True)
+    resolution.set_resolution(report=event, by=lead, offered="bill_waiver",
+                              offered_on=timezone.localdate(), note="")
+    resolution.add_question(report=event, by=lead, asked_on=timezone.localdate(),
+                            question="victim-secret-disclosure question")
+    coordinator = MembershipFactory(organization=org, role=Role.SUPPORT_COORDINATOR).user
+    support.offer_support(organization=org, by=coordinator, report=event,
+                          staff_name="victim-secret-supported-staff", offered_by="Peer",
+                          offered_at=timezone.now())
 
 
 def route_variants(route: str, victim, outsider_org) -> list[tuple[str, bool]]:

@@ -70,8 +70,11 @@ def load_investigations_demo() -> None:
     if organization is None or not EventReport.objects.filter(
             organization=organization).exists():
         return
-    demo_closed_harm_event(organization)
+    closed = demo_closed_harm_event(organization)
     demo_rca_in_progress(organization)
+    from .demo_resolution import demo_resolution_and_support
+
+    demo_resolution_and_support(organization, closed)
 
 
 # The RCA² team of the demo: invented people, by role. The nurse who programmed the pump is
