@@ -134,25 +134,31 @@ def victim(db):
 
 def _victim_investigation(org, event) -> None:
     """A scored event and its RCA², with a team member, a timeline entry and a causal
-    statement: every investigations URL has a row of the victim's to aim at."""
-    from safetyhub.investigations import services as investigations
+    statement: every investigations URL has a row of the victim's to aim at. Placed with
+    bulk_create: the services would add a dozen audit entries, and every id the victim owns
+    is tried on every URL."""
+    from safetyhub.investigations.models import (
+        CausalStatement,
+        Review,
+        ReviewMember,
+        SacScore,
+        TimelineEntry,
+    )
 
-    investigator = MembershipFactory(organization=org, role=Role.EVENT_REVIEWER).user
-    investigations.score_event(report=event, by=investigator, severity="catastrophic",
-                               probability="remote")
-    review = investigations.start_review(report=event, by=investigator,
-                                         title="victim-secret-event review")
-    for n, role in enumerate(["leader", "facilitator", "expert", "outsider"]):
-        investigations.add_member(review=review, by=investigator, name=f"Victim {n}",
-                                  role=role)
-    investigations.charter(review=review, by=investigator, scope="victim-secret-event",
-                           questions="Why?",
-                           target_completion_on=timezone.localdate() + dt.timedelta(days=9))
-    investigations.add_timeline_entry(review=review, by=investigator, at=timezone.now(),
-                                      what="victim-secret-event timeline")
-    investigations.save_causal_statement(
-        review=review, by=investigator, cause="victim-secret-event cause",
-        effect="an effect", event="the fall", rules_confirmed=[1, 2, 3, 4, 5])
+    SacScore.objects.bulk_create([SacScore(organization=org, report=event, score=3,
+                                           severity="catastrophic", probability="remote",
+                                           basis="actual")])
+    (review,) = Review.objects.bulk_create([Review(
+        organization=org, kind="rca2", title="victim-secret-event review", index_event=event,
+        status="analysing", scope="victim-secret-event", chartered_at=timezone.now())])
+    review.events.add(event)
+    ReviewMember.objects.bulk_create([ReviewMember(organization=org, review=review,
+                                                   name="Victim Leader", role="leader")])
+    TimelineEntry.objects.bulk_create([TimelineEntry(
+        organization=org, review=review, at=timezone.now(), what="victim-secret-event")])
+    CausalStatement.objects.bulk_create([CausalStatement(
+        organization=org, review=review, cause="victim-secret-event cause", effect="an effect",
+        event="the fall", rules_confirmed=[1, 2, 3, 4, 5])])
 
 
 def _victim_resolution_and_support(org, event) -> None:

@@ -7,7 +7,7 @@ class InvestigationsConfig(AppConfig):
     verbose_name = "Investigation and resolution"
 
     def ready(self) -> None:
-        from safetyhub.core import audit, demo
+        from safetyhub.core import audit, demo, my_work
 
         from .demo import load_investigations_demo
         from .models import (
@@ -39,13 +39,38 @@ class InvestigationsConfig(AppConfig):
                        redact=["cause", "effect", "event"],
                        describe=lambda c: f"Causal statement of review {c.review_id}")
 
+        from . import my_work as sources
         from . import (
             rules,  # noqa: F401 (permissions)
             triage_panel,
         )
 
         triage_panel.register()
+        my_work.register_source("investigations.to_charter", "RCA²s to charter",
+                                sources.reviews_to_charter, order=17)
+        _register_search()
         _register_resolution()
+
+
+def _register_search() -> None:
+    """Reviews are searchable by those who may open them (event reviewers and patient-safety
+    leads): their title, scope and lesson."""
+    from django.urls import reverse
+
+    from safetyhub.core import search
+
+    from .models import Review
+    from .rules import is_investigator
+
+    def visible(user, organization):
+        reviews = Review.objects.filter(organization=organization)
+        # empty by a condition, not .none(): search embeds this query's SQL
+        return reviews if is_investigator(user, organization) else reviews.filter(pk__lt=0)
+
+    search.register_source(
+        Review, key="review", label="Reviews", fields=["title", "scope", "lesson"],
+        url=lambda r, org: reverse("investigations:review", args=[org.slug, r.pk]),
+        visible=visible)
 
 
 def _register_resolution() -> None:

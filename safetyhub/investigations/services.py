@@ -270,8 +270,10 @@ def next_step(report: EventReport) -> NextStep:
                         reviews=reviews, can_start=False)
     needs = review_rule(report.organization)[score.score]
     label = dict(InvestigationSettings.REVIEWS)[needs]
+    # A review once started (open or done) is the event's: a done one is reopened, not
+    # started again; only a stopped one may be started afresh.
     startable = needs in (Review.Kind.RCA2, Review.Kind.LIGHT) and not any(
-        r.kind == needs and r.is_open for r in reviews)
+        r.kind == needs and r.status != R.STOPPED for r in reviews)
     return NextStep(score=score, needs=needs, needs_label=label, reviews=reviews,
                     can_start=startable)
 
@@ -298,9 +300,11 @@ def start_review(*, report: EventReport, by: User, kind: str = "", title: str = 
                   f"{report.reference}", field="title", limit=MAX_TITLE, required=True,
                   what="a title", single_line=True)
     EventReport.objects.select_for_update().filter(pk=report.pk).first()  # one start at once
-    if report.reviews.filter(kind=kind).exclude(status__in=[R.DONE, R.STOPPED]).exists():
-        raise ValidationError({"kind": f"This event already has an open "
-                                       f"{Review.Kind(kind).label.split(' (')[0]}."})
+    if report.reviews.filter(kind=kind).exclude(status=R.STOPPED).exists():
+        raise ValidationError({"kind": f"This event already has an "
+                                       f"{Review.Kind(kind).label.split(' (')[0]}: open it "
+                                       "(and reopen it if it is done) rather than start "
+                                       "another."})
     now = timezone.now()
     clock = {}
     if kind == Review.Kind.RCA2:

@@ -118,13 +118,19 @@ def test_an_rca2_clock_runs_72_hours_from_the_first_score(scored, reviewer):
 
 
 def test_one_open_review_of_a_kind_per_event_and_no_aggregate_here(rca, scored, reviewer):
-    with pytest.raises(ValidationError, match="already has an open"):
+    with pytest.raises(ValidationError, match="already has an RCA²"):
         services.start_review(report=scored, by=reviewer, kind="rca2")
     with pytest.raises(ValidationError, match="aggregate review gathers"):
         services.start_review(report=scored, by=reviewer, kind="aggregate")
     light = services.start_review(report=scored, by=reviewer, kind="light")
     assert light.start_due_at is None
     assert Review.objects.count() == 2
+    assert not services.next_step(scored).can_start
+    services.change_review_status(review=rca, by=reviewer, to="stopped",
+                                  reason="Started on the wrong event")
+    assert services.next_step(scored).can_start  # a stopped review may be started afresh
+    again = services.start_review(report=scored, by=reviewer, kind="rca2")
+    assert again.status == "forming"
 
 
 # --- the team and the charter -----------------------------------------------------------------

@@ -187,3 +187,25 @@ def test_the_list_costs_the_same_queries_for_1_and_3_reviews(org, reviewer, coun
                              probability="frequent")
         services.start_review(report=report, by=reviewer)
     assert count_queries(client_for(reviewer), url(org)) <= 12
+
+
+def test_my_work_lists_rca2s_to_charter_for_reviewers_only(rca, reviewer, executive, org):
+    from safetyhub.investigations.my_work import reviews_to_charter
+
+    (item,) = reviews_to_charter(reviewer, org)
+    assert item.title == rca.title and "to charter the review" in item.detail
+    assert not item.overdue
+    assert reviews_to_charter(executive, org) == []
+    add_team(rca, reviewer)
+    services.charter(review=rca, by=reviewer, scope="s", questions="q",
+                     target_completion_on=timezone.localdate())
+    assert reviews_to_charter(reviewer, org) == []
+
+
+def test_search_finds_reviews_for_reviewers_only(chartered, reviewer, executive, admin, org):
+    services.update_review(review=chartered, by=reviewer, title="Bedside alarm review")
+    found = client_for(reviewer).get(f"/o/{org.slug}/search/?q=bedside").text
+    assert review_url(chartered) in found
+    for person in (executive, admin):
+        assert review_url(chartered) not in client_for(person).get(
+            f"/o/{org.slug}/search/?q=bedside").text
