@@ -163,23 +163,28 @@ def _victim_investigation(org, event) -> None:
 
 def _victim_resolution_and_support(org, event) -> None:
     """A disclosure, a resolution offered, a question and an offer of peer support on the
-    victim's event (mild harm): every communication-and-resolution and support URL has a
-    row to aim at."""
-    from safetyhub.investigations import resolution, support
+    victim's event: every communication-and-resolution and support URL has a row to aim at.
+    Placed with bulk_create, as above (no audit entries, so no extra ids to try)."""
+    from safetyhub.investigations.models import (
+        ResolutionContact,
+        ResolutionQuestion,
+        ResolutionRecord,
+        SupportOffer,
+    )
 
-    lead = MembershipFactory(organization=org, role=Role.SAFETY_LEAD).user
-    resolution.add_contact(report=event, by=lead, kind="disclosure", happened_at=timezone.now(),
-                           organization_people="victim-secret-disclosure",
-                           with_whom="family", what_was_shared="victim-secret-disclosure",
-                           apology_given=True)
-    resolution.set_resolution(report=event, by=lead, offered="bill_waiver",
-                              offered_on=timezone.localdate(), note="")
-    resolution.add_question(report=event, by=lead, asked_on=timezone.localdate(),
-                            question="victim-secret-disclosure question")
-    coordinator = MembershipFactory(organization=org, role=Role.SUPPORT_COORDINATOR).user
-    support.offer_support(organization=org, by=coordinator, report=event,
-                          staff_name="victim-secret-supported-staff", offered_by="Peer",
-                          offered_at=timezone.now())
+    (record,) = ResolutionRecord.objects.bulk_create([ResolutionRecord(
+        organization=org, report=event, resolution_offered="bill_waiver",
+        resolution_offered_on=timezone.localdate(), resolution_note="victim-secret-disclosure")])
+    ResolutionContact.objects.bulk_create([ResolutionContact(
+        organization=org, record=record, kind="disclosure", happened_at=timezone.now(),
+        organization_people="victim-secret-disclosure", with_whom="family",
+        what_was_shared="victim-secret-disclosure", apology_given=True)])
+    ResolutionQuestion.objects.bulk_create([ResolutionQuestion(
+        organization=org, record=record, asked_on=timezone.localdate(),
+        question="victim-secret-disclosure question")])
+    SupportOffer.objects.bulk_create([SupportOffer(
+        organization=org, report=event, staff_name="victim-secret-supported-staff",
+        offered_by="Peer", offered_at=timezone.now())])
 
 
 def route_variants(route: str, victim, outsider_org) -> list[tuple[str, bool]]:
