@@ -56,7 +56,8 @@ OWN_ACCOUNT = {
 
 SECRET_MARKERS = ("Victim Memorial", "victim-secret@example.org", "Secret Cardiac Unit",
                   "Victim Secret Pack", "victim-secret-element", "victim-secret-board-ask",
-                  "victim-secret-event")
+                  "victim-secret-event", "victim-secret-disclosure",
+                  "victim-secret-supported-staff")
 
 
 def all_routes(resolver=None, prefix: str = "") -> list[str]:
@@ -127,6 +128,7 @@ def victim(db):
     event = submit_event(organization=org, reporter=admin, occurred_at=timezone.now(),
                          narrative="victim-secret-event: a fall in the secret unit").report
     _victim_investigation(org, event)
+    _victim_resolution_and_support(org, event)
     return org
 
 
@@ -177,6 +179,32 @@ def _victim_actions(org, review) -> None:
         organization=org, review=gathered, category="fall",
         first_day=timezone.localdate() - dt.timedelta(days=30),
         last_day=timezone.localdate())])
+
+
+def _victim_resolution_and_support(org, event) -> None:
+    """A disclosure, a resolution offered, a question and an offer of peer support on the
+    victim's event: every communication-and-resolution and support URL has a row to aim at.
+    Placed with bulk_create, as above (no audit entries, so no extra ids to try)."""
+    from safetyhub.investigations.models import (
+        ResolutionContact,
+        ResolutionQuestion,
+        ResolutionRecord,
+        SupportOffer,
+    )
+
+    (record,) = ResolutionRecord.objects.bulk_create([ResolutionRecord(
+        organization=org, report=event, resolution_offered="bill_waiver",
+        resolution_offered_on=timezone.localdate(), resolution_note="victim-secret-disclosure")])
+    ResolutionContact.objects.bulk_create([ResolutionContact(
+        organization=org, record=record, kind="disclosure", happened_at=timezone.now(),
+        organization_people="victim-secret-disclosure", with_whom="family",
+        what_was_shared="victim-secret-disclosure", apology_given=True)])
+    ResolutionQuestion.objects.bulk_create([ResolutionQuestion(
+        organization=org, record=record, asked_on=timezone.localdate(),
+        question="victim-secret-disclosure question")])
+    SupportOffer.objects.bulk_create([SupportOffer(
+        organization=org, report=event, staff_name="victim-secret-supported-staff",
+        offered_by="Peer", offered_at=timezone.now())])
 
 
 def route_variants(route: str, victim, outsider_org) -> list[tuple[str, bool]]:

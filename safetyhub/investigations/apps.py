@@ -119,9 +119,9 @@ def _register_resolution() -> None:
     the audit trail. Every record is sensitive (each opening recorded); what was said, and
     every name, stays out of the log (the audit page is read by admins who may not read
     events, and who may never learn who was offered peer support)."""
-    from safetyhub.core import audit
+    from safetyhub.core import audit, my_work
 
-    from . import resolution_panel
+    from . import resolution_panel, resolution_queries
     from .models_resolution import (
         ResolutionContact,
         ResolutionQuestion,
@@ -143,3 +143,5 @@ def _register_resolution() -> None:
                    redact=["staff_name", "staff_role", "offered_by", "note", "report"],
                    describe=lambda o: f"Support offer {o.pk}")
     resolution_panel.register()
+    my_work.register_source("investigations.to_disclose", "Harm events to disclose",
+                            resolution_queries.harm_events_to_disclose, order=18)

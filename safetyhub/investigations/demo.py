@@ -72,6 +72,9 @@ def load_investigations_demo() -> None:
         return
     closed = demo_closed_harm_event(organization)
     demo_rca_in_progress(organization)
+    from .demo_resolution import demo_resolution_and_support
+
+    demo_resolution_and_support(organization, closed)
 
     from .demo_actions import load_actions_demo
 

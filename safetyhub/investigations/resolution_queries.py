@@ -94,3 +94,38 @@ def panel(report: EventReport) -> Panel:
     return Panel(report=report, category=taxonomy.category_title(report.kind, report.category),
                  harm=taxonomy.harm_title(report.kind, report.harm_level), record=record,
                  contacts=contacts, questions=questions)
+
+
+TO_DISCLOSE_DAYS = 90
+SHOWN = 20
+
+
+def harm_events_to_disclose(user, organization: Organization) -> list:
+    """My work, for event reviewers and patient-safety leads: harm events of the last
+    90 days with no disclosure conversation recorded, the oldest first (one query)."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from safetyhub.core.my_work import WorkItem
+
+    if not user.has_perm("investigations.view_resolution", organization):
+        return []
+    now = timezone.now()
+    disclosed = ResolutionContact.objects.filter(record__report=OuterRef("pk"),
+                                                 kind=DISCLOSURE)
+    reports = (harm_events(organization)
+               .filter(occurred_at__gte=now - dt.timedelta(days=TO_DISCLOSE_DAYS))
+               .exclude(Exists(disclosed)).select_related("taxonomy")
+               .order_by("occurred_at", "pk")[:SHOWN])
+    items = []
+    for report in reports:
+        taxonomy = taxonomy_of(report.taxonomy)
+        days = (now - report.occurred_at).days
+        items.append(WorkItem(
+            title=f"{report.reference}: {taxonomy.category_title(report.kind, report.category)}"
+                  f", {taxonomy.harm_title(report.kind, report.harm_level).lower()}",
+            link=reverse("investigations:resolution", args=[organization.slug, report.pk]),
+            kind="Harm event to disclose",
+            detail=f"Happened {days} day{'s' if days != 1 else ''} ago; no disclosure "
+                   "conversation recorded"))
+    return items

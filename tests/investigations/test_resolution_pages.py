@@ -166,3 +166,18 @@ def test_the_list_costs_the_same_queries_for_1_and_3_events(org, people, reviewe
     event()
     event()
     assert count_queries(client, url) == one
+
+
+def test_my_work_lists_harm_events_not_yet_disclosed(org, people, reviewer, harm_event,
+                                                     no_harm_event):
+    client = client_for(reviewer)
+    body = client.get(f"/o/{org.slug}/").content.decode()
+    assert "Harm events to disclose" in body and page(harm_event) in body
+    assert page(no_harm_event) not in body
+    assert "Harm event to disclose" not in client_for(people[Role.EXECUTIVE_VIEWER]).get(
+        f"/o/{org.slug}/").content.decode()
+    resolution.add_contact(report=harm_event, by=reviewer, kind="disclosure",
+                           happened_at=timezone.now(), organization_people="Dr Rivera",
+                           with_whom="patient", what_was_shared="What happened.",
+                           apology_given=True)
+    assert page(harm_event) not in client.get(f"/o/{org.slug}/").content.decode()
