@@ -56,7 +56,8 @@ OWN_ACCOUNT = {
 
 SECRET_MARKERS = ("Victim Memorial", "victim-secret@example.org", "Secret Cardiac Unit",
                   "Victim Secret Pack", "victim-secret-element", "victim-secret-board-ask",
-                  "victim-secret-event")
+                  "victim-secret-event", "victim-secret-disclosure",
+                  "victim-secret-supported-staff")
 
 
 def all_routes(resolver=None, prefix: str = "") -> list[str]:
@@ -124,9 +125,86 @@ def victim(db):
     BoardPack.objects.create(organization=org, title="Victim board pack",
                              period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 3, 31),
                              summary="victim-secret-board-ask")
-    submit_event(organization=org, reporter=admin, occurred_at=timezone.now(),
-                 narrative="victim-secret-event: a fall in the secret unit")
+    event = submit_event(organization=org, reporter=admin, occurred_at=timezone.now(),
+                         narrative="victim-secret-event: a fall in the secret unit").report
+    _victim_investigation(org, event)
+    _victim_resolution_and_support(org, event)
     return org
+
+
+def _victim_investigation(org, event) -> None:
+    """A scored event and its RCA², with a team member, a timeline entry and a causal
+    statement: every investigations URL has a row of the victim's to aim at. Placed with
+    bulk_create: the services would add a dozen audit entries, and every id the victim owns
+    is tried on every URL."""
+    from safetyhub.investigations.models import (
+        CausalStatement,
+        Review,
+        ReviewMember,
+        SacScore,
+        TimelineEntry,
+    )
+
+    SacScore.objects.bulk_create([SacScore(organization=org, report=event, score=3,
+                                           severity="catastrophic", probability="remote",
+                                           basis="actual")])
+    (review,) = Review.objects.bulk_create([Review(
+        organization=org, kind="rca2", title="victim-secret-event review", index_event=event,
+        status="analysing", scope="victim-secret-event", chartered_at=timezone.now())])
+    review.events.add(event)
+    ReviewMember.objects.bulk_create([ReviewMember(organization=org, review=review,
+                                                   name="Victim Leader", role="leader")])
+    TimelineEntry.objects.bulk_create([TimelineEntry(
+        organization=org, review=review, at=timezone.now(), what="victim-secret-event")])
+    CausalStatement.objects.bulk_create([CausalStatement(
+        organization=org, review=review, cause="victim-secret-event cause", effect="an effect",
+        event="the fall", rules_confirmed=[1, 2, 3, 4, 5])])
+    _victim_actions(org, review)
+
+
+def _victim_actions(org, review) -> None:
+    """An action of the victim's RCA² and an aggregate review with what it gathered: every
+    action and aggregate-review URL has a row of the victim's to aim at (bulk_create, for
+    the reason above)."""
+    from safetyhub.investigations.models import AggregateScope, Review, ReviewAction
+
+    ReviewAction.objects.bulk_create([ReviewAction(
+        organization=org, review=review, description="victim-secret-event action",
+        strength="stronger", due_on=timezone.localdate() + dt.timedelta(days=30))])
+    (gathered,) = Review.objects.bulk_create([Review(
+        organization=org, kind="aggregate", title="victim-secret-event aggregate",
+        status="analysing")])
+    gathered.events.add(review.index_event)
+    AggregateScope.objects.bulk_create([AggregateScope(
+        organization=org, review=gathered, category="fall",
+        first_day=timezone.localdate() - dt.timedelta(days=30),
+        last_day=timezone.localdate())])
+
+
+def _victim_resolution_and_support(org, event) -> None:
+    """A disclosure, a resolution offered, a question and an offer of peer support on the
+    victim's event: every communication-and-resolution and support URL has a row to aim at.
+    Placed with bulk_create, as above (no audit entries, so no extra ids to try)."""
+    from safetyhub.investigations.models import (
+        ResolutionContact,
+        ResolutionQuestion,
+        ResolutionRecord,
+        SupportOffer,
+    )
+
+    (record,) = ResolutionRecord.objects.bulk_create([ResolutionRecord(
+        organization=org, report=event, resolution_offered="bill_waiver",
+        resolution_offered_on=timezone.localdate(), resolution_note="victim-secret-disclosure")])
+    ResolutionContact.objects.bulk_create([ResolutionContact(
+        organization=org, record=record, kind="disclosure", happened_at=timezone.now(),
+        organization_people="victim-secret-disclosure", with_whom="family",
+        what_was_shared="victim-secret-disclosure", apology_given=True)])
+    ResolutionQuestion.objects.bulk_create([ResolutionQuestion(
+        organization=org, record=record, asked_on=timezone.localdate(),
+        question="victim-secret-disclosure question")])
+    SupportOffer.objects.bulk_create([SupportOffer(
+        organization=org, report=event, staff_name="victim-secret-supported-staff",
+        offered_by="Peer", offered_at=timezone.now())])
 
 
 def route_variants(route: str, victim, outsider_org) -> list[tuple[str, bool]]:

@@ -356,6 +356,18 @@ class StatementFollowUpWrite(Schema):
                                      description="why a yes has no evidence attached")
 
 
+class PlatformFigureRead(Schema):
+    """A figure from the organization's own records in SafetyHub (not an attestation: whether
+    the statement is met is the organization's judgement)."""
+
+    key: str
+    label: str
+    value: str
+    period: str
+    link: str = Field(..., description="the page of the records behind the figure")
+    note: str
+
+
 class ReadinessStatementRead(Schema):
     key: str
     number: str
@@ -366,6 +378,8 @@ class ReadinessStatementRead(Schema):
     needs_reason: bool = Field(..., description="a yes with no evidence and no stated reason")
     overdue: bool
     follow_up: StatementFollowUpRead | None
+    platform_figures: list[PlatformFigureRead] = Field(
+        ..., description="what SafetyHub's own records show for the statement (PSSM only)")
 
 
 class ReadinessDomainRead(Schema):
@@ -776,7 +790,8 @@ def _readiness_out(assessment: Assessment) -> dict:
                 "key": s.item.key, "number": s.item.number, "title": s.item.title,
                 "state": s.state, "answer": s.answer, "evidence_count": len(s.evidence),
                 "needs_reason": s.needs_reason, "overdue": s.overdue(ready.today),
-                "follow_up": s.follow_up} for s in d.statements]}
+                "follow_up": s.follow_up, "platform_figures": s.platform}
+                for s in d.statements]}
             for d in ready.domains],
         "evidence_binder": reverse("assessments:evidence_binder",
                                    args=[assessment.organization.slug, assessment.pk]),

@@ -60,6 +60,12 @@ class AssessmentsConfig(AppConfig):
 
         _register_search()
 
+        from safetyhub.core import platform_evidence
+
+        from . import platform_evidence as figures
+
+        platform_evidence.register_evidence("assessments", figures.figures, order=20)
+
 
 def _register_search() -> None:
     """Assessments are found by title, instrument and site. Answers are never indexed: a

@@ -17,7 +17,9 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import queries
+from safetyhub.core.platform_evidence import Figure
+
+from . import pssm_evidence, queries
 from .models import Assessment, Attestation, Evidence, Response, StatementFollowUp
 
 PSSM_PACK = "pssm"
@@ -50,6 +52,8 @@ class StatementReadiness(_HasState):
     evidence: list[Evidence]
     follow_up: StatementFollowUp | None
     affirmed: bool  # the agreed answer is the pack's "met" value
+    # What SafetyHub's own records show for the statement (PSSM only; pssm_evidence.py)
+    platform: list[Figure] = field(default_factory=list)
 
     @property
     def item(self):
@@ -90,6 +94,7 @@ class Readiness:
     possible: int
     unscorable: int
     today: dt.date
+    platform_shown: bool = False  # some statement carries figures from SafetyHub's records
 
     @property
     def statements(self) -> list[StatementReadiness]:
@@ -122,9 +127,10 @@ def consensus_evidence(assessment: Assessment) -> QuerySet[Evidence]:
                                    response__respondent__isnull=True).select_related("response")
 
 
-def readiness(*, assessment: Assessment) -> Readiness:
+def readiness(*, assessment: Assessment, with_platform: bool = True) -> Readiness:
     """The readiness of an attestation assessment, from its agreed answers only: a fixed
-    number of queries whatever the number of statements."""
+    number of queries whatever the number of statements. With `with_platform`, a PSSM
+    cycle's statements carry what SafetyHub's own records show for them."""
     results = queries.assessment_results(assessment=assessment, viewer=None)
     labels = results.labels()
     met = met_value(assessment)
@@ -133,6 +139,9 @@ def readiness(*, assessment: Assessment) -> Readiness:
         files.setdefault(evidence.response.item_id, []).append(evidence)
     follow_ups = {f.item_id: f for f in StatementFollowUp.objects.filter(
         assessment=assessment).select_related("owner")}
+    today = timezone.localdate()
+    platform = (pssm_evidence.by_statement(organization=assessment.organization, today=today)
+                if with_platform and assessment.pack.pack_id == PSSM_PACK else {})
     domains = []
     for section, score in zip(results.sections, results.attestation.sections, strict=True):
         domain = DomainReadiness(section=section.section, state=score.state)
@@ -143,13 +152,14 @@ def readiness(*, assessment: Assessment) -> Readiness:
             domain.statements.append(StatementReadiness(
                 result=row, answer=labels.get(value, NO_ANSWER) if value else NO_ANSWER,
                 state=state, evidence=files.get(row.item.pk, []),
-                follow_up=follow_ups.get(row.item.pk), affirmed=value == met))
+                follow_up=follow_ups.get(row.item.pk), affirmed=value == met,
+                platform=platform.get(row.item.key, [])))
         domains.append(domain)
     attestation = Attestation.objects.filter(assessment=assessment).first()
     return Readiness(assessment=assessment, attestation=attestation, domains=domains,
                      score=results.attestation.score, possible=results.attestation.possible,
-                     unscorable=results.attestation.unscorable,
-                     today=timezone.localdate())
+                     unscorable=results.attestation.unscorable, today=today,
+                     platform_shown=bool(platform))
 
 
 def current_cycle(*, user, organization) -> Assessment | None:

@@ -28,8 +28,17 @@ def shell(request) -> dict:
             and user.has_perm("events.view_serious", org),
             "view_event_aggregates": org is not None
             and user.has_perm("events.view_aggregates", org),
+            "view_investigation_board": org is not None
+            and user.has_perm("investigations.view_board", org),
             "manage_public_page": org is not None
             and user.has_perm("events.manage_public_page", org),
+            # investigations' rules: communication after harm, care for the caregiver
+            "view_resolution": org is not None
+            and user.has_perm("investigations.view_resolution", org),
+            "view_program_measures": org is not None
+            and user.has_perm("investigations.view_program_measures", org),
+            "coordinate_support": org is not None
+            and user.has_perm("investigations.coordinate_support", org),
             "manage_organization": org is not None
             and user.has_perm("core.manage_organization", org),
         },

@@ -39,6 +39,8 @@ PEOPLE = [
     ("exec@riverside.example", "Eli Executive", {"riverside-general": Role.EXECUTIVE_VIEWER}),
     ("advisor@riverside.example", "Pat Advisor",
      {"riverside-general": Role.PATIENT_FAMILY_ADVISOR}),
+    ("support@riverside.example", "Kai Support-Coordinator",
+     {"riverside-general": Role.SUPPORT_COORDINATOR}),
     ("admin@lakeshore.example", "Lee Lakeshore", {"lakeshore": Role.ORG_ADMIN}),
 ]
 

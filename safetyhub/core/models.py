@@ -126,6 +126,9 @@ class Role(models.TextChoices):
     STAFF_REPORTER = "staff_reporter", "Staff reporter"
     EXECUTIVE_VIEWER = "executive_viewer", "Executive viewer"
     PATIENT_FAMILY_ADVISOR = "patient_family_advisor", "Patient/family advisor"
+    # Care for the caregiver: the one role that sees who was offered peer support after a
+    # harm event (investigations/support.py); everyone else sees counts only.
+    SUPPORT_COORDINATOR = "support_coordinator", "Support coordinator"
 
 
 class Membership(models.Model):

@@ -17,7 +17,8 @@ def memberships_for_switcher(*, user) -> list[Membership]:
 # How much a role may do in an organization, most first: with no organization opened yet,
 # signing in lands where the person's role is highest.
 ROLE_RANK = [Role.ORG_ADMIN, Role.SAFETY_LEAD, Role.EVENT_REVIEWER, Role.ASSESSOR,
-             Role.EXECUTIVE_VIEWER, Role.PATIENT_FAMILY_ADVISOR, Role.STAFF_REPORTER]
+             Role.EXECUTIVE_VIEWER, Role.SUPPORT_COORDINATOR, Role.PATIENT_FAMILY_ADVISOR,
+             Role.STAFF_REPORTER]
 
 
 def landing_membership(*, user) -> Membership | None:

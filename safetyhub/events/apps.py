@@ -44,6 +44,12 @@ class EventsConfig(AppConfig):
 
         triage_registry.register()
 
+        from safetyhub.core import platform_evidence
+
+        from . import platform_evidence as figures
+
+        platform_evidence.register_evidence("events", figures.figures, order=10)
+
 
 def _register_search() -> None:
     """Event reports are searchable by their reviewers only (the same rule as the pages)."""

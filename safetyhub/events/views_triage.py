@@ -31,6 +31,7 @@ from .forms_triage import (
     UnlinkForm,
 )
 from .models import EventReport
+from .triage_panels import panels_for
 
 ACKNOWLEDGED_SHOWN_DAYS = 90
 
@@ -68,6 +69,7 @@ def _render(request, report: EventReport, *, form=None, action: str = "", status
         "failed": action if status != 200 else "",
         "can_acknowledge": request.user.has_perm("events.acknowledge_serious",
                                                  request.organization),
+        "extra_panels": panels_for(report=report, user=request.user),
     }, status=status)
 
 

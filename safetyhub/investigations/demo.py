@@ -14,6 +14,9 @@ from safetyhub.events.models import EventReport
 from safetyhub.events.services import submit_report
 from safetyhub.events.triage import change_status, close_report
 
+from . import services
+from .models import Review, ReviewMember
+
 CLOSED_EVENT_NARRATIVE = (
     "Patient fell on the way to the bathroom at night after a sedative; the bed alarm was "
     "off. Laceration to the forehead closed with sutures; CT showed no bleeding.")
@@ -67,4 +70,77 @@ def load_investigations_demo() -> None:
     if organization is None or not EventReport.objects.filter(
             organization=organization).exists():
         return
-    demo_closed_harm_event(organization)
+    closed = demo_closed_harm_event(organization)
+    demo_rca_in_progress(organization)
+    from .demo_resolution import demo_resolution_and_support
+
+    demo_resolution_and_support(organization, closed)
+
+    from .demo_actions import load_actions_demo
+
+    load_actions_demo(organization, closed)
+
+
+# The RCA² team of the demo: invented people, by role. The nurse who programmed the pump is
+# consulted (heard), never a member, and is not named.
+RCA_TEAM = [
+    ("Dana Whitfield", "Director of patient safety", ReviewMember.Role.LEADER),
+    ("Sam Okafor", "Quality improvement advisor", ReviewMember.Role.FACILITATOR),
+    ("Lee Morgan", "Critical care pharmacist", ReviewMember.Role.EXPERT),
+    ("Chris Patel", "Biomedical engineer", ReviewMember.Role.EXPERT),
+    ("Ruth Alvarez", "Nurse educator, surgical unit", ReviewMember.Role.OUTSIDER),
+    ("Jordan Blake", "Patient and family advisor", ReviewMember.Role.PATIENT_REPRESENTATIVE),
+]
+
+
+def demo_rca_in_progress(organization: Organization) -> Review | None:
+    """The demo's serious event (a tenfold insulin overdose from a pump) scored SAC 3 and an
+    RCA² under way: chartered within its 72 hours with a team of six, a few timeline entries
+    and one causal statement. Made once; None when the event demo is not loaded."""
+    report = demo_serious_event(organization)
+    lead = (organization.memberships.filter(role=Role.SAFETY_LEAD, is_active=True)
+            .select_related("user").first())
+    if report is None or lead is None:
+        return None
+    existing = report.reviews.filter(kind=Review.Kind.RCA2).first()
+    if existing is not None:
+        return existing
+    by = lead.user
+    services.score_event(
+        report=report, by=by, severity="major", probability="frequent",
+        rationale="Infusion pumps are programmed many times a day, and dose-unit mix-ups are "
+                  "reported several times a year.")
+    review = services.start_review(
+        report=report, by=by, kind=Review.Kind.RCA2,
+        title="RCA² of the tenfold insulin dose from an infusion pump")
+    # Each service locks and re-reads the review by its key: the object needs no refresh.
+    for name, job, role in RCA_TEAM:
+        services.add_member(review=review, by=by, name=name, job_title=job, role=role)
+    services.add_member(review=review, by=by, name="The nurse who set up the pump",
+                        job_title="Intensive care nurse", directly_involved=True,
+                        role=ReviewMember.Role.CONSULTED)
+    services.charter(
+        review=review, by=by,
+        scope="Insulin infusions in the Intensive Care Unit: how the pump is set up and "
+              "checked, from the order to the first hour of the infusion.",
+        questions="What happened? Why did the pump accept a tenfold dose? What would stop a "
+                  "dose-unit mix-up reaching a patient again?",
+        target_completion_on=timezone.localdate() + dt.timedelta(days=45))
+    occurred = report.occurred_at
+    for minutes, what, source in [
+            (0, "Insulin infusion ordered in units per hour.", "Medication order"),
+            (20, "Pump programmed; the drug library offered units per day and units per hour "
+                 "on the same screen.", "Pump log"),
+            (95, "Low blood glucose found on the hourly check; infusion stopped, glucose "
+                 "given.", "Nursing record")]:
+        services.add_timeline_entry(review=review, by=by,
+                                    at=occurred + dt.timedelta(minutes=minutes), what=what,
+                                    source=source)
+    services.save_causal_statement(
+        review=review, by=by,
+        cause="The pump's drug library lists insulin in units per hour and in units per day "
+              "on one screen, with no upper dose limit",
+        effect="a rate being entered in units per day without any alert",
+        event="a tenfold insulin dose and the patient's severe hypoglycaemia",
+        contributing_factor="equipment", rules_confirmed=list(services.RULE_NUMBERS))
+    return Review.objects.get(pk=review.pk)

@@ -162,7 +162,7 @@ def evidence_binder(request, pk: int):
     if not request.user.has_perm("assessments.answer_assessment", assessment):
         raise PermissionDenied(NOT_ON_TEAM_BINDER)
     with throttle.report_slot(organization=request.organization):
-        ready = ready_mod.readiness(assessment=assessment)
+        ready = ready_mod.readiness(assessment=assessment, with_platform=False)
         archive = ready_mod.build_binder(ready=ready, generated_by=str(request.user),
                                          index_pdf=_index_pdf)
     files = [e for s in ready.statements for e in s.evidence]

@@ -5,7 +5,11 @@ from ..models import AuditEntry, Role, Site
 
 class InviteForm(forms.Form):
     email = forms.EmailField(label="Email address", max_length=254)
-    role = forms.ChoiceField(label="Role", choices=Role.choices, initial=Role.ASSESSOR)
+    role = forms.ChoiceField(
+        label="Role", choices=Role.choices, initial=Role.ASSESSOR,
+        help_text="Event reports are read by event reviewers and patient-safety leads only. "
+                  "A support coordinator is the only one who sees who was offered peer "
+                  "support after a harm event.")
 
 
 class MemberForm(forms.Form):
