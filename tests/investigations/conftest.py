@@ -7,8 +7,7 @@ import pytest
 from safetyhub.core.models import Role
 from safetyhub.investigations import services
 from safetyhub.investigations.models import ReviewMember
-from tests.events.conftest import _person
-from tests.events.conftest import org as _events_org
+from tests.events import conftest as events
 from tests.factories import MembershipFactory, UserFactory, submit_event
 
 TEAM = [("Ana Ruiz", ReviewMember.Role.LEADER), ("Ben Cho", ReviewMember.Role.FACILITATOR),
@@ -21,32 +20,14 @@ STATEMENT = {
 }
 
 
-org = _events_org  # an organization that joined a year ago, as the events tests use
-
-
-@pytest.fixture
-def reviewer(org):
-    return _person(org, Role.EVENT_REVIEWER, "reviewer@example.org")
-
-
-@pytest.fixture
-def safety_lead(org):
-    return _person(org, Role.SAFETY_LEAD, "lead@example.org")
-
-
-@pytest.fixture
-def executive(org):
-    return _person(org, Role.EXECUTIVE_VIEWER, "exec@example.org")
+# The events tests' organization (joined a year ago) and people, shared.
+org, reviewer, safety_lead = events.org, events.reviewer, events.safety_lead
+executive, staff = events.executive, events.staff
 
 
 @pytest.fixture
 def admin(org):
-    return _person(org, Role.ORG_ADMIN, "admin@example.org")
-
-
-@pytest.fixture
-def staff(org):
-    return _person(org, Role.STAFF_REPORTER, "staff@example.org")
+    return events._person(org, Role.ORG_ADMIN, "admin@example.org")
 
 
 @pytest.fixture
@@ -96,7 +77,7 @@ def lead(safety_lead):
 @pytest.fixture
 def manager(org):
     """A nurse manager (a staff reporter) who owns actions."""
-    return _person(org, Role.STAFF_REPORTER, "manager@example.org")
+    return events._person(org, Role.STAFF_REPORTER, "manager@example.org")
 
 
 @pytest.fixture
