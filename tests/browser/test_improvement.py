@@ -65,7 +65,7 @@ def test_a_lead_measures_a_change_from_priority_to_pdsa_marker(page, live_server
 
     # A measure from the starter library.
     nav = page.get_by_role("navigation", name="Organization")
-    nav.get_by_role("link", name="Measures").click()
+    nav.get_by_role("link", name="Measures", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Measures")
     page.get_by_role("link", name="Add a measure").click()
     page.get_by_role("button", name=re.compile(
@@ -107,7 +107,7 @@ def test_a_lead_measures_a_change_from_priority_to_pdsa_marker(page, live_server
     assert list(cycle.measures.all()) == [measure]
 
     # Its marker and label are on the measure's chart.
-    nav.get_by_role("link", name="Measures").click()
+    nav.get_by_role("link", name="Measures", exact=True).click()
     page.get_by_role("link", name="Patient falls per 1,000 patient days").click()
     chart = page.locator("figure.spc-chart svg[role=img]")
     expect(chart.locator("text", has_text="PDSA 1: Hourly rounding…")).to_be_visible()
