@@ -20,16 +20,18 @@ the newest entries is caught against signed chain heads kept outside the databas
 
 import contextvars
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_init, post_save
 from django.utils import timezone
@@ -210,6 +212,35 @@ def organization_id_of(obj: models.Model) -> int | None:
     if obj._meta.label == "core.Organization":
         return obj.pk
     return getattr(obj, "organization_id", None)
+
+
+def refusals_audited(object_type: str, targets: tuple[str, ...]
+                     ) -> Callable[[Callable], Callable]:
+    """Decorate a service so that each refused attempt (a ValidationError: bad input, a
+    stale version) is recorded: who (`by`) tried which service on which record (the first
+    of the keyword arguments `targets` given), and which fields were refused — never what
+    was typed. Put it outside the service's transaction: the entry is written after the
+    service's own changes rolled back, so the refusal is kept while the change is not."""
+
+    def decorate(function: Callable) -> Callable:
+        @functools.wraps(function)
+        def attempt(*args, **kwargs):
+            try:
+                return function(*args, **kwargs)
+            except ValidationError as exc:
+                target = next((kwargs[name] for name in targets if kwargs.get(name)), None)
+                fields = sorted(exc.message_dict) if hasattr(exc, "error_dict") else ["body"]
+                organization = kwargs.get("organization")
+                with acting_as(kwargs.get("by")):
+                    record(action=AuditEntry.Action.EVENT, obj=target,
+                           object_type=object_type,
+                           organization_id=organization.pk if organization else None,
+                           changes={"action": function.__name__, "refused": fields})
+                raise
+
+        return attempt
+
+    return decorate
 
 
 def record_view(obj: models.Model) -> None:

@@ -44,6 +44,8 @@ MAX_REASON = 2000
 MAX_CLOSING_MESSAGE = 5000
 TRIAGE_ROLES = (Role.EVENT_REVIEWER, Role.SAFETY_LEAD)
 LEADER_ROLES = (Role.EXECUTIVE_VIEWER, Role.SAFETY_LEAD)
+# A refused triage step (bad input, a stale page, closing without a message) is audited.
+refusals_audited = audit.refusals_audited("events.Refused", ("report",))
 STALE = ("Someone else changed this report's triage after you opened it. Reload the page to "
          "see their change, then make yours again.")
 
@@ -161,6 +163,7 @@ def _link(report: EventReport, name: str = "events:triage") -> str:
 
 # --- status --------------------------------------------------------------------------------
 
+@refusals_audited
 @transaction.atomic
 def change_status(*, report: EventReport, by: User, to: str, reason: str = "",
                   closing_message: str = "", expected_version: int | None = None
@@ -230,6 +233,7 @@ def _tell_reporter_closed(report: EventReport, *, by: User) -> None:
 
 # --- assignment ----------------------------------------------------------------------------
 
+@refusals_audited
 @transaction.atomic
 def assign(*, report: EventReport, by: User, assignee: User | None,
            due_on: dt.date | None = None, expected_version: int | None = None
@@ -265,6 +269,7 @@ def assign(*, report: EventReport, by: User, assignee: User | None,
 
 # --- reclassification ----------------------------------------------------------------------
 
+@refusals_audited
 @transaction.atomic
 def reclassify(*, report: EventReport, by: User, event_type: str, category: str,
                harm_level: str, medication_error_category: str = "", reason: str,
@@ -328,6 +333,7 @@ def _unknown(what: str, value, allowed) -> str:
 
 # --- duplicates ----------------------------------------------------------------------------
 
+@refusals_audited
 @transaction.atomic
 def link_duplicate(*, report: EventReport, primary: EventReport, by: User,
                    expected_version: int | None = None) -> EventTriage:

@@ -119,6 +119,17 @@ def test_closing_requires_a_message_and_an_unknown_status_is_named(org, reviewer
         triage.close_report(report=fresh(report), by=reviewer, closing_message="x" * 5001)
     assert "closing_message" in errors(exc)
     assert fresh(report).status == S.IN_REVIEW
+    # every refused attempt is in the audit trail: who, which step, which field — not the text
+    refused = AuditEntry.objects.filter(object_type="events.Refused",
+                                        object_id=str(report.pk)).order_by("pk")
+    assert [e.changes for e in refused] == [
+        {"action": "change_status", "refused": ["closing_message"]},
+        {"action": "change_status", "refused": ["closing_message"]},
+        {"action": "change_status", "refused": ["to"]},
+        {"action": "change_status", "refused": ["closing_message"]},
+        {"action": "change_status", "refused": ["closing_message"]}]
+    assert {e.actor_id for e in refused} == {reviewer.pk}
+    assert not refused.filter(changes__icontains="xxxx").exists()
 
 
 def test_only_reviewers_and_safety_leads_triage(org, member, executive, safety_lead):
