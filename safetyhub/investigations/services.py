@@ -19,7 +19,6 @@ raises ValidationError({field: reason}) and changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from dataclasses import dataclass
 
@@ -105,28 +104,9 @@ MISSING_PART = ("A causal statement has three parts: cause → effect → event.
 REFUSED = "investigations.Refused"
 
 
-def refusals_audited(function):
-    """Record each refused attempt (bad input, a stale version) in the audit trail: who
-    tried what on which record (the `review`, `report` or review `action` passed), and which
-    fields were refused, never what was typed. The
-    entry is written after the service's own transaction rolled back, so the refusal is kept
-    while the change is not."""
-
-    @functools.wraps(function)
-    def attempt(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except ValidationError as exc:
-            target = kwargs.get("review") or kwargs.get("report") or kwargs.get("action")
-            fields = sorted(exc.message_dict) if hasattr(exc, "error_dict") else ["body"]
-            organization = kwargs.get("organization")
-            with audit.acting_as(kwargs.get("by")):
-                audit.record(action="event", obj=target, object_type=REFUSED,
-                             organization_id=organization.pk if organization else None,
-                             changes={"action": function.__name__, "refused": fields})
-            raise
-
-    return attempt
+# Each refused attempt (bad input, a stale version) is audited: who tried which service on
+# which review, report or action, and which fields — never what was typed (core.audit).
+refusals_audited = audit.refusals_audited(REFUSED, ("review", "report", "action"))
 
 
 def _text(value, *, field: str, limit: int, required: bool, what: str,
