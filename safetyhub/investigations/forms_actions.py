@@ -81,15 +81,6 @@ class ActionForm(forms.Form):
                 "direction": data.get("new_measure_direction")}
 
 
-class ActionEditForm(ActionForm):
-    status = forms.ChoiceField(label="Status", choices=ReviewAction.Status.choices)
-    cancel_reason = forms.CharField(label="Why it is cancelled", required=False,
-                                    max_length=MAX_TEXT,
-                                    widget=forms.Textarea(attrs={"rows": 2}),
-                                    help_text="Needed to cancel.")
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-
-
 class ProgressForm(forms.Form):
     """What the action's owner changes: its status (and why, when cancelled)."""
 
@@ -99,6 +90,10 @@ class ProgressForm(forms.Form):
                                     widget=forms.Textarea(attrs={"rows": 2}),
                                     help_text="Needed to cancel.")
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ActionEditForm(ActionForm, ProgressForm):
+    """What a reviewer changes: the action and its progress."""
 
 
 class WeakerReasonForm(forms.Form):

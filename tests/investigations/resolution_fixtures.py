@@ -1,7 +1,7 @@
 """Fixtures of the communication-and-resolution and caregiver-support tests (imported by
 their modules, not a conftest, so the investigations helpers' fixtures stay apart): an
-organization that joined a year ago, a person for every role, and events with and without
-harm."""
+organization that joined a year ago (the investigations conftest's, shared with the events
+tests), a person for every role, and events with and without harm."""
 
 import datetime as dt
 
@@ -9,18 +9,9 @@ import pytest
 from django.utils import timezone
 
 from safetyhub.core.models import Role
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory, submit_event
+from tests.factories import MembershipFactory, UserFactory, submit_event
 
 EVERY_ROLE = [role for role, _label in Role.choices]
-
-
-@pytest.fixture
-def org(db):
-    organization = OrganizationFactory(name="Riverside General", slug="riverside")
-    type(organization).objects.filter(pk=organization.pk).update(
-        created_at=timezone.now() - dt.timedelta(days=365))
-    organization.refresh_from_db()
-    return organization
 
 
 @pytest.fixture
