@@ -93,3 +93,19 @@ def submit_event(*, organization, reporter=None, anonymous: bool = False, **fiel
     values.update(fields)
     return submit_report(organization=organization, reporter=reporter, anonymous=anonymous,
                          **values)
+
+
+def joined_days_ago(organization: Organization, days: int) -> Organization:
+    """Move the organization's joining day back (created_at is set on insert): reports may
+    not predate it."""
+    import datetime as dt
+
+    Organization.objects.filter(pk=organization.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=days))
+    organization.refresh_from_db()
+    return organization
+
+
+def organization_that_joined(*, days_ago: int, **fields) -> Organization:
+    """A new organization that joined SafetyHub `days_ago` days ago."""
+    return joined_days_ago(OrganizationFactory(**fields), days_ago)

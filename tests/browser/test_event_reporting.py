@@ -10,10 +10,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from safetyhub.core.models import Organization, Role
+from safetyhub.core.models import Role
 from safetyhub.events.models import EventReport
 
-from ..factories import PASSWORD, MembershipFactory, SiteFactory, UserFactory
+from ..factories import PASSWORD, MembershipFactory, SiteFactory, UserFactory, joined_days_ago
 from .conftest import field, fits, login
 
 pytestmark = pytest.mark.browser
@@ -21,8 +21,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_staff_member_reports_a_fall_on_a_phone(page, live_server, org):
-    Organization.objects.filter(pk=org.pk).update(
-        created_at=timezone.now() - dt.timedelta(days=30))
+    joined_days_ago(org, 30)
     SiteFactory(organization=org, name="Ward 4 East")
     nurse = MembershipFactory(organization=org, role=Role.STAFF_REPORTER,
                               user=UserFactory(email="nurse@example.org")).user

@@ -2,16 +2,14 @@
 duplicate of it; a serious event shows its 3-business-day clock on the executive view, where
 an executive acknowledges it. Pages are checked with axe-core (see conftest)."""
 
-import datetime as dt
 import re
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from safetyhub.core.models import Role
 from safetyhub.events.models import EventReport, EventTriage
-from tests.factories import MembershipFactory, UserFactory, submit_event
+from tests.factories import MembershipFactory, UserFactory, joined_days_ago, submit_event
 
 from ..factories import PASSWORD
 from .conftest import field, login
@@ -25,9 +23,7 @@ def _person(org, role, email):
 
 @pytest.fixture
 def event_org(org):
-    type(org).objects.filter(pk=org.pk).update(
-        created_at=timezone.now() - dt.timedelta(days=365))
-    org.refresh_from_db()
+    joined_days_ago(org, 365)
     return org
 
 

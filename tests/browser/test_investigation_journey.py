@@ -18,7 +18,7 @@ from safetyhub.core.models import Role
 from safetyhub.frameworks.models import Pack
 from safetyhub.investigations.models import Review
 from safetyhub.investigations.models_actions import ReviewAction
-from tests.factories import MembershipFactory, UserFactory, submit_event
+from tests.factories import MembershipFactory, UserFactory, joined_days_ago, submit_event
 
 from ..factories import PASSWORD
 from .conftest import field, login
@@ -48,9 +48,7 @@ def _card(page, key: str):
 
 def test_a_serious_event_goes_from_score_to_closed_loop_and_shows_in_the_pssm_view(
         page, new_page, live_server, org):
-    type(org).objects.filter(pk=org.pk).update(
-        created_at=timezone.now() - dt.timedelta(days=365))
-    org.refresh_from_db()
+    joined_days_ago(org, 365)
     reviewer = _person(org, Role.EVENT_REVIEWER, "reviewer@example.org")
     lead = _person(org, Role.SAFETY_LEAD, "lead@example.org", full_name="Lee Lead")
     nurse = _person(org, Role.STAFF_REPORTER, "nurse@example.org")

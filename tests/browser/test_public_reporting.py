@@ -10,11 +10,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from safetyhub.core.models import Organization, Role
+from safetyhub.core.models import Role
 from safetyhub.events import public, triage
 from safetyhub.events.models import EventReport
 
-from ..factories import MembershipFactory, SiteFactory, UserFactory
+from ..factories import MembershipFactory, SiteFactory, UserFactory, joined_days_ago
 from .conftest import field, fits
 
 pytestmark = pytest.mark.browser
@@ -31,8 +31,7 @@ def ask(page: Page, label: str):
 
 def test_an_anonymous_family_member_reports_on_a_phone_and_later_reads_the_closing_message(
         new_page, live_server, org):
-    Organization.objects.filter(pk=org.pk).update(
-        created_at=timezone.now() - dt.timedelta(days=90))
+    joined_days_ago(org, 90)
     SiteFactory(organization=org, name="Ward 3 North")
     reviewer = MembershipFactory(organization=org, role=Role.EVENT_REVIEWER,
                                  user=UserFactory(email="reviewer@example.org")).user

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from safetyhub.core.models import Role
 from safetyhub.investigations.models import CausalStatement, Review
-from tests.factories import MembershipFactory, UserFactory, submit_event
+from tests.factories import MembershipFactory, UserFactory, joined_days_ago, submit_event
 
 from ..factories import PASSWORD
 from .conftest import field, fits, login
@@ -26,8 +26,7 @@ TEAM = [("Ana Ruiz", "leader"), ("Ben Cho", "facilitator"), ("Cleo Diaz", "exper
 
 def test_a_serious_event_is_scored_and_an_rca2_chartered_with_a_causal_statement(
         page, live_server, org):
-    type(org).objects.filter(pk=org.pk).update(
-        created_at=timezone.now() - dt.timedelta(days=365))
+    joined_days_ago(org, 365)
     reviewer = MembershipFactory(organization=org, role=Role.EVENT_REVIEWER,
                                  user=UserFactory(email="reviewer@example.org")).user
     nurse = MembershipFactory(organization=org, role=Role.STAFF_REPORTER,

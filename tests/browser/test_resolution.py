@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from safetyhub.core.models import Role
 from safetyhub.investigations.models_resolution import ResolutionContact, SupportOffer
-from tests.factories import MembershipFactory, UserFactory, submit_event
+from tests.factories import MembershipFactory, UserFactory, joined_days_ago, submit_event
 
 from ..factories import PASSWORD
 from .conftest import field, fits, login
@@ -26,9 +26,7 @@ def local(value: dt.datetime) -> str:
 
 
 def test_disclosure_and_peer_support_after_harm(page, new_page, live_server, org):
-    type(org).objects.filter(pk=org.pk).update(
-        created_at=timezone.now() - dt.timedelta(days=365))
-    org.refresh_from_db()
+    joined_days_ago(org, 365)
     people = {role: MembershipFactory(organization=org, role=role,
                                       user=UserFactory(email=f"{role}@example.org")).user
               for role in (Role.EVENT_REVIEWER, Role.SUPPORT_COORDINATOR, Role.SAFETY_LEAD,

@@ -13,7 +13,7 @@ from safetyhub.core.models import Role
 from safetyhub.improvement.models import Initiative
 from safetyhub.investigations import services
 from safetyhub.investigations.models_actions import ReviewAction
-from tests.factories import MembershipFactory, UserFactory, submit_event
+from tests.factories import MembershipFactory, UserFactory, joined_days_ago, submit_event
 
 from ..factories import PASSWORD
 from .conftest import field, fits, login
@@ -28,9 +28,7 @@ def _person(org, role, email, name):
 
 def test_a_lead_adds_a_stronger_action_with_its_measure_and_makes_it_an_initiative(
         page, live_server, org):
-    type(org).objects.filter(pk=org.pk).update(
-        created_at=timezone.now() - dt.timedelta(days=365))
-    org.refresh_from_db()
+    joined_days_ago(org, 365)
     lead = _person(org, Role.SAFETY_LEAD, "lead@example.org", "Lena Lead")
     nurse = _person(org, Role.STAFF_REPORTER, "manager@example.org", "Noor Manager")
     event = submit_event(organization=org, reporter=nurse, harm_level="severe").report

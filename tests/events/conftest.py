@@ -1,23 +1,15 @@
-import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from safetyhub.core.models import Role
 from tests.conftest import client_for
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, organization_that_joined
 
 
 @pytest.fixture
 def org(db):
     """An organization that joined SafetyHub a year ago (events may be that old)."""
-    from tests.factories import OrganizationFactory
-
-    organization = OrganizationFactory(name="Riverside General", slug="riverside")
-    type(organization).objects.filter(pk=organization.pk).update(
-        created_at=timezone.now() - dt.timedelta(days=365))
-    organization.refresh_from_db()
-    return organization
+    return organization_that_joined(days_ago=365, name="Riverside General", slug="riverside")
 
 
 def _person(org, role, email):

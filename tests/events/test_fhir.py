@@ -18,7 +18,7 @@ from safetyhub.events import fhir
 from safetyhub.events.models import EventReport
 from safetyhub.events.taxonomy import KINDS, active_taxonomy_pack, taxonomy_of
 from tests.conftest import client_for
-from tests.factories import SiteFactory, submit_event
+from tests.factories import SiteFactory, organization_that_joined, submit_event
 
 MAPPED = ("kind", "event_type", "category", "occurred_at", "site_id", "narrative",
           "harm_level", "medication_error_category", "people_involved", "immediate_actions",
@@ -401,12 +401,9 @@ def test_two_concurrent_imports_of_one_resource_make_one_report():
     from django.db import connections
 
     from safetyhub.core.models import Role
-    from tests.factories import MembershipFactory, OrganizationFactory
+    from tests.factories import MembershipFactory
 
-    org = OrganizationFactory()
-    type(org).objects.filter(pk=org.pk).update(
-        created_at=timezone.now() - dt.timedelta(days=30))
-    org.refresh_from_db()
+    org = organization_that_joined(days_ago=30)
     person = MembershipFactory(organization=org, role=Role.EVENT_REVIEWER).user
     source = submit_event(organization=org, reporter=person).report
     resource = fhir.report_to_adverse_event(source)

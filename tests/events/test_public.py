@@ -17,7 +17,7 @@ from safetyhub.core.models import AuditEntry, Notification, Role
 from safetyhub.events import public, triage
 from safetyhub.events.models import EventReport, PublicReporter, PublicReportingPage
 from tests.conftest import client_for
-from tests.factories import MembershipFactory, SiteFactory, UserFactory
+from tests.factories import MembershipFactory, SiteFactory, UserFactory, organization_that_joined
 
 CODE = re.compile(r'id="follow-up-code">([0-9A-Z-]+)<')
 
@@ -400,12 +400,8 @@ def test_the_same_form_sent_twice_at_once_makes_one_report_and_one_reporter_row(
 
     from django.db import connections
 
-    from tests.factories import OrganizationFactory
 
-    org = OrganizationFactory()
-    type(org).objects.filter(pk=org.pk).update(
-        created_at=timezone.now() - dt.timedelta(days=30))
-    org.refresh_from_db()
+    org = organization_that_joined(days_ago=30)
     barrier = threading.Barrier(2)
     results, problems = [], []
 

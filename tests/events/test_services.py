@@ -26,6 +26,7 @@ from tests.factories import (
     OrganizationFactory,
     SiteFactory,
     UserFactory,
+    organization_that_joined,
     submit_event,
 )
 
@@ -215,10 +216,7 @@ def test_a_replay_of_an_anonymous_report_gives_a_new_code_and_the_old_one_stops(
 
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_submits_with_the_same_key_make_one_report():
-    org = OrganizationFactory()
-    type(org).objects.filter(pk=org.pk).update(
-        created_at=timezone.now() - dt.timedelta(days=30))
-    org.refresh_from_db()
+    org = organization_that_joined(days_ago=30)
     person = MembershipFactory(organization=org, role=Role.STAFF_REPORTER).user
     barrier = threading.Barrier(2)
     results, problems = [], []

@@ -19,7 +19,7 @@ from safetyhub.investigations.models_resolution import (
 )
 from safetyhub.investigations.resolution_measures import program_measures, quarters
 from safetyhub.investigations.services import REFUSED
-from tests.factories import submit_event
+from tests.factories import joined_days_ago, submit_event
 
 from .resolution_fixtures import *  # noqa: F403 (the fixtures)
 
@@ -202,9 +202,7 @@ def test_program_measures_per_quarter(org, people, reviewer, coordinator):
     from safetyhub.investigations import support
 
     staff = people[Role.STAFF_REPORTER]
-    type(org).objects.filter(pk=org.pk).update(
-        created_at=timezone.now() - dt.timedelta(days=3 * 365))
-    org.refresh_from_db()
+    joined_days_ago(org, 3 * 365)
     now = timezone.localtime()
     start = dt.date(now.year - 1, 1, 1)
     spring = timezone.make_aware(dt.datetime(now.year - 1, 4, 10, 9))
