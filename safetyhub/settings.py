@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "safetyhub.improvement",
     "safetyhub.events",
     "safetyhub.investigations",
+    "safetyhub.network",
 ]
 
 MIDDLEWARE = [

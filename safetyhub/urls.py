@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("safetyhub.improvement.urls")),
     path("", include("safetyhub.events.urls")),
     path("", include("safetyhub.investigations.urls")),
+    path("", include("safetyhub.network.urls")),
 ]

@@ -109,3 +109,23 @@ def joined_days_ago(organization: Organization, days: int) -> Organization:
 def organization_that_joined(*, days_ago: int, **fields) -> Organization:
     """A new organization that joined SafetyHub `days_ago` days ago."""
     return joined_days_ago(OrganizationFactory(**fields), days_ago)
+
+
+class NetworkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "network.Network"
+
+    name = factory.Sequence(lambda n: f"Network {n}")
+    slug = factory.Sequence(lambda n: f"network-{n}")
+
+
+def network_with(*organizations: Organization, lead=None, **fields):
+    """A network whose current members are `organizations`, led by `lead` (a user) if given."""
+    from safetyhub.network.models import NetworkLead, NetworkMember
+
+    network = NetworkFactory(**fields)
+    for organization in organizations:
+        NetworkMember.objects.create(network=network, organization=organization)
+    if lead is not None:
+        NetworkLead.objects.create(network=network, user=lead)
+    return network

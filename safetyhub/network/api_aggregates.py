@@ -1,0 +1,5 @@
+"""API for network aggregates."""
+
+from ninja import Router
+
+router = Router(tags=["network"])

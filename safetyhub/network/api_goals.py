@@ -1,0 +1,5 @@
+"""API for shared goals."""
+
+from ninja import Router
+
+router = Router(tags=["network"])

@@ -1,0 +1,5 @@
+"""API for lessons."""
+
+from ninja import Router
+
+router = Router(tags=["network"])

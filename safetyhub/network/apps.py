@@ -1,0 +1,44 @@
+from django.apps import AppConfig
+
+
+class NetworkConfig(AppConfig):
+    name = "safetyhub.network"
+    label = "network"
+    verbose_name = "Learning networks"
+
+    def ready(self) -> None:
+        from . import rules  # noqa: F401 (permissions)
+
+        # Each part registers its own machinery (audit, notifications, My work, demo…), in
+        # this order: the demo's network exists before its lessons, figures and goals.
+        _register_members()
+        _register_lessons()
+        _register_aggregates()
+        _register_goals()
+
+
+def _register_members() -> None:
+    """Networks, leads, member organizations and invitations."""
+    from safetyhub.core import audit
+
+    from .models import Network, NetworkInvitation, NetworkLead, NetworkMember
+
+    audit.register(Network, exclude=["updated_at"])
+    audit.register(NetworkLead, describe=lambda lead: f"Lead of network {lead.network_id}")
+    audit.register(NetworkMember, exclude=["updated_at"],
+                   describe=lambda m: f"Membership of {m.organization_id} in network "
+                                      f"{m.network_id}")
+    audit.register(NetworkInvitation, exclude=["token_hash"],
+                   describe=lambda i: f"Invitation to network {i.network_id}")
+
+
+def _register_lessons() -> None:
+    """Lessons learned: drafts, their de-identification review, the network library."""
+
+
+def _register_aggregates() -> None:
+    """Network dashboards: suppressed aggregates and the rollups behind them."""
+
+
+def _register_goals() -> None:
+    """Shared goals and the monthly data members submit to them."""
