@@ -46,12 +46,13 @@ PEOPLE = [
 
 
 # Domain apps add their demo data from their AppConfig.ready() (core imports no domain app).
-_loaders: list[Callable[[], None]] = []
+_loaders: list[Callable[[], list[tuple[str, str]] | None]] = []
 
 
-def register_demo_loader(loader: Callable[[], None]) -> None:
+def register_demo_loader(loader: Callable[[], list[tuple[str, str]] | None]) -> None:
     """Run `loader()` after the core demo data (organizations, people, units) exist. A
-    loader must be fast (bulk writes) and add nothing when run twice."""
+    loader must be fast (bulk writes) and add nothing when run twice; it may return
+    (email, description) for people it adds, printed with the others."""
     if loader not in _loaders:
         _loaders.append(loader)
 
@@ -88,5 +89,6 @@ def load_demo_data() -> list[tuple[str, str]]:
             described = ", ".join(f"{Role(r).label} at {orgs[s].name}" for s, r in roles.items())
             summary.append((email, described))
         for loader in _loaders:
-            loader()
+            # a loader may add people of its own (a network's lead, in no organization)
+            summary += loader() or []
     return summary

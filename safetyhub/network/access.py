@@ -68,3 +68,15 @@ def visible_networks(user) -> QuerySet[Network]:
     return (Network.objects.filter(leads__user=user)
             | Network.objects.filter(members__organization_id__in=list(memberships),
                                      members__left_at__isnull=True)).distinct()
+
+
+def access_own_membership(*, organization: Organization, network_slug) -> NetworkMember:
+    """The organization's current membership of the network with this slug, for its own side
+    of the network (/o/<org>/network/…); the same 404 for a network that does not exist and
+    one the organization is not (or no longer) in."""
+    member = (NetworkMember.objects.filter(organization=organization, left_at__isnull=True,
+                                           network__slug=str(network_slug))
+              .select_related("network", "organization").first())
+    if member is None:
+        raise Http404("No such network.")
+    return member

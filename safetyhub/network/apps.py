@@ -31,6 +31,23 @@ def _register_members() -> None:
     audit.register(NetworkInvitation, exclude=["token_hash"],
                    describe=lambda i: f"Invitation to network {i.network_id}")
 
+    from safetyhub.core import demo, landing, notifications
+
+    from . import queries
+    from .demo import load_network_demo
+    from .services import MEMBERSHIP_CHANGED
+
+    # Leads may belong to no organization, so they are told by email (and on the network
+    # home's list of recent changes), not by core's per-organization notifications.
+    notifications.register_kind(
+        MEMBERSHIP_CHANGED, label="An organization joined or left a network you lead",
+        description="An email to the network's leads when a member organization joins or "
+                    "leaves.", default_email=True)
+    # Someone who leads a network and belongs to no organization starts at the network list.
+    landing.register(lambda user: "network:list" if queries.led_network_ids(user=user)
+                     else None)
+    demo.register_demo_loader(load_network_demo)
+
 
 def _register_lessons() -> None:
     """Lessons learned: drafts, their de-identification review, the network library."""

@@ -110,6 +110,10 @@ class NetworkInvitation(models.Model):
                                      on_delete=models.SET_NULL, related_name="+",
                                      help_text="the organization that joined with it")
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Someone who may act for an organization said no: the link is used up, nobody joined.
+    declined_at = models.DateTimeField(null=True, blank=True)
+    declined_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-created_at"]
@@ -120,4 +124,4 @@ class NetworkInvitation(models.Model):
     @property
     def is_open(self) -> bool:
         return (self.accepted_at is None and self.revoked_at is None
-                and self.expires_at > timezone.now())
+                and self.declined_at is None and self.expires_at > timezone.now())

@@ -11,7 +11,7 @@ below, which take (user, organization) like every other permission."""
 import rules
 
 from safetyhub.core.models import Role
-from safetyhub.core.rules import has_role
+from safetyhub.core.rules import active_memberships, has_role
 
 from .models import NetworkLead
 
@@ -34,3 +34,15 @@ rules.add_perm("network.contribute",
                has_role(Role.ORG_ADMIN, Role.SAFETY_LEAD, Role.EVENT_REVIEWER, Role.ASSESSOR))
 # Submitting the organization's monthly shared-goal data.
 rules.add_perm("network.submit_goal_data", has_role(Role.ORG_ADMIN, Role.SAFETY_LEAD))
+
+
+@rules.predicate
+def administers_an_organization(user) -> bool:
+    """Who may start a network: an active admin of some organization (they become its first
+    lead; the network stays apart from their organization, which joins only by invitation)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return any(m.role == Role.ORG_ADMIN for m in active_memberships(user).values())
+
+
+rules.add_perm("network.create_network", administers_an_organization)

@@ -30,6 +30,7 @@ from ..forms.organizations import (
     OrganizationSettingsForm,
     SiteForm,
 )
+from ..landing import landing_url
 from ..models import User
 from ..net import client_address
 from .system import too_many
@@ -51,6 +52,9 @@ def home(request):
     landing = queries.landing_membership(user=request.user)
     if landing is not None:
         return redirect("dashboard", org_slug=landing.organization.slug)
+    elsewhere = landing_url(user=request.user)  # e.g. a network's lead, in no organization
+    if elsewhere is not None:
+        return redirect(elsewhere)
     return render(request, "core/no_organization.html")
 
 
