@@ -44,13 +44,18 @@ _PRIORITY = {kind: rank for rank, kind in enumerate((
 ))}
 
 
+def _rank(kind: str) -> int:
+    # a weak guess ("MRN~": an unlabelled number) yields to every other find
+    return _PRIORITY[kind.rstrip("~")] + (len(_PRIORITY) if kind.endswith("~") else 0)
+
+
 def _resolve_overlaps(found: list[tuple[int, int, str]]) -> list[Span]:
     chosen: list[Span] = []
     taken: list[tuple[int, int]] = []
-    for start, end, kind in sorted(found, key=lambda f: (_PRIORITY[f[2]], f[0] - f[1], f[0])):
+    for start, end, kind in sorted(found, key=lambda f: (_rank(f[2]), f[0] - f[1], f[0])):
         if start >= end or any(start < t_end and t_start < end for t_start, t_end in taken):
             continue
-        chosen.append(Span(start, end, kind))
+        chosen.append(Span(start, end, kind.rstrip("~")))
         taken.append((start, end))
     return sorted(chosen)
 

@@ -70,7 +70,15 @@ _LABEL = re.compile(
 )
 _VALUE = re.compile(
     r"\s*(?:(?:is|was|of|number|no\.?|num|#|:|=|-)\s*)*"
-    r"(?P<v>(?=[A-Za-z0-9\-/.:]*[0-9])[A-Za-z0-9][A-Za-z0-9\-/.:]*[A-Za-z0-9]|[0-9])"
+    r"(?P<v>(?:[A-Z]{1,4}[ \-](?=[A-Z0-9]*[0-9]))?"
+    r"(?=[A-Za-z0-9\-/.:]*[0-9])[A-Za-z0-9](?:[A-Za-z0-9\-/.:]*[A-Za-z0-9])?"
+    r"(?:[ \-][A-Z0-9]*[0-9][A-Z0-9]*)*)"
+)
+# Digit groups that read as a phone number in many countries: "(04) 5166 6964",
+# "05 34 49 64 07", "+44 (0)20 7946 0958", "533 724 061".
+_DIGIT_GROUPS = re.compile(
+    r"(?<![\w/.:\-])(?:\+[0-9]{1,3}[\s.\-]?)?(?:\(0?[0-9]{1,5}\)[\s.\-]?)?"
+    r"[0-9]{2,5}(?:[\s.\-][0-9]{2,5}){1,4}(?![\w/:\-]|\.[0-9])"
 )
 _VIN = re.compile(r"\b(?=[A-HJ-NPR-Z0-9]*[0-9])(?=[A-HJ-NPR-Z0-9]*[A-Z])[A-HJ-NPR-Z0-9]{17}\b")
 # A long run of digits with nothing to say what it is: an identifier of some kind.
@@ -88,22 +96,68 @@ _AGE = re.compile(
     )"""
 )
 
+# Street suffixes (USPS Publication 28's common ones, and British, Irish, Indian and
+# Australian ones) and words that name a street before or after its number elsewhere.
 _STREET_TYPES = (
-    r"street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|"
+    r"street|st|avenue|ave|av|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|"
     r"terrace|ter|way|circle|cir|parkway|pkwy|highway|hwy|square|sq|trail|trl|crescent|"
-    r"close|grove|gardens|row|mews|walk|hill|park|view|rise|green|alley|loop|path|pike|"
-    r"plaza|point|ridge|run|crossing|heights|manor|estate|wynd|causeway|expressway|freeway"
+    r"close|grove|groves|gardens|row|mews|walk|walks|hill|hills|park|view|views|rise|green|"
+    r"alley|loop|path|pike|plaza|point|points|ridge|run|crossing|heights|manor|estate|"
+    r"estates|causeway|expressway|freeway|burg|burgs|bypass|camp|canyon|cape|center|"
+    r"centre|cliff|cliffs|club|common|commons|corner|corners|course|cove|coves|creek|crest|"
+    r"curve|dale|dam|divide|end|extension|falls|ferry|field|fields|flat|flats|ford|fords|"
+    r"forest|forge|forges|fork|forks|fort|gateway|glen|glens|harbor|harbors|harbour|haven|"
+    r"hollow|inlet|island|islands|isle|junction|junctions|key|keys|knoll|knolls|lake|lakes|"
+    r"landing|light|lights|line|lock|locks|lodge|mall|meadow|meadows|mill|mills|mission|"
+    r"motorway|mount|mountain|mountains|neck|orchard|oval|overpass|pass|passage|pine|pines|"
+    r"plain|plains|port|ports|prairie|radial|ramp|ranch|rapid|rapids|rest|ridges|river|"
+    r"route|shoal|shoals|shore|shores|skyway|spring|springs|spur|spurs|station|stravenue|"
+    r"stream|streets|summit|throughway|trace|track|trafficway|tunnel|turnpike|underpass|"
+    r"union|unions|valley|valleys|viaduct|villages?|ville|vista|well|wells|wynd|nagar|marg|"
+    r"chowk|bagh|colony|quay|parade|promenade|esplanade|circus|broadway|brook|brooks|"
+    r"bridge|bridges|branch|bluff|bluffs|bottom|bend|beach|bayou|arcade|anex|annex"
 )
+_UNIT = (
+    r"(?:,?\s*(?:apt|apartment|unit|suite|ste|flat|fl|floor|room|bldg|building|interior|"
+    r"int|depto|edif|no|\#)\.?\s*[0-9][0-9A-Za-z\-/]*)*"
+)
+_CAPWORD = r"[^\W\d_][\w'’\-]*\.?"
 _ADDRESS = re.compile(
-    rf"(?ix)\b[0-9]{{1,6}}[a-z]?(?:-[0-9]{{1,4}})?\s+(?:[NSEW]\.?\s+|north\s+|south\s+|east\s+|west\s+)?"
-    rf"(?:[A-Za-z][A-Za-z'\-]+\.?\s+){{1,4}}(?:{_STREET_TYPES})\b\.?"
-    rf"(?:,?\s*(?:apt|apartment|unit|suite|ste|flat|\#)\.?\s*[0-9A-Za-z\-]+)?"
+    rf"(?i)\b(?:(?:flat|studio|unit|apt|suite|h\.\s?no\.?|house)\s*[0-9]+[a-z]?,?\s+)?"
+    rf"[0-9]{{1,6}}[a-z]?(?:[/\-][0-9]{{1,4}})?,?\s+"
+    rf"(?:(?-i:[A-Z]){_CAPWORD}\s+){{0,3}}(?:{_STREET_TYPES})\b\.?{_UNIT}"
 )
+_ADDRESS_WORDS = (
+    r"rue|avenue|boulevard|chemin|impasse|allée|quai|via|viale|piazza|corso|contrada|"
+    r"vicolo|largo|strada|borgo|ulica|ul\.|aleja|al\.|plac|pl\.|osiedle|os\.|calle|avenida|"
+    r"callejón|camino|calzada|carretera|cerrada|circuito|continuación|corredor|diagonal|"
+    r"pasaje|periférico|privada|prolongación|retorno|viaducto|andador|"
+    r"số|đường|phố|ngõ|hẻm"
+)
+# "rue Victor Hugo 12", "ulica Polna 5/7", "Hauptstraße 5", "Keizersgracht 12"
+_ADDRESS_AFTER = re.compile(
+    rf"(?i)\b(?:(?:{_ADDRESS_WORDS})\s+(?:[^\s,.;]+\s+){{0,4}}?[0-9]+[a-z]?(?:/[0-9]+)?"
+    rf"|[^\W\d_]+(?:-[^\W\d_]+)*(?:straße|strasse|str\.|weg|allee|gasse|platz|ring|damm|"
+    rf"laan|straat|steeg|dreef|gracht|kade|plein|singel|hof|pad|park|baan)\s+[0-9]+[a-z]?)"
+    rf"{_UNIT}"
+)
+# "lives at ...", "address: ..." up to the next comma (or two, when the first part is only
+# a number: "Flat 9, Mary Course"), the end of the sentence, or "and".
+_ADDRESS_CONTEXT = re.compile(
+    r"(?i)\b(?:lives|living|resides|residing|residence|address|addr|home|located|staying)"
+    r"(?:\s+(?:at|on|is|was))?\s*:?\s+"
+)
+_ADDRESS_TAIL = re.compile(r"[^,;\n]*?(?=,|;|\n|\.\s|\.$|\s+and\s|\s+but\s|$)")
 _PO_BOX = re.compile(r"(?i)\b(?:p\.?\s?o\.?\s*box|post office box)\s*[0-9]+\b")
 _ZIP = re.compile(
-    r"(?i)\b(?:zip|zip code|postcode|postal code)\s*[:#]?\s*([0-9]{5}(?:-[0-9]{4})?)\b"
+    r"(?i)\b(?:zip code|zipcode|zip|postcode|post code|postal code|eircode)\s*[:#]?\s*"
+    r"((?=[0-9A-Z \-]*[0-9])[0-9A-Z]{2,5}(?:[ \-]?[0-9A-Z]{2,4})?)\b"
 )
-_UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b")
+_POSTCODE = re.compile(
+    r"\b(?:[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}"      # UK
+    r"|[A-Z][0-9][A-Z] ?[0-9][A-Z][0-9]"                    # Canada
+    r"|[AC-FHKNPRTV-Y][0-9]{2} ?[AC-FHKNPRTV-Y0-9]{4})\b"   # Ireland
+)
 _STATE = (
     r"AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|"
     r"NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC"
@@ -112,6 +166,25 @@ _CITY_STATE_ZIP = re.compile(
     rf"\b((?:[A-Z][a-z]+[ \-]){{0,2}}[A-Z][a-z]+),\s*(?:{_STATE})\b"
     r"(?:\s+[0-9]{5}(?:-[0-9]{4})?)?"
 )
+
+
+def _addresses(text: str) -> Iterator[Found]:
+    for match in _ADDRESS.finditer(text):
+        yield match.start(), match.end(), "ADDRESS"
+    for match in _ADDRESS_AFTER.finditer(text):
+        yield match.start(), match.end(), "ADDRESS"
+    for match in _ADDRESS_CONTEXT.finditer(text):
+        start = match.end()
+        tail = _ADDRESS_TAIL.match(text, start)
+        if tail is None or not any(c.isdigit() for c in tail.group()):
+            continue
+        end = tail.end()
+        # "Flat 9, Mary Course": a first part that is only a number goes on to the next
+        if re.fullmatch(r"(?i)\s*(?:[^\W\d_.]+\.?\s*){0,2}[0-9][0-9A-Za-z/\-]*", tail.group()):
+            more = _ADDRESS_TAIL.match(text, end + 1)
+            if more and more.group().strip():
+                end = more.end()
+        yield start, end, "ADDRESS"
 
 
 def find_patterns(text: str) -> Iterator[Found]:
@@ -154,17 +227,25 @@ def find_patterns(text: str) -> Iterator[Found]:
                 yield match.start("c"), match.end("c"), "AGE"
             else:
                 yield match.start(), match.end(), "AGE"
-    for match in _ADDRESS.finditer(text):
-        yield match.start(), match.end(), "ADDRESS"
+    yield from _addresses(text)
     for match in _PO_BOX.finditer(text):
         yield match.start(), match.end(), "ADDRESS"
     for match in _CITY_STATE_ZIP.finditer(text):
         yield match.start(), match.end(), "PLACE"
-    for match in _UK_POSTCODE.finditer(text):
+    for match in _POSTCODE.finditer(text):
         yield match.start(), match.end(), "PLACE"
     for match in _ZIP.finditer(text):
         yield match.start(1), match.end(1), "PLACE"
+    # Unlabelled numbers: a weak guess ("~"), which any labelled find overrides.
     for match in _LONG_NUMBER.finditer(text):
-        yield match.start(), match.end(), "ACCOUNT"
+        digits = match.group()
+        if len(digits) == 10 and digits[0] in "23456789" and digits[3] in "23456789":
+            yield match.start(), match.end(), "PHONE~"
+        else:
+            yield match.start(), match.end(), "MRN~"
     for match in _ID_LIKE.finditer(text):
-        yield match.start(), match.end(), "ACCOUNT"
+        yield match.start(), match.end(), "MRN~"
+    for match in _DIGIT_GROUPS.finditer(text):
+        digits = sum(c.isdigit() for c in match.group())
+        if 8 <= digits <= 13:
+            yield match.start(), match.end(), "PHONE~"
