@@ -28,6 +28,7 @@ Times of day, ages up to 89 and clinical abbreviations are not identifiers.
 from __future__ import annotations
 
 import datetime
+import re
 
 from .dates import find_dates
 from .names import find_names
@@ -60,12 +61,31 @@ def _resolve_overlaps(found: list[tuple[int, int, str]]) -> list[Span]:
     return sorted(chosen)
 
 
+# The town after a street address: "12 Elm St, Port Timothy", "Evibaan 743, de Lutte".
+_TOWN_AFTER = re.compile(
+    r",\s*((?:(?:[^\W\d_][\w'’.\-]*|de|la|le|der|van|sur|am|an)\s+){0,3}"
+    r"[^\W\d_][\w'’\-]*)(?=\s*(?:,|\.|;|\sand\s|\sbut\s|\n|$))"
+)
+
+
 def find_identifiers(text: str) -> list[Span]:
     """Identifiers in ``text``, sorted, not overlapping (offsets in ``text``)."""
     found: list[tuple[int, int, str]] = [(d.start, d.end, "DATE") for d in find_dates(text)]
     found.extend(find_patterns(text))
     found.extend(find_names(text))
-    return _resolve_overlaps(found)
+    spans = _resolve_overlaps(found)
+    towns = []
+    for span in spans:
+        if span.kind == "ADDRESS":
+            town = _TOWN_AFTER.match(text, span.end)
+            if town and town.group(1)[0].isupper():
+                towns.append((town.start(1), town.end(1), "PLACE"))
+    if towns:
+        spans = _resolve_overlaps(
+            [*towns, *((s.start, s.end, s.kind) for s in spans
+                       if not any(s.start < e and b < s.end for b, e, _ in towns))]
+        )
+    return spans
 
 
 def redact(

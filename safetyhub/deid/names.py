@@ -45,6 +45,11 @@ was is were are has had have will would can could may might should did does do o
 to of for and or but the a an with who which that this not no yes ok made called said
 states stated reports reported fell found became went got refused denied declined
 """)
+# Verbs after a sentence's first word that make a surname there a person.
+_SUBJECT_OF = _set("""
+will was is has had called said states stated reported notified noted found fell arrived
+came left walked took gave refused spoke paged saw assisted helped declined agreed
+""")
 _ABBREVIATIONS = _set("dr mr mrs ms st pt no approx vs prof rev sr fr jr mt ft")
 _PLACE_BEFORE = _set("in near")
 _FACILITY = (
@@ -117,7 +122,7 @@ def _first_pass(text: str, tokens: list[_Token]) -> None:
     clinical = clinical_terms()
     for i, token in enumerate(tokens):
         word, base = token.word, token.base
-        if base in clinical or len(word) == 1:
+        if (base in clinical and base not in people) or len(word) == 1:
             continue
         if word.isupper() and len(word) <= 4 and base not in people:
             continue  # an abbreviation (ABX, NKDA), not a name
@@ -126,15 +131,21 @@ def _first_pass(text: str, tokens: list[_Token]) -> None:
         gap = text[previous.end:token.start] if previous else ""
         cue = previous.base if previous else ""
         after_title = cue in _TITLES and gap in (" ", ". ", ".") and base not in _NOT_AFTER
-        after_role = cue in _ROLES and gap in (" ", ": ", ", ") and base not in _NOT_AFTER
+        after_role = (cue in _ROLES and gap in (" ", ": ", ", ", ". ")
+                      and base not in _NOT_AFTER and base not in clinical)
         after_verb = cue in _PEOPLE_AFTER and gap == " " and base not in _NOT_AFTER
+        next_word = tokens[i + 1].base if i + 1 < len(tokens) else ""
+        starts = _starts_sentence(text, tokens, i)
         if (
             _unknown(token)
             or (after_title and (capital or base in people))
-            or (after_role and (capital or (base in people and rank(base) > 2000)))
-            or (after_verb and capital and base in people)
-            or (capital and base in given and not word.isupper()
-                and not _starts_sentence(text, tokens, i))
+            or (after_role and (capital or (base in people and rank(base) > 1000)))
+            or (after_verb and capital and (base in people or rank(base) > 5000))
+            or (capital and base in given and not word.isupper() and not starts
+                and base not in clinical)
+            # "Perry will follow up", "miller was notified": a name opening a sentence
+            or (starts and base in people and rank(base) > 300 and next_word in _SUBJECT_OF
+                and base not in clinical)
         ):
             token.kind = "NAME"
 
@@ -157,10 +168,11 @@ def _extend(text: str, tokens: list[_Token]) -> None:
             and left.word[0].isupper() == right.word[0].isupper()
             and left.base not in clinical and right.base not in clinical and gap == " "
         )
+        before = tokens[i - 1].base if i else ""
         initial = (
             len(left.word) == 1 and gap in (". ", ".")
             and right.base in people and right.base not in clinical
-            and (i == 0 or text[tokens[i - 1].end:left.start].strip() in ("", ",", "("))
+            and (left.word.isupper() or before in _TITLES or before in _ROLES)
         )
         if two_names or initial:
             left.kind = right.kind = "NAME"

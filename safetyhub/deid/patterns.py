@@ -42,6 +42,17 @@ _PHONE_LABELLED = re.compile(
     r"(?i)\b(?:ph(?:one)?|tel|telephone|cell|mobile|mob|fax|pager|callback|call ?back|"
     r"contact)\b\.?\s*(?:no\.?|number|#)?\s*[:#]?\s*(\+?[0-9][0-9()\s.\-]{5,18}[0-9])"
 )
+# Any run of digit groups ("(0115)4960762", "+1-525-506-6559x55382", "391302180") is a
+# phone number when a word before it says so ("called at", "fax sent to", "cell").
+_NUMBER_RUN = re.compile(
+    r"(?<![\w/.:\-])(?:\+[0-9]{1,3}[\s.\-]?)?(?:\(0?[0-9]{1,5}\)[\s.\-]?)?"
+    r"[0-9]+(?:[\s.\-][0-9]+)*(?:\s*(?:x|ext\.?)\s*[0-9]{1,6})?(?![\w/:\-]|\.[0-9])"
+)
+_PHONE_CUE = re.compile(
+    r"(?i)\b(?:call(?:ed|ing|s)?|phone[ds]?|ph|tel|telephone|cell|mobile|mob|fax(?:ed)?|"
+    r"text(?:ed)?|reach(?:ed)?|contact|number|pager|paged?|callback|dial(?:l?ed)?|rang|"
+    r"ring|voicemail|vm|whatsapp|line)\b[^.\n0-9]{0,20}$"
+)
 _EXTENSION = re.compile(r"(?i)\b(?:ext\.?|extension|x)\s*([0-9]{3,6})\b")
 
 # Record numbers: a label, then a token with digits.
@@ -168,9 +179,14 @@ _CITY_STATE_ZIP = re.compile(
 )
 
 
+# A time and a person are not an address ("0200 Pt Richard Hill").
+_NOT_IN_ADDRESS = re.compile(r"(?i)\b(?:pt|dr|mr|mrs|ms|rn|md|patient|nurse|at|on|and)\b")
+
+
 def _addresses(text: str) -> Iterator[Found]:
     for match in _ADDRESS.finditer(text):
-        yield match.start(), match.end(), "ADDRESS"
+        if not _NOT_IN_ADDRESS.search(match.group()):
+            yield match.start(), match.end(), "ADDRESS"
     for match in _ADDRESS_AFTER.finditer(text):
         yield match.start(), match.end(), "ADDRESS"
     for match in _ADDRESS_CONTEXT.finditer(text):
@@ -210,6 +226,11 @@ def find_patterns(text: str) -> Iterator[Found]:
         digits = sum(c.isdigit() for c in match.group(1))
         if 7 <= digits <= 15:
             yield match.start(1), match.end(1), "PHONE"
+    for match in _NUMBER_RUN.finditer(text):
+        digits = sum(c.isdigit() for c in match.group())
+        if 7 <= digits <= 16 and _PHONE_CUE.search(text, max(0, match.start() - 30),
+                                                      match.start()):
+            yield match.start(), match.end(), "PHONE"
     for match in _EXTENSION.finditer(text):
         yield match.start(1), match.end(1), "PHONE"
     for match in _LABEL.finditer(text):
