@@ -54,6 +54,12 @@ _BARE_BEFORE = re.compile(
 _BARE_AFTER = re.compile(r"(?i)^\s*(?:@|at\s+[0-9]|[0-9]{4}\b|[0-9]{1,2}:[0-9]{2})")
 
 
+# "may 2 tabs", "may 1-2 puffs": the verb before a dose, not a date
+_DOSE_AFTER = re.compile(
+    r"(?i)\s*(?:-|to|x\b|%|mg|mcg|ml|g\b|tab|cap|unit|puff|drop|spray|time|dose|more|or)"
+)
+
+
 class FoundDate(NamedTuple):
     start: int
     end: int
@@ -116,7 +122,8 @@ def find_dates(text: str) -> list[FoundDate]:
         month_word = match.group("mm")
         # "may 2 ..." (the verb) and "mar" are words too: dates only with a capital or a year
         if (month_word and month_word.lower().rstrip(".") in {"may", "mar"}
-                and month_word[0].islower() and not match.group("my")):
+                and month_word[0].islower() and not match.group("my")
+                and _DOSE_AFTER.match(text, match.end())):
             continue
         date = _read(match)
         if date is not None:

@@ -50,6 +50,7 @@ _SUBJECT_OF = _set("""
 will was is has had called said states stated reported notified noted found fell arrived
 came left walked took gave refused spoke paged saw assisted helped declined agreed
 """)
+_PARTICLES = _set("de van von der den da di du la le del della dos das ter ten")
 _ABBREVIATIONS = _set("dr mr mrs ms st pt no approx vs prof rev sr fr jr mt ft")
 _PLACE_BEFORE = _set("in near")
 _FACILITY = (
@@ -174,7 +175,13 @@ def _extend(text: str, tokens: list[_Token]) -> None:
             and right.base in people and right.base not in clinical
             and (left.word.isupper() or before in _TITLES or before in _ROLES)
         )
-        if two_names or initial:
+        surname_first = (  # "green, alan"
+            left.base in people and rank(left.base) > _COMMON
+            and right.base in given and rank(right.base) > _COMMON_GIVEN
+            and gap in (", ", ",") and left.word[0].isupper() == right.word[0].isupper()
+            and left.base not in clinical and right.base not in clinical
+        )
+        if two_names or initial or surname_first:
             left.kind = right.kind = "NAME"
     changed = True
     while changed:
@@ -192,7 +199,11 @@ def _extend(text: str, tokens: list[_Token]) -> None:
                 same_case = (token.word[0].isupper() == other.word[0].isupper()
                              or token.word.isupper())
                 initial = len(token.word) == 1 and j > i
-                if initial or (token.base in people and same_case
+                particle = (  # "H. de Jager", "Ludwig van Beethoven"
+                    token.base in _PARTICLES and j > i and i > 0 and tokens[i - 1].kind
+                    and text[tokens[i - 1].end:token.start] in (" ", ". ")
+                )
+                if initial or particle or (token.base in people and same_case
                                and token.base not in clinical
                                and token.base not in _NOT_AFTER):
                     token.kind = "NAME"

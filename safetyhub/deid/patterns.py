@@ -183,6 +183,11 @@ _CITY_STATE_ZIP = re.compile(
 _NOT_IN_ADDRESS = re.compile(r"(?i)\b(?:pt|dr|mr|mrs|ms|rn|md|patient|nurse|at|on|and)\b")
 
 
+_NUMBER_ONLY = re.compile(
+    r"(?i)\s*(?:flat|studio|unit|apt|suite|house|h\.?\s?no\.?|no\.?|\#)?\s*[0-9][0-9A-Za-z/\-]*"
+)
+
+
 def _addresses(text: str) -> Iterator[Found]:
     for match in _ADDRESS.finditer(text):
         if not _NOT_IN_ADDRESS.search(match.group()):
@@ -196,7 +201,7 @@ def _addresses(text: str) -> Iterator[Found]:
             continue
         end = tail.end()
         # "Flat 9, Mary Course": a first part that is only a number goes on to the next
-        if re.fullmatch(r"(?i)\s*(?:[^\W\d_.]+\.?\s*){0,2}[0-9][0-9A-Za-z/\-]*", tail.group()):
+        if _NUMBER_ONLY.fullmatch(tail.group()):
             more = _ADDRESS_TAIL.match(text, end + 1)
             if more and more.group().strip():
                 end = more.end()
