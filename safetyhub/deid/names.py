@@ -133,7 +133,8 @@ def _first_pass(text: str, tokens: list[_Token]) -> None:
         cue = previous.base if previous else ""
         after_title = cue in _TITLES and gap in (" ", ". ", ".") and base not in _NOT_AFTER
         after_role = (cue in _ROLES and gap in (" ", ": ", ", ", ". ")
-                      and base not in _NOT_AFTER and base not in clinical)
+                      and base not in _NOT_AFTER
+                      and (base not in clinical or (capital and base in given)))
         after_verb = cue in _PEOPLE_AFTER and gap == " " and base not in _NOT_AFTER
         next_word = tokens[i + 1].base if i + 1 < len(tokens) else ""
         starts = _starts_sentence(text, tokens, i)

@@ -67,9 +67,10 @@ _LABELLED = [
                 r"npi|driver'?s licen[cs]e|dl|certificate(?: number| no\.?| #)?|"
                 r"registration(?: number| no\.?| #)?|badge(?: number| no\.?| #)?|"
                 r"employee(?: id| number| no\.?| #)|staff id|permit(?: number| no\.?| #)?"),
-    ("VEHICLE", r"plate(?: number| no\.?| #)?|licen[cs]e plate|tag(?: number| no\.?| #)?|vin|"
+    ("VEHICLE", r"plate(?: number| no\.?| #)?|licen[cs]e plate|licen[cs]e tag|vin|"
                 r"reg(?:istration)? plate|vehicle(?: id| number| no\.?| #)?"),
     ("DEVICE", r"serial(?: number| no\.?| #)?|s/n|sn|device(?: id| number| no\.?| #)|"
+               r"biomed(?: tag| number| no\.?| #)?|bme(?: tag| #)?|"
                r"asset(?: tag| number| no\.?| #)?|lot(?: number| no\.?| #)?|udi|"
                r"model/serial|equipment(?: id| number| no\.?| #)|pump(?: id| #)|imei|mac"),
 ]
@@ -155,8 +156,9 @@ _ADDRESS_AFTER = re.compile(
 # "lives at ...", "address: ..." up to the next comma (or two, when the first part is only
 # a number: "Flat 9, Mary Course"), the end of the sentence, or "and".
 _ADDRESS_CONTEXT = re.compile(
-    r"(?i)\b(?:lives|living|resides|residing|residence|address|addr|home|located|staying)"
-    r"(?:\s+(?:at|on|is|was))?\s*:?\s+"
+    r"(?i)\b(?:(?:lives|living|resides|residing|staying|located)\s+(?:at|on)"
+    r"|(?:home\s+)?address(?:\s+(?:is|was))?|addr\.?)\s*:?\s+"
+    r"(?=[0-9]|(?:flat|studio|unit|apt|h\.?\s?no)\b|[^\W\d_][^,.;\n]{0,30}[0-9])"
 )
 _ADDRESS_TAIL = re.compile(r"[^,;\n]*?(?=,|;|\n|\.\s|\.$|\s+and\s|\s+but\s|$)")
 _PO_BOX = re.compile(r"(?i)\b(?:p\.?\s?o\.?\s*box|post office box)\s*[0-9]+\b")
@@ -175,8 +177,8 @@ _STATE = (
 )
 _CITY_STATE_ZIP = re.compile(
     rf"\b((?:[A-Z][a-z]+[ \-]){{0,2}}[A-Z][a-z]+),\s*(?:{_STATE})\b"
-    r"(?:\s+[0-9]{5}(?:-[0-9]{4})?)?"
 )
+_STATE_ZIP = re.compile(rf"\b(?:{_STATE})\s+([0-9]{{5}}(?:-[0-9]{{4}})?)\b")
 
 
 # A time and a person are not an address ("0200 Pt Richard Hill").
@@ -257,7 +259,9 @@ def find_patterns(text: str) -> Iterator[Found]:
     for match in _PO_BOX.finditer(text):
         yield match.start(), match.end(), "ADDRESS"
     for match in _CITY_STATE_ZIP.finditer(text):
-        yield match.start(), match.end(), "PLACE"
+        yield match.start(1), match.end(1), "PLACE"
+    for match in _STATE_ZIP.finditer(text):
+        yield match.start(1), match.end(1), "PLACE"
     for match in _POSTCODE.finditer(text):
         yield match.start(), match.end(), "PLACE"
     for match in _ZIP.finditer(text):
