@@ -21,7 +21,9 @@ def _set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-_TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+# Words; one with a digit ("q2h", "SpO2", "x3") is a token too, so that its letters are
+# never read as an initial, but it is never a name.
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 # After a title any word is a name ("dr. brown"); after a role a capitalised word is, and
 # a rarer lower-case name ("pt Will", "son jane"); after a verb or a preposition that
 # people follow, a capitalised word that is a name ("spoke with Burrows").
@@ -79,7 +81,7 @@ _COMMON = 150
 
 
 class _Token:
-    __slots__ = ("base", "end", "kind", "lower", "start", "word")
+    __slots__ = ("base", "digits", "end", "kind", "lower", "start", "word")
 
     def __init__(self, match: re.Match[str]) -> None:
         self.start, self.end = match.span()
@@ -87,6 +89,7 @@ class _Token:
         self.lower = self.word.lower().replace("’", "'")
         self.base = self.lower[:-2] if self.lower.endswith("'s") else self.lower
         self.kind: str | None = None
+        self.digits = any(c.isdigit() for c in self.word)
 
 
 def _starts_sentence(text: str, tokens: list[_Token], i: int) -> bool:
@@ -123,7 +126,7 @@ def _first_pass(text: str, tokens: list[_Token]) -> None:
     clinical = clinical_terms()
     for i, token in enumerate(tokens):
         word, base = token.word, token.base
-        if (base in clinical and base not in people) or len(word) == 1:
+        if (base in clinical and base not in people) or len(word) == 1 or token.digits:
             continue
         if word.isupper() and len(word) <= 4 and base not in people:
             continue  # an abbreviation (ABX, NKDA), not a name
@@ -161,7 +164,8 @@ def _extend(text: str, tokens: list[_Token]) -> None:
     clinical = clinical_terms()
     for i in range(len(tokens) - 1):
         left, right = tokens[i], tokens[i + 1]
-        if left.kind or right.kind or not _joined(text, left, right):
+        if (left.kind or right.kind or left.digits or right.digits
+                or not _joined(text, left, right)):
             continue
         gap = text[left.end:right.start]
         two_names = (
@@ -188,7 +192,7 @@ def _extend(text: str, tokens: list[_Token]) -> None:
     while changed:
         changed = False
         for i, token in enumerate(tokens):
-            if token.kind:
+            if token.kind or token.digits:
                 continue
             for j in (i - 1, i + 1):
                 if not 0 <= j < len(tokens) or tokens[j].kind != "NAME":
