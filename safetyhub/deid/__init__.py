@@ -30,8 +30,8 @@ from __future__ import annotations
 import datetime
 import re
 
+from . import names
 from .dates import find_dates
-from .names import find_names
 from .patterns import find_patterns
 from .replace import anchor_date, check_spans, replace_one
 from .spans import KINDS, Span
@@ -72,7 +72,7 @@ def find_identifiers(text: str) -> list[Span]:
     """Identifiers in ``text``, sorted, not overlapping (offsets in ``text``)."""
     found: list[tuple[int, int, str]] = [(d.start, d.end, "DATE") for d in find_dates(text)]
     found.extend(find_patterns(text))
-    found.extend(find_names(text))
+    found.extend(names.find_names(text))
     spans = _resolve_overlaps(found)
     towns = []
     for span in spans:

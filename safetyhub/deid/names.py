@@ -12,7 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .vocabulary import clinical_terms, given_names, is_safe, person_names, rank
+from .vocabulary import (
+    clinical_terms,
+    given_names,
+    is_safe,
+    person_names,
+    rank,
+    rarer_words,
+)
 
 Found = tuple[int, int, str]
 
@@ -75,13 +82,14 @@ _WORD_ENDINGS = (
     "ness", "able", "ible", "ical", "emia", "aemia", "itis", "osis", "ectomy", "otomy",
     "ostomy", "plasty", "scopy", "gram", "graphy", "pathy", "algia", "cyte", "lysis",
     "ase", "logy", "logist", "iatric", "uria", "penia", "philia", "ation", "ness", "ful",
+    "al", "ic", "ant", "ent", "ary", "ory", "sor", "tor",
 )
 _COMMON_GIVEN = 800  # given names ranked above this are everyday words ("will", "hope")
 _COMMON = 150
 
 
 class _Token:
-    __slots__ = ("base", "digits", "end", "kind", "lower", "start", "word")
+    __slots__ = ("base", "digits", "end", "kind", "lower", "rare", "start", "word")
 
     def __init__(self, match: re.Match[str]) -> None:
         self.start, self.end = match.span()
@@ -90,6 +98,7 @@ class _Token:
         self.base = self.lower[:-2] if self.lower.endswith("'s") else self.lower
         self.kind: str | None = None
         self.digits = any(c.isdigit() for c in self.word)
+        self.rare = False  # a lower-case word only the rarer list knows
 
 
 def _starts_sentence(text: str, tokens: list[_Token], i: int) -> bool:
@@ -112,11 +121,18 @@ def _joined(text: str, left: _Token, right: _Token) -> bool:
     return gap in (" ", "-", ", ", ",")
 
 
-def _unknown(token: _Token) -> bool:
+def _unknown(token: _Token, *, starts: bool) -> bool:
     if is_safe(token.base):
         return False
-    if token.word.islower() and token.base not in person_names():
-        return not token.base.endswith(_WORD_ENDINGS)
+    if token.base in person_names():
+        return True
+    if (token.word.islower() or starts) and token.base.endswith(_WORD_ENDINGS):
+        return False  # "hemolyzed", and "Hyaluronidase given" opening a sentence
+    if token.word.islower():
+        # a rarer word in lower case is safe unless a title, a role or a name beside it
+        # says otherwise (see _first_pass and _extend)
+        token.rare = token.base in rarer_words()
+        return not token.rare
     return True
 
 
@@ -142,9 +158,11 @@ def _first_pass(text: str, tokens: list[_Token]) -> None:
         next_word = tokens[i + 1].base if i + 1 < len(tokens) else ""
         starts = _starts_sentence(text, tokens, i)
         if (
-            _unknown(token)
+            _unknown(token, starts=starts)
             or (after_title and (capital or base in people))
-            or (after_role and (capital or (base in people and rank(base) > 1000)))
+            or (after_role and (capital or token.rare
+                                or (base in people and rank(base) > 1000)))
+            or ((after_title or after_verb) and token.rare)
             or (after_verb and capital and (base in people or rank(base) > 5000))
             or (capital and base in given and not word.isupper() and not starts
                 and base not in clinical)
@@ -208,7 +226,9 @@ def _extend(text: str, tokens: list[_Token]) -> None:
                     token.base in _PARTICLES and j > i and i > 0 and tokens[i - 1].kind
                     and text[tokens[i - 1].end:token.start] in (" ", ". ")
                 )
-                if initial or particle or (token.base in people and same_case
+                common = token.word.islower() and rank(token.base) <= _COMMON_GIVEN
+                if initial or particle or token.rare or (
+                        token.base in people and same_case and not common
                                and token.base not in clinical
                                and token.base not in _NOT_AFTER):
                     token.kind = "NAME"

@@ -137,7 +137,7 @@ _CAPWORD = r"[^\W\d_][\w'’\-]*\.?"
 _ADDRESS = re.compile(
     rf"(?i)\b(?:(?:flat|studio|unit|apt|suite|h\.\s?no\.?|house)\s*[0-9]+[a-z]?,?\s+)?"
     rf"[0-9]{{1,6}}[a-z]?(?:[/\-][0-9]{{1,4}})?,?\s+"
-    rf"(?:(?-i:[A-Z]){_CAPWORD}\s+){{0,3}}(?:{_STREET_TYPES})\b\.?{_UNIT}"
+    rf"(?:(?-i:[A-Z]){_CAPWORD}\s+){{1,3}}(?:{_STREET_TYPES})\b\.?{_UNIT}"
 )
 _ADDRESS_WORDS = (
     r"rue|avenue|boulevard|chemin|impasse|allée|quai|via|viale|piazza|corso|contrada|"

@@ -26,9 +26,23 @@ def _ranks() -> dict[str, int]:
 
 
 def rank(word: str) -> int:
-    """How common an English word is: 1 for "the", larger for rarer, and a large number
-    for a word not in the safe list."""
-    return _ranks().get(word, 1_000_000)
+    """How common an English word is: 1 for "the", larger for rarer (an inflection ranks
+    as its stem), and a large number for a word not in the safe list."""
+    ranks = _ranks()
+    if word in ranks:
+        return ranks[word]
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[: -len(suffix)]
+            if stem in ranks:
+                return ranks[stem]
+    return 1_000_000
+
+
+@functools.cache
+def rarer_words() -> frozenset[str]:
+    """Rarer English words: safe when written in lower case."""
+    return _words("rarer_words.txt")
 
 
 @functools.cache
