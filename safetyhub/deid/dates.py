@@ -33,7 +33,7 @@ _DATE = re.compile(
     (?:(?P<wd>\b{_WEEKDAY}),?\s+)?          # an optional weekday before the date
     (?:
       \b(?P<iy>{_YEAR})-(?P<im>0?[1-9]|1[0-2])-(?P<id>0?[1-9]|[12][0-9]|3[01])\b   # 2025-03-14
-    | \b(?P<nm>0?[1-9]|1[0-2])(?P<s1>{_SEP})(?P<nd>0?[1-9]|[12][0-9]|3[01])
+    | \b(?P<nm>0?[1-9]|[12][0-9]|3[01])(?P<s1>{_SEP})(?P<nd>0?[1-9]|[12][0-9]|3[01])
          (?P=s1)(?P<ny>{_YEAR}|[0-9]{{2}})\b(?!{_SEP}?[0-9])                       # 3/14/25
     | \b(?P<td>{_DAY})(?:\s*|-)(?:of\s+)?(?P<tm>{_MONTH})(?![a-z])
          (?:,?(?:\s*|-)(?P<ty>{_YEAR}|[0-9]{{2}}(?![0-9:])))?\b                     # 14-Mar-2025
@@ -41,7 +41,7 @@ _DATE = re.compile(
          (?:,?\s*(?P<my>{_YEAR}))?\b                                        # March 14th, 2025
     | \b(?P<ym>{_MONTH})(?![a-z]),?\s+(?P<yy>{_YEAR})\b                              # March 2024
     | \b(?P<sm>0?[1-9]|1[0-2])/(?P<sd>0?[1-9]|[12][0-9]|3[01])\b(?![/\-.]?[0-9])    # 3/4
-    | (?<=\bthe\s)(?P<od>(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th))\b              # the 14th
+    | (?:(?<=\bthe\s)|(?<=\bon\s))(?P<od>(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th))\b  # the 14th
     )
     """
 )
@@ -93,6 +93,8 @@ def _read(match: re.Match[str]) -> FoundDate | None:
         year, month, day = int(g["iy"]), int(g["im"]), int(g["id"])
     elif g["nm"]:
         year, month, day = _year(g["ny"]), int(g["nm"]), int(g["nd"])
+        if month > 12:  # 14/03/2025: day first, as written outside the US
+            month, day = day, month
     elif g["td"]:
         year, month = _year(g["ty"]), MONTHS[g["tm"].rstrip(".").lower()]
         day = int(re.sub(r"\D", "", g["td"]))

@@ -42,7 +42,7 @@ partner spouse friend caregiver visitor niece nephew grandson granddaughter aunt
 neighbor neighbour poa guardian manager supervisor director officer paramedic emt aide
 student rep representative vendor engineer chaplain interpreter pcp hospitalist cousin
 fiance fiancee boyfriend girlfriend roommate sitter transporter housekeeper dietitian
-physician doctor provider crna resident fellow midwife
+physician doctor provider crna resident fellow midwife name reporter witness
 """)
 _PEOPLE_AFTER = _set("""
 named called per with by from to and or asked paged notified contacted informed told spoke

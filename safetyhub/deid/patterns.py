@@ -101,7 +101,8 @@ _ID_LIKE = re.compile(
 
 _AGE = re.compile(
     r"""(?ix)\b(?:
-      (?P<a>[0-9]{2,3})\s*(?:-\s*|\s)?(?:y/?o\b|yrs?\s+old|years?[\s\-]+old|year[\s\-]old|yo\b|y\.o\.)
+      (?P<a>[0-9]{2,3})\s*(?:-\s*|\s)?(?:y/?o\b|yrs?[\s\-]+old|years?[\s\-]+old|yo\b|y\.o\.?
+         |years?\s+of\s+age|yrs?\s+of\s+age)
     | (?P<b>[0-9]{2,3})(?:\s*-\s*|\s)year(?:s)?(?:\s*-\s*|\s)old
     | (?:aged?|age:)\s*(?P<c>[0-9]{2,3})\b
     | (?P<d>[0-9]{2,3})\s?(?:(?-i:[MF])|yo[mf])\b(?=\s)

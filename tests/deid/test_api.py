@@ -98,3 +98,8 @@ def test_offsets_are_in_the_original_text_with_unicode_before_them():
     spans = find_identifiers(text)
     assert ("555-867-5309", "PHONE") in _texts(text, spans)
     assert ("3/14/2025", "DATE") in _texts(text, spans)
+
+
+def test_a_day_first_date_counts_from_the_event_too():
+    text, _ = deidentify("Seen 16/03/2025.", reference_date=datetime.date(2025, 3, 14))
+    assert text == "Seen 2 days after the event."

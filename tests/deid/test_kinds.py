@@ -28,6 +28,7 @@ FOUND = [
     ("pt harold beaumont fell", "harold beaumont", "NAME"),
     ("Zoë Ångström was transferred", "Zoë Ångström", "NAME"),
     ("Perry will follow up tomorrow.", "Perry", "NAME"),
+    ("Reporter: Gwen Tally", "Gwen Tally", "NAME"),
     # dates in many formats
     ("fell on 3/14/25 at 0300", "3/14/25", "DATE"),
     ("admitted 14-Mar-2025", "14-Mar-2025", "DATE"),
@@ -37,10 +38,14 @@ FOUND = [
     ("event Tuesday 3/4 at 1500", "Tuesday 3/4", "DATE"),
     ("last seen Dec. 2, 2024", "Dec. 2, 2024", "DATE"),
     ("fall on 2nd of June", "2nd of June", "DATE"),
+    ("seen 14/03/2025 in clinic", "14/03/2025", "DATE"),
+    ("came back on 14th", "14th", "DATE"),
     # ages over 89
     ("a 92 y/o female", "92 y/o", "AGE"),
     ("a 101-year-old man", "101-year-old", "AGE"),
     ("pt aged 95 fell", "95", "AGE"),
+    ("a 92-yr-old man", "92-yr-old", "AGE"),
+    ("pt, 95 years of age, fell", "95 years of age", "AGE"),
     # contacts and numbers
     ("call back at (617) 555-0142", "(617) 555-0142", "PHONE"),
     ("fax 617.555.0199 to pharmacy", "617.555.0199", "PHONE"),
