@@ -1,0 +1,277 @@
+"""Names of people and small places, found word by word.
+
+A word is a name when it is not known to be safe (philter's idea: what is not a known
+English or clinical word is redacted), or when it is a known word that is also a name and
+the context says it is one here: a title or role before it ("Dr. Hope", "pt Will"), a
+capital in mid-sentence on a given name ("asked Rose"), or a name beside it ("will
+smith", "SMITH, JOHN"). A name after "in" or "near", or before "Nursing Home", is a place.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .vocabulary import (
+    clinical_terms,
+    given_names,
+    is_safe,
+    person_names,
+    rank,
+    rarer_words,
+)
+
+Found = tuple[int, int, str]
+
+
+def _set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# Words; one with a digit ("q2h", "SpO2", "x3") is a token too, so that its letters are
+# never read as an initial, but it is never a name.
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+# After a title any word is a name ("dr. brown"); after a role a capitalised word is, and
+# a rarer lower-case name ("pt Will", "son jane"); after a verb or a preposition that
+# people follow, a capitalised word that is a name ("spoke with Burrows").
+_TITLES = _set("dr doctor mr mrs ms miss mx prof professor rev sr fr")
+_ROLES = _set("""
+pt patient resident rn lpn lvn cna np pa md nurse tech technician pharmacist intern
+attending surgeon therapist daughter son wife husband mother father mom dad sister brother
+partner spouse friend caregiver visitor niece nephew grandson granddaughter aunt uncle
+neighbor neighbour poa guardian manager supervisor director officer paramedic emt aide
+student rep representative vendor engineer chaplain interpreter pcp hospitalist cousin
+fiance fiancee boyfriend girlfriend roommate sitter transporter housekeeper dietitian
+physician doctor provider crna resident fellow midwife name reporter witness
+""")
+_PEOPLE_AFTER = _set("""
+named called per with by from to and or asked paged notified contacted informed told spoke
+texted emailed messaged call page ask tell thanked relieved replaced saw
+""")
+# Words that stop a title's or role's reach ("Dr. was paged", "pt will go").
+_NOT_AFTER = _set("""
+was is were are has had have will would can could may might should did does do on at in
+to of for and or but the a an with who which that this not no yes ok made called said
+states stated reports reported fell found became went got refused denied declined
+""")
+# Verbs after a sentence's first word that make a surname there a person.
+_SUBJECT_OF = _set("""
+will was is has had called said states stated reported notified noted found fell arrived
+came left walked took gave refused spoke paged saw assisted helped declined agreed
+""")
+_PARTICLES = _set("de van von der den da di du la le del della dos das ter ten")
+_ABBREVIATIONS = _set("dr mr mrs ms st pt no approx vs prof rev sr fr jr mt ft")
+_PLACE_BEFORE = _set("in near")
+_FACILITY = (
+    r"(?:nursing home|care home|care cent(?:er|re)|medical cent(?:er|re)|health cent(?:er|re)|"
+    r"hospital|clinic|assisted living|senior living|rehab(?:ilitation)?(?: cent(?:er|re))?|"
+    r"hospice|manor|lodge|residence|urgent care|surgery cent(?:er|re)|memorial hospital|"
+    r"retirement (?:home|village|community)|group home|healthcare|health care|"
+    r"skilled nursing(?: facility)?|long[- ]term care)"
+)
+_PLACE_AFTER = re.compile(rf"(?i)\s+{_FACILITY}\b")
+# "Sunrise Assisted Living", "St. Jude's Hospital": capitalised words before a facility
+_FACILITY_NAME = re.compile(
+    rf"(?<![\w.])((?:(?:St\.?|Saint|[A-Z][\w'’\-]*)\s+){{1,3}})(?i:{_FACILITY})\b"
+)
+_SENTENCE_END = re.compile(r"[.!?;:\n•]|\s-\s")
+# Lower-case words with these endings are English or clinical, not names, when no list
+# knows them ("hemolyzed", "ambulating", "nephrectomy").
+_WORD_ENDINGS = (
+    "ed", "ing", "ly", "tion", "sion", "ous", "ive", "ize", "ise", "ism", "ity", "ment",
+    "ness", "able", "ible", "ical", "emia", "aemia", "itis", "osis", "ectomy", "otomy",
+    "ostomy", "plasty", "scopy", "gram", "graphy", "pathy", "algia", "cyte", "lysis",
+    "ase", "logy", "logist", "iatric", "uria", "penia", "philia", "ation", "ness", "ful",
+    "al", "ic", "ant", "ent", "ary", "ory", "sor", "tor",
+)
+_COMMON_GIVEN = 800  # given names ranked above this are everyday words ("will", "hope")
+_COMMON = 150
+
+
+class _Token:
+    __slots__ = ("base", "digits", "end", "kind", "lower", "rare", "start", "word")
+
+    def __init__(self, match: re.Match[str]) -> None:
+        self.start, self.end = match.span()
+        self.word = match.group()
+        self.lower = self.word.lower().replace("’", "'")
+        self.base = self.lower[:-2] if self.lower.endswith("'s") else self.lower
+        self.kind: str | None = None
+        self.digits = any(c.isdigit() for c in self.word)
+        self.rare = False  # a lower-case word only the rarer list knows
+
+
+def _starts_sentence(text: str, tokens: list[_Token], i: int) -> bool:
+    if i == 0:
+        return True
+    previous = tokens[i - 1]
+    gap = text[previous.end:tokens[i].start]
+    if not _SENTENCE_END.search(gap):
+        return False
+    return not (gap.strip() == "." and (previous.lower in _ABBREVIATIONS
+                                        or len(previous.word) == 1))
+
+
+def _joined(text: str, left: _Token, right: _Token) -> bool:
+    """Whether two words sit together as parts of one name ("John Smith", "Smith, John",
+    "J. Smith", "Mary-Jane")."""
+    gap = text[left.end:right.start]
+    if gap in (". ", "."):
+        return len(left.word) == 1
+    return gap in (" ", "-", ", ", ",")
+
+
+def _unknown(token: _Token, *, starts: bool) -> bool:
+    if is_safe(token.base):
+        return False
+    if token.base in person_names():
+        return True
+    if (token.word.islower() or starts) and token.base.endswith(_WORD_ENDINGS):
+        return False  # "hemolyzed", and "Hyaluronidase given" opening a sentence
+    if token.word.islower():
+        # a rarer word in lower case is safe unless a title, a role or a name beside it
+        # says otherwise (see _first_pass and _extend)
+        token.rare = token.base in rarer_words()
+        return not token.rare
+    return True
+
+
+def _first_pass(text: str, tokens: list[_Token]) -> None:
+    given = given_names()
+    people = person_names()
+    clinical = clinical_terms()
+    for i, token in enumerate(tokens):
+        word, base = token.word, token.base
+        if (base in clinical and base not in people) or len(word) == 1 or token.digits:
+            continue
+        if word.isupper() and len(word) <= 4 and base not in people:
+            continue  # an abbreviation (ABX, NKDA), not a name
+        capital = word[0].isupper()
+        previous = tokens[i - 1] if i else None
+        gap = text[previous.end:token.start] if previous else ""
+        cue = previous.base if previous else ""
+        after_title = cue in _TITLES and gap in (" ", ". ", ".") and base not in _NOT_AFTER
+        after_role = (cue in _ROLES and gap in (" ", ": ", ", ", ". ")
+                      and base not in _NOT_AFTER
+                      and (base not in clinical or (capital and base in given)))
+        after_verb = cue in _PEOPLE_AFTER and gap == " " and base not in _NOT_AFTER
+        next_word = tokens[i + 1].base if i + 1 < len(tokens) else ""
+        starts = _starts_sentence(text, tokens, i)
+        if (
+            _unknown(token, starts=starts)
+            or (after_title and (capital or base in people))
+            or (after_role and (capital or token.rare
+                                or (base in people and rank(base) > 1000)))
+            or ((after_title or after_verb) and token.rare)
+            or (after_verb and capital and (base in people or rank(base) > 5000))
+            or (capital and base in given and not word.isupper() and not starts
+                and base not in clinical)
+            # "Perry will follow up", "miller was notified": a name opening a sentence
+            or (starts and base in people and rank(base) > 300 and next_word in _SUBJECT_OF
+                and base not in clinical)
+        ):
+            token.kind = "NAME"
+
+
+def _extend(text: str, tokens: list[_Token]) -> None:
+    """Known words that are names join a name beside them ("will smith", "Smith, John"),
+    and so do initials ("J. Smith"); two lower-case names together are a name ("debra
+    miller") unless the first is an everyday word ("will bill")."""
+    people = person_names()
+    given = given_names()
+    clinical = clinical_terms()
+    for i in range(len(tokens) - 1):
+        left, right = tokens[i], tokens[i + 1]
+        if (left.kind or right.kind or left.digits or right.digits
+                or not _joined(text, left, right)):
+            continue
+        gap = text[left.end:right.start]
+        two_names = (
+            left.base in given and rank(left.base) > _COMMON_GIVEN
+            and right.base in people and rank(right.base) > _COMMON
+            and left.word[0].isupper() == right.word[0].isupper()
+            and left.base not in clinical and right.base not in clinical and gap == " "
+        )
+        before = tokens[i - 1].base if i else ""
+        initial = (
+            len(left.word) == 1 and gap in (". ", ".")
+            and right.base in people and right.base not in clinical
+            and (left.word.isupper() or before in _TITLES or before in _ROLES)
+        )
+        surname_first = (  # "green, alan"
+            left.base in people and rank(left.base) > _COMMON
+            and right.base in given and rank(right.base) > _COMMON_GIVEN
+            and gap in (", ", ",") and left.word[0].isupper() == right.word[0].isupper()
+            and left.base not in clinical and right.base not in clinical
+        )
+        if two_names or initial or surname_first:
+            left.kind = right.kind = "NAME"
+    changed = True
+    while changed:
+        changed = False
+        for i, token in enumerate(tokens):
+            if token.kind or token.digits:
+                continue
+            for j in (i - 1, i + 1):
+                if not 0 <= j < len(tokens) or tokens[j].kind != "NAME":
+                    continue
+                other = tokens[j]
+                left, right = (token, other) if j > i else (other, token)
+                if not _joined(text, left, right):
+                    continue
+                same_case = (token.word[0].isupper() == other.word[0].isupper()
+                             or token.word.isupper())
+                initial = len(token.word) == 1 and j > i
+                particle = (  # "H. de Jager", "Ludwig van Beethoven"
+                    token.base in _PARTICLES and j > i and i > 0 and tokens[i - 1].kind
+                    and text[tokens[i - 1].end:token.start] in (" ", ". ")
+                )
+                common = token.word.islower() and rank(token.base) <= _COMMON_GIVEN
+                if initial or particle or token.rare or (
+                        token.base in people and same_case and not common
+                               and token.base not in clinical
+                               and token.base not in _NOT_AFTER):
+                    token.kind = "NAME"
+                    changed = True
+                    break
+
+
+def find_names(text: str) -> Iterator[Found]:
+    """Names (``NAME``) and places (``PLACE``) in ``text``; may overlap other finds."""
+    tokens = [_Token(match) for match in _TOKEN.finditer(text)]
+    _first_pass(text, tokens)
+    _extend(text, tokens)
+    for match in _FACILITY_NAME.finditer(text):
+        yield match.start(), match.end(), "PLACE"
+    yield from _spans(text, tokens)
+
+
+def _spans(text: str, tokens: list[_Token]) -> Iterator[Found]:
+    i = 0
+    while i < len(tokens):
+        if tokens[i].kind != "NAME":
+            i += 1
+            continue
+        j = i
+        while (j + 1 < len(tokens) and tokens[j + 1].kind == "NAME"
+               and _joined(text, tokens[j], tokens[j + 1])):
+            j += 1
+        start, end = tokens[i].start, tokens[j].end
+        if text[end - 2:end].lower() in ("'s", "’s"):
+            end -= 2
+        kind = "NAME"
+        # a place: "in [New] Jeffreymouth", "near Lake Jennifer", "X Nursing Home"
+        first = i
+        while (first > 0 and tokens[first - 1].word[0].isupper()
+               and text[tokens[first - 1].end:tokens[first].start] == " "
+               and tokens[first - 1].base not in _PLACE_BEFORE and first - i > -3):
+            first -= 1
+        before = tokens[first - 1] if first else None
+        if _PLACE_AFTER.match(text, tokens[j].end):
+            kind = "PLACE"
+        elif (before is not None and before.base in _PLACE_BEFORE
+              and text[before.end:tokens[first].start] == " "
+              and tokens[first].word[0].isupper()):
+            kind, start = "PLACE", tokens[first].start
+        yield start, end, kind
+        i = j + 1
