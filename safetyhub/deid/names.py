@@ -72,7 +72,7 @@ _FACILITY = (
 _PLACE_AFTER = re.compile(rf"(?i)\s+{_FACILITY}\b")
 # "Sunrise Assisted Living", "St. Jude's Hospital": capitalised words before a facility
 _FACILITY_NAME = re.compile(
-    rf"(?<![\w.])((?:(?:St\.?|Saint|[A-Z][\w'’\-]*)\s+){{1,3}})(?i:{_FACILITY})\b"
+    rf"(?<![\w.])((?:(?:St\.?|Saint|[A-Z][\w'’\-]{{0,40}})\s+){{1,3}})(?i:{_FACILITY})\b"
 )
 _SENTENCE_END = re.compile(r"[.!?;:\n•]|\s-\s")
 # Lower-case words with these endings are English or clinical, not names, when no list
@@ -207,9 +207,13 @@ def _extend(text: str, tokens: list[_Token]) -> None:
         if two_names or initial or surname_first:
             left.kind = right.kind = "NAME"
     changed = True
+    order = list(range(len(tokens)))
     while changed:
         changed = False
-        for i, token in enumerate(tokens):
+        # forwards, then backwards: a name spreads along a run of words in one sweep
+        order.reverse()
+        for i in order:
+            token = tokens[i]
             if token.kind or token.digits:
                 continue
             for j in (i - 1, i + 1):

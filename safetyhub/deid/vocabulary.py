@@ -83,7 +83,7 @@ def is_safe(word: str) -> bool:
             stem = word[: -len(suffix)]
             if stem in safe or stem + "e" in safe:
                 return True
-    if len(word) >= 6 and word not in person_names():
+    if 6 <= len(word) <= 20 and word not in person_names():
         return any(candidate in safe for candidate in _one_edit(word))
     return False
 
