@@ -48,6 +48,9 @@ _PEOPLE_AFTER = _set("""
 named called per with by from to and or asked paged notified contacted informed told spoke
 texted emailed messaged call page ask tell thanked relieved replaced saw
 """)
+# After these an adjective is as likely as a name ("pt short of breath", "pt young"), so
+# only a rarer lower-case word is taken for a name.
+_PATIENT = _set("pt patient resident")
 # Words that stop a title's or role's reach ("Dr. was paged", "pt will go").
 _NOT_AFTER = _set("""
 was is were are has had have will would can could may might should did does do on at in
@@ -161,7 +164,8 @@ def _first_pass(text: str, tokens: list[_Token]) -> None:
             _unknown(token, starts=starts)
             or (after_title and (capital or base in people))
             or (after_role and (capital or token.rare
-                                or (base in people and rank(base) > 1000)))
+                                or (base in people and rank(base) > (
+                                    1000 if cue in _PATIENT else 300))))
             or ((after_title or after_verb) and token.rare)
             or (after_verb and capital and (base in people or rank(base) > 5000))
             or (capital and base in given and not word.isupper() and not starts

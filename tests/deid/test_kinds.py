@@ -28,6 +28,7 @@ FOUND = [
     ("pt harold beaumont fell", "harold beaumont", "NAME"),
     ("Zoë Ångström was transferred", "Zoë Ångström", "NAME"),
     ("Perry will follow up tomorrow.", "Perry", "NAME"),
+    ("cna young assisted pt to chair", "young", "NAME"),
     ("Reporter: Gwen Tally", "Gwen Tally", "NAME"),
     # dates in many formats
     ("fell on 3/14/25 at 0300", "3/14/25", "DATE"),
@@ -94,6 +95,7 @@ NOT_IDENTIFIERS = [
     "A&Ox3, Morse score 65, Braden 12, fall precautions in place.",
     "Pharmacy and Security were called; the patient may have 2 tabs.",
     "In 2019 the pt had a fall; in March the unit changed the policy.",
+    "pt short of breath and a little confused, pt young and otherwise well.",
 ]
 
 
