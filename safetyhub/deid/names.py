@@ -70,7 +70,7 @@ _FACILITY = (
     r"hospital|clinic|assisted living|senior living|rehab(?:ilitation)?(?: cent(?:er|re))?|"
     r"hospice|manor|lodge|residence|urgent care|surgery cent(?:er|re)|memorial hospital|"
     r"retirement (?:home|village|community)|group home|healthcare|health care|"
-    r"skilled nursing(?: facility)?|long[- ]term care)"
+    r"skilled nursing(?: facility)?|long[- ]term care|general(?: hospital)?)"
 )
 _PLACE_AFTER = re.compile(rf"(?i)\s+{_FACILITY}\b")
 # "Sunrise Assisted Living", "St. Jude's Hospital": capitalised words before a facility
@@ -145,10 +145,12 @@ def _first_pass(text: str, tokens: list[_Token]) -> None:
     clinical = clinical_terms()
     for i, token in enumerate(tokens):
         word, base = token.word, token.base
-        if (base in clinical and base not in people) or len(word) == 1 or token.digits:
+        if ((base in clinical and (base not in people or word.isupper()))
+                or len(word) == 1 or token.digits):
             continue
-        if word.isupper() and len(word) <= 4 and base not in people:
-            continue  # an abbreviation (ABX, NKDA), not a name
+        if word.isupper() and len(word) <= 4 and (
+                base not in people or not (i and tokens[i - 1].base in _TITLES)):
+            continue  # an abbreviation (ED, ABX, NKDA), not a name, unless a title precedes
         capital = word[0].isupper()
         previous = tokens[i - 1] if i else None
         gap = text[previous.end:token.start] if previous else ""
@@ -160,8 +162,12 @@ def _first_pass(text: str, tokens: list[_Token]) -> None:
         after_verb = cue in _PEOPLE_AFTER and gap == " " and base not in _NOT_AFTER
         next_word = tokens[i + 1].base if i + 1 < len(tokens) else ""
         starts = _starts_sentence(text, tokens, i)
+        # a word only a spelling slip away from the vocabulary ("bararen", "barren"), or
+        # a rare one, is a name after a title or a role
+        uncommon = rank(base) > 20_000 and not base.endswith(_WORD_ENDINGS)
         if (
             _unknown(token, starts=starts)
+            or ((after_title or after_role or after_verb) and uncommon)
             or (after_title and (capital or base in people))
             or (after_role and (capital or token.rare
                                 or (base in people and rank(base) > (

@@ -29,6 +29,8 @@ FOUND = [
     ("Zoë Ångström was transferred", "Zoë Ångström", "NAME"),
     ("Perry will follow up tomorrow.", "Perry", "NAME"),
     ("cna young assisted pt to chair", "young", "NAME"),
+    ("Dr. bararen was notified.", "bararen", "NAME"),  # one letter from "barren"
+    ("transfer from Mercy General today", "Mercy General", "PLACE"),
     ("Reporter: Gwen Tally", "Gwen Tally", "NAME"),
     # dates in many formats
     ("fell on 3/14/25 at 0300", "3/14/25", "DATE"),
@@ -96,6 +98,7 @@ NOT_IDENTIFIERS = [
     "Pharmacy and Security were called; the patient may have 2 tabs.",
     "In 2019 the pt had a fall; in March the unit changed the policy.",
     "pt short of breath and a little confused, pt young and otherwise well.",
+    "Report from ED that the pt was sent to OR; dr notified and aware.",
 ]
 
 
