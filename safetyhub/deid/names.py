@@ -13,6 +13,9 @@ import re
 from collections.abc import Iterator
 
 from .vocabulary import (
+    NOT_RANKED as _NOT_RANKED,
+)
+from .vocabulary import (
     clinical_terms,
     given_names,
     is_safe,
@@ -87,6 +90,7 @@ _WORD_ENDINGS = (
     "ase", "logy", "logist", "iatric", "uria", "penia", "philia", "ation", "ness", "ful",
     "al", "ic", "ant", "ent", "ary", "ory", "sor", "tor",
 )
+_VERB_ENDINGS = ("ed", "ing", "ly", "ize", "ise")  # "dr notified", "rn ambulating"
 _COMMON_GIVEN = 800  # given names ranked above this are everyday words ("will", "hope")
 _COMMON = 150
 
@@ -131,6 +135,9 @@ def _unknown(token: _Token, *, starts: bool) -> bool:
         return True
     if (token.word.islower() or starts) and token.base.endswith(_WORD_ENDINGS):
         return False  # "hemolyzed", and "Hyaluronidase given" opening a sentence
+    if starts and token.base in rarer_words():
+        token.rare = True  # "Benadryl 25 mg given." opening a sentence
+        return False
     if token.word.islower():
         # a rarer word in lower case is safe unless a title, a role or a name beside it
         # says otherwise (see _first_pass and _extend)
@@ -145,7 +152,7 @@ def _first_pass(text: str, tokens: list[_Token]) -> None:
     clinical = clinical_terms()
     for i, token in enumerate(tokens):
         word, base = token.word, token.base
-        if ((base in clinical and (base not in people or word.isupper()))
+        if ((base in clinical and (base not in people or not word.istitle()))
                 or len(word) == 1 or token.digits):
             continue
         if word.isupper() and len(word) <= 4 and (
@@ -164,10 +171,14 @@ def _first_pass(text: str, tokens: list[_Token]) -> None:
         starts = _starts_sentence(text, tokens, i)
         # a word only a spelling slip away from the vocabulary ("bararen", "barren"), or
         # a rare one, is a name after a title or a role
-        uncommon = rank(base) > 20_000 and not base.endswith(_WORD_ENDINGS)
+        uncommon = (  # after a title, a rare word; after a role, one no list holds
+            (after_title and rank(base) > 20_000 and not base.endswith(_VERB_ENDINGS))
+            or (after_role and rank(base) == _NOT_RANKED
+                and not base.endswith(_WORD_ENDINGS))
+        )
         if (
             _unknown(token, starts=starts)
-            or ((after_title or after_role or after_verb) and uncommon)
+            or uncommon
             or (after_title and (capital or base in people))
             or (after_role and (capital or token.rare
                                 or (base in people and rank(base) > (
@@ -177,8 +188,8 @@ def _first_pass(text: str, tokens: list[_Token]) -> None:
             or (capital and base in given and not word.isupper() and not starts
                 and base not in clinical)
             # "Perry will follow up", "miller was notified": a name opening a sentence
-            or (starts and base in people and rank(base) > 300 and next_word in _SUBJECT_OF
-                and base not in clinical)
+            or (starts and (base in people or token.rare) and rank(base) > 300
+                and next_word in _SUBJECT_OF and base not in clinical)
         ):
             token.kind = "NAME"
 

@@ -36,7 +36,7 @@ def rank(word: str) -> int:
             stem = word[: -len(suffix)]
             if stem in ranks:
                 return ranks[stem]
-    return 1_000_000
+    return NOT_RANKED
 
 
 @functools.cache
@@ -69,6 +69,7 @@ def clinical_terms() -> frozenset[str]:
     return _words("clinical_terms.txt")
 
 
+NOT_RANKED = 1_000_000  # rank() of a word the safe list does not hold
 _SUFFIXES = ("s", "es", "ed", "d", "ing", "ly", "er", "ers", "'s")
 
 

@@ -30,6 +30,9 @@ FOUND = [
     ("Perry will follow up tomorrow.", "Perry", "NAME"),
     ("cna young assisted pt to chair", "young", "NAME"),
     ("Dr. bararen was notified.", "bararen", "NAME"),  # one letter from "barren"
+    ("Dr. babasor was notified.", "babasor", "NAME"),
+    ("BY CNA MARGARET O'BRIEN AT 0400", "O'BRIEN", "NAME"),
+    ("Nakamura was paged at 0300.", "Nakamura", "NAME"),
     ("transfer from Mercy General today", "Mercy General", "PLACE"),
     ("Reporter: Gwen Tally", "Gwen Tally", "NAME"),
     # dates in many formats
@@ -99,6 +102,8 @@ NOT_IDENTIFIERS = [
     "In 2019 the pt had a fall; in March the unit changed the policy.",
     "pt short of breath and a little confused, pt young and otherwise well.",
     "Report from ED that the pt was sent to OR; dr notified and aware.",
+    "Rash developed. Benadryl 25 mg IV given. Art line placed. Mom at bedside, says mom fell.",
+    "Order entered from workstation 4 under another login.",
 ]
 
 
