@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 from safetyhub.deid import KINDS, Span, deidentify, find_identifiers, redact
 
-settings.register_profile("deid", database=None, deadline=None, max_examples=60)
+# derandomized: the same examples every run, so a rare miss found once is not a flaky failure
+# in someone else's run (a wider search: raise max_examples and drop derandomize locally)
+settings.register_profile("deid", database=None, deadline=None, max_examples=60, derandomize=True)
 PROFILE = settings.get_profile("deid")
 
 LETTERS = "bcdfghjklmnprstvwz"
