@@ -288,7 +288,8 @@ def _spans(text: str, tokens: list[_Token]) -> Iterator[Found]:
         # a place: "in [New] Jeffreymouth", "near Lake Jennifer", "X Nursing Home"
         first = i
         while (first > 0 and tokens[first - 1].word[0].isupper()
-               and text[tokens[first - 1].end:tokens[first].start] == " "
+               and text[tokens[first - 1].end:tokens[first].start] in (" ", ". ")
+               and tokens[first - 1].base not in _TITLES
                and tokens[first - 1].base not in _PLACE_BEFORE and first - i > -3):
             first -= 1
         before = tokens[first - 1] if first else None

@@ -135,7 +135,7 @@ _STREET_TYPES = (
     r"bridge|bridges|branch|bluff|bluffs|bottom|bend|beach|bayou|arcade|anex|annex"
 )
 _UNIT = (
-    r"(?:,?\s*(?:apt|apartment|unit|suite|ste|flat|fl|floor|room|bldg|building|interior|"
+    r"(?:\s?,?\s*(?:apt|apartment|unit|suite|ste|flat|fl|floor|room|bldg|building|interior|"
     r"int|depto|edif|no|\#)\.?\s*[0-9][0-9A-Za-z\-/]*)*"
 )
 _CAPWORD = r"[^\W\d_][\w'’\-]*\.?"

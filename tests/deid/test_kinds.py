@@ -74,6 +74,8 @@ FOUND = [
     ("from Brookhaven Assisted Living today", "Brookhaven Assisted Living", "PLACE"),
     ("went home to Worcester, MA 01609", "01609", "PLACE"),
     ("discharged home in Jeffreymouth", "Jeffreymouth", "PLACE"),
+    ("seen in Dr. Okonkwo's office", "Okonkwo", "NAME"),
+    ("discharged to home in TP. Đà Nẵng today", "Đà Nẵng", "PLACE"),
 ]
 
 
