@@ -63,8 +63,9 @@ def _resolve_overlaps(found: list[tuple[int, int, str]]) -> list[Span]:
 
 # The town after a street address: "12 Elm St, Port Timothy", "Evibaan 743, de Lutte".
 _TOWN_AFTER = re.compile(
-    r",\s*((?:(?:[^\W\d_][\w'’.\-]*|de|la|le|der|van|sur|am|an)\s+){0,3}"
-    r"[^\W\d_][\w'’\-]*)(?=\s*(?:,|\.|;|\sand\s|\sbut\s|\n|$))"
+    r",\s*((?:(?!(?:and|but|or|to|the|was|is)\b)[^\W\d_][\w'’.\-]*\s+){0,3}"
+    r"(?!(?:and|but|or|to|the|was|is)\b)[^\W\d_][\w'’\-]*)"
+    r"(?=\s*(?:,|\.|;|\sand\s|\sbut\s|\n|$))"
 )
 
 

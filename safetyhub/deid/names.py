@@ -13,6 +13,9 @@ import re
 from collections.abc import Iterator
 
 from .vocabulary import (
+    NOT_RANKED as _NOT_RANKED,
+)
+from .vocabulary import (
     clinical_terms,
     given_names,
     is_safe,
@@ -48,6 +51,9 @@ _PEOPLE_AFTER = _set("""
 named called per with by from to and or asked paged notified contacted informed told spoke
 texted emailed messaged call page ask tell thanked relieved replaced saw
 """)
+# After these an adjective is as likely as a name ("pt short of breath", "pt young"), so
+# only a rarer lower-case word is taken for a name.
+_PATIENT = _set("pt patient resident")
 # Words that stop a title's or role's reach ("Dr. was paged", "pt will go").
 _NOT_AFTER = _set("""
 was is were are has had have will would can could may might should did does do on at in
@@ -67,12 +73,12 @@ _FACILITY = (
     r"hospital|clinic|assisted living|senior living|rehab(?:ilitation)?(?: cent(?:er|re))?|"
     r"hospice|manor|lodge|residence|urgent care|surgery cent(?:er|re)|memorial hospital|"
     r"retirement (?:home|village|community)|group home|healthcare|health care|"
-    r"skilled nursing(?: facility)?|long[- ]term care)"
+    r"skilled nursing(?: facility)?|long[- ]term care|general(?: hospital)?)"
 )
 _PLACE_AFTER = re.compile(rf"(?i)\s+{_FACILITY}\b")
 # "Sunrise Assisted Living", "St. Jude's Hospital": capitalised words before a facility
 _FACILITY_NAME = re.compile(
-    rf"(?<![\w.])((?:(?:St\.?|Saint|[A-Z][\w'’\-]*)\s+){{1,3}})(?i:{_FACILITY})\b"
+    rf"(?<![\w.])((?:(?:St\.?|Saint|[A-Z][\w'’\-]{{0,40}})\s+){{1,3}})(?i:{_FACILITY})\b"
 )
 _SENTENCE_END = re.compile(r"[.!?;:\n•]|\s-\s")
 # Lower-case words with these endings are English or clinical, not names, when no list
@@ -84,6 +90,7 @@ _WORD_ENDINGS = (
     "ase", "logy", "logist", "iatric", "uria", "penia", "philia", "ation", "ness", "ful",
     "al", "ic", "ant", "ent", "ary", "ory", "sor", "tor",
 )
+_VERB_ENDINGS = ("ed", "ing", "ly", "ize", "ise")  # "dr notified", "rn ambulating"
 _COMMON_GIVEN = 800  # given names ranked above this are everyday words ("will", "hope")
 _COMMON = 150
 
@@ -128,6 +135,9 @@ def _unknown(token: _Token, *, starts: bool) -> bool:
         return True
     if (token.word.islower() or starts) and token.base.endswith(_WORD_ENDINGS):
         return False  # "hemolyzed", and "Hyaluronidase given" opening a sentence
+    if starts and token.base in rarer_words():
+        token.rare = True  # "Benadryl 25 mg given." opening a sentence
+        return False
     if token.word.islower():
         # a rarer word in lower case is safe unless a title, a role or a name beside it
         # says otherwise (see _first_pass and _extend)
@@ -142,10 +152,12 @@ def _first_pass(text: str, tokens: list[_Token]) -> None:
     clinical = clinical_terms()
     for i, token in enumerate(tokens):
         word, base = token.word, token.base
-        if (base in clinical and base not in people) or len(word) == 1 or token.digits:
+        if ((base in clinical and (base not in people or not word.istitle()))
+                or len(word) == 1 or token.digits):
             continue
-        if word.isupper() and len(word) <= 4 and base not in people:
-            continue  # an abbreviation (ABX, NKDA), not a name
+        if word.isupper() and len(word) <= 4 and (
+                base not in people or not (i and tokens[i - 1].base in _TITLES)):
+            continue  # an abbreviation (ED, ABX, NKDA), not a name, unless a title precedes
         capital = word[0].isupper()
         previous = tokens[i - 1] if i else None
         gap = text[previous.end:token.start] if previous else ""
@@ -157,18 +169,27 @@ def _first_pass(text: str, tokens: list[_Token]) -> None:
         after_verb = cue in _PEOPLE_AFTER and gap == " " and base not in _NOT_AFTER
         next_word = tokens[i + 1].base if i + 1 < len(tokens) else ""
         starts = _starts_sentence(text, tokens, i)
+        # a word only a spelling slip away from the vocabulary ("bararen", "barren"), or
+        # a rare one, is a name after a title or a role
+        uncommon = (  # after a title, a rare word; after a role, one no list holds
+            (after_title and rank(base) > 20_000 and not base.endswith(_VERB_ENDINGS))
+            or (after_role and rank(base) == _NOT_RANKED
+                and not base.endswith(_WORD_ENDINGS))
+        )
         if (
             _unknown(token, starts=starts)
+            or uncommon
             or (after_title and (capital or base in people))
             or (after_role and (capital or token.rare
-                                or (base in people and rank(base) > 1000)))
+                                or (base in people and rank(base) > (
+                                    1000 if cue in _PATIENT else 300))))
             or ((after_title or after_verb) and token.rare)
             or (after_verb and capital and (base in people or rank(base) > 5000))
             or (capital and base in given and not word.isupper() and not starts
                 and base not in clinical)
             # "Perry will follow up", "miller was notified": a name opening a sentence
-            or (starts and base in people and rank(base) > 300 and next_word in _SUBJECT_OF
-                and base not in clinical)
+            or (starts and (base in people or token.rare) and rank(base) > 300
+                and next_word in _SUBJECT_OF and base not in clinical)
         ):
             token.kind = "NAME"
 
@@ -207,9 +228,13 @@ def _extend(text: str, tokens: list[_Token]) -> None:
         if two_names or initial or surname_first:
             left.kind = right.kind = "NAME"
     changed = True
+    order = list(range(len(tokens)))
     while changed:
         changed = False
-        for i, token in enumerate(tokens):
+        # forwards, then backwards: a name spreads along a run of words in one sweep
+        order.reverse()
+        for i in order:
+            token = tokens[i]
             if token.kind or token.digits:
                 continue
             for j in (i - 1, i + 1):
@@ -263,7 +288,8 @@ def _spans(text: str, tokens: list[_Token]) -> Iterator[Found]:
         # a place: "in [New] Jeffreymouth", "near Lake Jennifer", "X Nursing Home"
         first = i
         while (first > 0 and tokens[first - 1].word[0].isupper()
-               and text[tokens[first - 1].end:tokens[first].start] == " "
+               and text[tokens[first - 1].end:tokens[first].start] in (" ", ". ")
+               and tokens[first - 1].base not in _TITLES
                and tokens[first - 1].base not in _PLACE_BEFORE and first - i > -3):
             first -= 1
         before = tokens[first - 1] if first else None

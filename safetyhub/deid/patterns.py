@@ -11,10 +11,12 @@ from collections.abc import Iterator
 
 Found = tuple[int, int, str]
 
-_EMAIL = re.compile(r"\b[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}\b")
+# Lengths are bounded (as RFC 5321 bounds them) so that a long run of dots and letters
+# cannot make a search quadratic.
+_EMAIL = re.compile(r"\b[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9.\-]{1,253}\.[A-Za-z]{2,24}\b")
 _URL = re.compile(
     r"(?i)\b(?:https?://|www\.)[^\s<>\"']+[^\s<>\"'.,;:!?)\]]"
-    r"|\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|org|net|edu|gov|io|info|biz|co\.uk|"
+    r"|\b[a-z0-9][a-z0-9\-]{0,62}(?:\.[a-z0-9\-]{1,63}){0,4}\.(?:com|org|net|edu|gov|io|info|biz|co\.uk|"
     r"uk|us|ca|au|de|fr)(?:/[^\s<>\"']*[^\s<>\"'.,;:!?)\]])?(?![a-z0-9@])"
 )
 _IPV4 = re.compile(
@@ -83,7 +85,7 @@ _LABEL = re.compile(
 _VALUE = re.compile(
     r"\s*(?:(?:is|was|of|number|no\.?|num|#|:|=|-)\s*)*"
     r"(?P<v>(?:[A-Z]{1,4}[ \-](?=[A-Z0-9]*[0-9]))?"
-    r"(?=[A-Za-z0-9\-/.:]*[0-9])[A-Za-z0-9](?:[A-Za-z0-9\-/.:]*[A-Za-z0-9])?"
+    r"(?=[A-Za-z0-9\-/.:]{0,40}[0-9])[A-Za-z0-9](?:[A-Za-z0-9\-/.:]{0,40}[A-Za-z0-9])?"
     r"(?:[ \-][A-Z0-9]*[0-9][A-Z0-9]*)*)"
 )
 # Digit groups that read as a phone number in many countries: "(04) 5166 6964",
@@ -92,11 +94,13 @@ _DIGIT_GROUPS = re.compile(
     r"(?<![\w/.:\-])(?:\+[0-9]{1,3}[\s.\-]?)?(?:\(0?[0-9]{1,5}\)[\s.\-]?)?"
     r"[0-9]{2,5}(?:[\s.\-][0-9]{2,5}){1,4}(?![\w/:\-]|\.[0-9])"
 )
-_VIN = re.compile(r"\b(?=[A-HJ-NPR-Z0-9]*[0-9])(?=[A-HJ-NPR-Z0-9]*[A-Z])[A-HJ-NPR-Z0-9]{17}\b")
+_VIN = re.compile(
+    r"\b(?=[A-HJ-NPR-Z0-9]{0,16}[0-9])(?=[A-HJ-NPR-Z0-9]{0,16}[A-Z])[A-HJ-NPR-Z0-9]{17}\b"
+)
 # A long run of digits with nothing to say what it is: an identifier of some kind.
 _LONG_NUMBER = re.compile(r"(?<![\w.\-/])[0-9]{7,}(?![\w.\-/])")
 _ID_LIKE = re.compile(
-    r"\b(?=[A-Z0-9\-]*[0-9])(?=[A-Z0-9\-]*[A-Z])[A-Z]{1,4}-?[0-9]{5,}[A-Z0-9\-]*\b"
+    r"\b(?=[A-Z0-9\-]{0,30}[0-9])(?=[A-Z0-9\-]{0,30}[A-Z])[A-Z]{1,4}-?[0-9]{5,20}[A-Z0-9\-]{0,20}\b"
 )
 
 _AGE = re.compile(
@@ -126,18 +130,19 @@ _STREET_TYPES = (
     r"plain|plains|port|ports|prairie|radial|ramp|ranch|rapid|rapids|rest|ridges|river|"
     r"route|shoal|shoals|shore|shores|skyway|spring|springs|spur|spurs|station|stravenue|"
     r"stream|streets|summit|throughway|trace|track|trafficway|tunnel|turnpike|underpass|"
-    r"union|unions|valley|valleys|viaduct|villages?|ville|vista|well|wells|wynd|nagar|marg|"
+    r"union|unions|valley|valleys|viaduct|villages?|ville|vista|well|wells|wynd|nagar|marg|ganj|"
     r"chowk|bagh|colony|quay|parade|promenade|esplanade|circus|broadway|brook|brooks|"
     r"bridge|bridges|branch|bluff|bluffs|bottom|bend|beach|bayou|arcade|anex|annex"
 )
 _UNIT = (
-    r"(?:,?\s*(?:apt|apartment|unit|suite|ste|flat|fl|floor|room|bldg|building|interior|"
+    r"(?:\s?,?\s*(?:apt|apartment|unit|suite|ste|flat|fl|floor|room|bldg|building|interior|"
     r"int|depto|edif|no|\#)\.?\s*[0-9][0-9A-Za-z\-/]*)*"
 )
 _CAPWORD = r"[^\W\d_][\w'’\-]*\.?"
 _ADDRESS = re.compile(
-    rf"(?i)\b(?:(?:flat|studio|unit|apt|suite|h\.\s?no\.?|house)\s*[0-9]+[a-z]?,?\s+)?"
-    rf"[0-9]{{1,6}}[a-z]?(?:[/\-][0-9]{{1,4}})?,?\s+"
+    rf"(?i)(?:\b(?:flat|studio|unit|apt|suite|h\.\s?no\.?|house)\s*[0-9]+[a-z]?,?\s+"
+    rf"(?:[0-9]{{1,6}}[a-z]?(?:[/\-][0-9]{{1,4}})?,?\s+)?"
+    rf"|\b[0-9]{{1,6}}[a-z]?(?:[/\-][0-9]{{1,4}})?,?\s+)"
     rf"(?:(?-i:[A-Z]){_CAPWORD}\s+){{1,3}}(?:{_STREET_TYPES})\b\.?{_UNIT}"
 )
 _ADDRESS_WORDS = (
@@ -149,8 +154,8 @@ _ADDRESS_WORDS = (
 )
 # "rue Victor Hugo 12", "ulica Polna 5/7", "Hauptstraße 5", "Keizersgracht 12"
 _ADDRESS_AFTER = re.compile(
-    rf"(?i)\b(?:(?:{_ADDRESS_WORDS})\s+(?:[^\s,.;]+\s+){{0,4}}?[0-9]+[a-z]?(?:/[0-9]+)?"
-    rf"|[^\W\d_]+(?:-[^\W\d_]+)*(?:straße|strasse|str\.|weg|allee|gasse|platz|ring|damm|"
+    rf"(?i)\b(?:(?:{_ADDRESS_WORDS})\s+(?:[^\s,.;0-9]+,?\s+){{0,4}}?[0-9]+[a-z]?(?:/[0-9]+)?"
+    rf"|\b(?:[^\W\d_]{{1,30}}-){{0,3}}[^\W\d_]{{0,30}}(?:straße|strasse|str\.|weg|allee|gasse|platz|ring|damm|"
     rf"laan|straat|steeg|dreef|gracht|kade|plein|singel|hof|pad|park|baan)\s+[0-9]+[a-z]?)"
     rf"{_UNIT}"
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 from .dates import read_date, resolve
 from .spans import KINDS, Span
@@ -50,6 +51,12 @@ def date_replacement(
     if date is None:
         return "[DATE]"
     days = (date - near).days
+    if abs(days) > 366:
+        # a count of days over years says little to a reader and, for a birth date, tells
+        # the age; a year or more away is only "more than a year"
+        if reference_date is not None:
+            return f"more than a year {'after' if days > 0 else 'before'} the event"
+        return f"more than a year {'later' if days > 0 else 'earlier'}"
     if reference_date is not None:
         if days == 0:
             return "the day of the event"
@@ -59,14 +66,21 @@ def date_replacement(
     return f"{_days(abs(days))} {'later' if days > 0 else 'earlier'}"
 
 
+# A birth date, even as "more than a year before the event", is only "[DATE]".
+_BIRTH = re.compile(r"(?i)(?:\bdob|date of birth|birth ?date|\bborn(?: on)?|\bd\.o\.b\.?)\W{0,4}$")
+
+
 def replace_one(
     text: str, span: Span, *, reference_date: datetime.date | None,
     anchor: datetime.date | None,
 ) -> str:
     if span.kind == "DATE":
-        return date_replacement(
+        if _BIRTH.search(text, max(0, span.start - 20), span.start):
+            return "[DATE]"
+        replacement = date_replacement(
             text[span.start:span.end], reference_date=reference_date, anchor=anchor
         )
+        return replacement
     if span.kind == "AGE":
         return "90 or older"
     return f"[{span.kind}]"

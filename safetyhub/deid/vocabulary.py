@@ -36,7 +36,7 @@ def rank(word: str) -> int:
             stem = word[: -len(suffix)]
             if stem in ranks:
                 return ranks[stem]
-    return 1_000_000
+    return NOT_RANKED
 
 
 @functools.cache
@@ -69,6 +69,7 @@ def clinical_terms() -> frozenset[str]:
     return _words("clinical_terms.txt")
 
 
+NOT_RANKED = 1_000_000  # rank() of a word the safe list does not hold
 _SUFFIXES = ("s", "es", "ed", "d", "ing", "ly", "er", "ers", "'s")
 
 
@@ -83,7 +84,7 @@ def is_safe(word: str) -> bool:
             stem = word[: -len(suffix)]
             if stem in safe or stem + "e" in safe:
                 return True
-    if len(word) >= 6 and word not in person_names():
+    if 6 <= len(word) <= 20 and word not in person_names():
         return any(candidate in safe for candidate in _one_edit(word))
     return False
 

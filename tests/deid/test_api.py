@@ -103,3 +103,13 @@ def test_offsets_are_in_the_original_text_with_unicode_before_them():
 def test_a_day_first_date_counts_from_the_event_too():
     text, _ = deidentify("Seen 16/03/2025.", reference_date=datetime.date(2025, 3, 14))
     assert text == "Seen 2 days after the event."
+
+
+def test_birth_dates_and_dates_years_away_say_no_more_than_needed():
+    event = datetime.date(2025, 3, 14)
+    text, _ = deidentify("DOB 4/17/1931, prior fall 2/3/2023, seen 3/20/2024.",
+                         reference_date=event)
+    assert text == ("DOB [DATE], prior fall more than a year before the event, seen "
+                    "359 days before the event.")
+    text, _ = deidentify("Fell 3/14/2025; prior fall 2/3/2023.")
+    assert text == "Fell day 1; prior fall more than a year earlier."

@@ -28,6 +28,12 @@ FOUND = [
     ("pt harold beaumont fell", "harold beaumont", "NAME"),
     ("Zoë Ångström was transferred", "Zoë Ångström", "NAME"),
     ("Perry will follow up tomorrow.", "Perry", "NAME"),
+    ("cna young assisted pt to chair", "young", "NAME"),
+    ("Dr. bararen was notified.", "bararen", "NAME"),  # one letter from "barren"
+    ("Dr. babasor was notified.", "babasor", "NAME"),
+    ("BY CNA MARGARET O'BRIEN AT 0400", "O'BRIEN", "NAME"),
+    ("Nakamura was paged at 0300.", "Nakamura", "NAME"),
+    ("transfer from Mercy General today", "Mercy General", "PLACE"),
     ("Reporter: Gwen Tally", "Gwen Tally", "NAME"),
     # dates in many formats
     ("fell on 3/14/25 at 0300", "3/14/25", "DATE"),
@@ -68,6 +74,8 @@ FOUND = [
     ("from Brookhaven Assisted Living today", "Brookhaven Assisted Living", "PLACE"),
     ("went home to Worcester, MA 01609", "01609", "PLACE"),
     ("discharged home in Jeffreymouth", "Jeffreymouth", "PLACE"),
+    ("seen in Dr. Okonkwo's office", "Okonkwo", "NAME"),
+    ("discharged to home in TP. Đà Nẵng today", "Đà Nẵng", "PLACE"),
 ]
 
 
@@ -94,6 +102,10 @@ NOT_IDENTIFIERS = [
     "A&Ox3, Morse score 65, Braden 12, fall precautions in place.",
     "Pharmacy and Security were called; the patient may have 2 tabs.",
     "In 2019 the pt had a fall; in March the unit changed the policy.",
+    "pt short of breath and a little confused, pt young and otherwise well.",
+    "Report from ED that the pt was sent to OR; dr notified and aware.",
+    "Rash developed. Benadryl 25 mg IV given. Art line placed. Mom at bedside, says mom fell.",
+    "Order entered from workstation 4 under another login.",
 ]
 
 
