@@ -51,6 +51,13 @@ def _register_lessons() -> None:
     audit.register(LessonComment, redact=["text"],
                    describe=lambda c: f"Comment on published lesson {c.lesson_id}")
     demo_lessons.register()
+    try:  # the network home's list of parts (the members part's pages.py)
+        from . import pages
+    except ImportError:  # pragma: no cover - until the members part is merged
+        return
+    pages.register(key="library", label="Lessons", url_name="network:library",
+                   description="Lessons members published, with identifying details removed "
+                               "and checked by a person.", order=10)
 
 
 def _register_aggregates() -> None:

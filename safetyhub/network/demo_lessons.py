@@ -11,7 +11,8 @@ from . import lessons
 from .models import Network, NetworkMember
 from .models_lessons import PublishedLesson
 
-NETWORK = "valley"
+# The members part's demo network (network/demo.py on its branch), made here too if absent.
+NETWORK = "valley-collaborative"
 NETWORK_NAME = "Valley Patient Safety Collaborative"
 # SafetyHub's own demo text (fictional), written in the voice of a member's lesson.
 LAKESHORE_LESSONS = [
