@@ -38,17 +38,17 @@ VERSION = Field(None, ge=1, description="the version you read: a change made by 
                                         "else since is refused (422 on version)")
 
 
-class ActionIn(Schema):
+class LessonActionIn(Schema):
     description: Text = Field(..., max_length=lessons.MAX_TEXT)
     strength: Strength
 
 
-class ActionRead(Schema):
+class LessonActionRead(Schema):
     description: str
     strength: str
 
 
-class ChartRead(Schema):
+class LessonChartRead(Schema):
     title: str
     chart: str
     unit: str = ""
@@ -56,34 +56,34 @@ class ChartRead(Schema):
     n: list[float | None] | None = None
 
 
-class DraftCreate(Schema):
+class LessonDraftCreate(Schema):
     source: Source = Field(..., description="what the lesson starts from")
     source_id: Id | None = Field(None, description="the event, review or initiative (not "
                                                    "for 'none')")
 
 
-class DraftUpdate(Schema):
+class LessonDraftUpdate(Schema):
     """Only the fields sent change; any change re-opens the review."""
 
     title: Line | None = Field(None, max_length=200)
     what_happened: Text | None = Field(None, max_length=lessons.MAX_TEXT)
     contributing_factors: Text | None = Field(None, max_length=lessons.MAX_TEXT)
     results: Text | None = Field(None, max_length=lessons.MAX_TEXT)
-    actions: list[ActionIn] | None = Field(None, max_length=lessons.MAX_ACTIONS)
+    actions: list[LessonActionIn] | None = Field(None, max_length=lessons.MAX_ACTIONS)
     category: str | None = Field(None, max_length=64)
     recommendations: list[str] | None = Field(None, max_length=20)
     version: int | None = VERSION
 
 
-class DraftRead(Schema):
+class LessonDraftRead(Schema):
     id: int
     source: str
     title: str
     what_happened: str
     contributing_factors: str
-    actions: list[ActionRead]
+    actions: list[LessonActionRead]
     results: str
-    charts: list[ChartRead]
+    charts: list[LessonChartRead]
     category: str
     recommendations: list[str]
     approved: bool = Field(..., description="approved, and unchanged since")
@@ -92,7 +92,7 @@ class DraftRead(Schema):
     version: int
 
 
-class ReviewFieldRead(Schema):
+class LessonReviewFieldRead(Schema):
     field: str
     label: str
     text: str = Field(..., description="as written (stays in the organization)")
@@ -102,31 +102,31 @@ class ReviewFieldRead(Schema):
     redacted: str = Field(..., description="what the network would see")
 
 
-class ReviewRead(Schema):
+class LessonReviewRead(Schema):
     lesson_id: int
     approved: bool
     kinds: list[str]
-    fields: list[ReviewFieldRead]
+    fields: list[LessonReviewFieldRead]
     version: int
 
 
-class SpansIn(Schema):
+class LessonSpansIn(Schema):
     field: str = Field(..., max_length=40, description="a field of the review, e.g. "
                                                        "'what_happened' or 'action:0'")
     spans: list[tuple[int, int, str]] = Field(..., max_length=500)
     version: int | None = VERSION
 
 
-class VersionIn(Schema):
+class LessonVersionIn(Schema):
     version: int | None = VERSION
 
 
-class PublishIn(Schema):
+class LessonPublishIn(Schema):
     network: str = Field(..., max_length=60, description="the network's slug")
     shows_owner: bool = Field(False, description="show the organization's name")
 
 
-class WithdrawIn(Schema):
+class LessonWithdrawIn(Schema):
     lesson_id: Id
 
 
@@ -135,9 +135,9 @@ class LessonRead(Schema):
     title: str
     what_happened: str
     contributing_factors: str
-    actions: list[ActionRead]
+    actions: list[LessonActionRead]
     results: str
-    charts: list[ChartRead]
+    charts: list[LessonChartRead]
     category: str
     category_title: str
     recommendations: list[str]
@@ -156,23 +156,23 @@ class LessonSummary(Schema):
     published_at: dt.datetime
 
 
-class LibraryQuery(Schema):
+class LessonLibraryQuery(Schema):
     q: str = Field("", max_length=200)
     category: str = Field("", max_length=64)
     recommendation: str = Field("", max_length=20)
     strength: Strength | None = None
 
 
-class CommentPreviewIn(Schema):
+class LessonCommentPreviewIn(Schema):
     text: Text = Field(..., max_length=5_000)
 
 
-class CommentPreviewRead(Schema):
+class LessonCommentPreviewRead(Schema):
     text: str = Field(..., description="the text as it would be posted; send it back as "
                                        "confirmed_text")
 
 
-class CommentCreate(Schema):
+class LessonCommentCreate(Schema):
     organization: str = Field(..., max_length=60, description="the member organization's "
                                                               "slug you speak for")
     kind: CommentKind
@@ -181,7 +181,7 @@ class CommentCreate(Schema):
     confirmed_text: str = Field(..., max_length=6_000, description="the preview's text")
 
 
-class CommentRead(Schema):
+class LessonCommentRead(Schema):
     id: int
     organization: str
     kind: str
@@ -231,7 +231,7 @@ def _own_draft(request: HttpRequest, slug: str, lesson_id: int) -> LessonDraft:
 
 # --- the organization's side -----------------------------------------------------------------
 
-@router.get("/orgs/{slug}/network/lessons", response=list[DraftRead])
+@router.get("/orgs/{slug}/network/lessons", response=list[LessonDraftRead])
 @paginate(Pagination)
 def draft_list(request, slug: str):
     """The organization's lesson drafts, the latest changed first."""
@@ -240,8 +240,8 @@ def draft_list(request, slug: str):
             .prefetch_related("publications")]
 
 
-@router.post("/orgs/{slug}/network/lessons", response={201: DraftRead})
-def draft_create(request, slug: str, payload: DraftCreate):
+@router.post("/orgs/{slug}/network/lessons", response={201: LessonDraftRead})
+def draft_create(request, slug: str, payload: LessonDraftCreate):
     """Start a lesson from one of the organization's events, reviews or initiatives."""
     org = api_organization(request, slug, DRAFT)
     draft = lessons.create_draft(organization=org, by=request.user,
@@ -249,13 +249,13 @@ def draft_create(request, slug: str, payload: DraftCreate):
     return Status(201, _draft(draft))
 
 
-@router.get("/orgs/{slug}/network/lessons/{lesson_id}", response=DraftRead)
+@router.get("/orgs/{slug}/network/lessons/{lesson_id}", response=LessonDraftRead)
 def draft_detail(request, slug: str, lesson_id: Id):
     return _draft(_own_draft(request, slug, lesson_id))
 
 
-@router.patch("/orgs/{slug}/network/lessons/{lesson_id}", response=DraftRead)
-def draft_update(request, slug: str, lesson_id: Id, payload: DraftUpdate):
+@router.patch("/orgs/{slug}/network/lessons/{lesson_id}", response=LessonDraftRead)
+def draft_update(request, slug: str, lesson_id: Id, payload: LessonDraftUpdate):
     draft = _own_draft(request, slug, lesson_id)
     values = payload.model_dump(exclude_unset=True, mode="json")
     version = values.pop("version", None)
@@ -263,15 +263,15 @@ def draft_update(request, slug: str, lesson_id: Id, payload: DraftUpdate):
     return _draft(draft)
 
 
-@router.get("/orgs/{slug}/network/lessons/{lesson_id}/review", response=ReviewRead)
+@router.get("/orgs/{slug}/network/lessons/{lesson_id}/review", response=LessonReviewRead)
 def review_detail(request, slug: str, lesson_id: Id):
     """Every text of the lesson as written, the spans found, the spans kept and the text the
     network would see."""
     return _review(_own_draft(request, slug, lesson_id))
 
 
-@router.put("/orgs/{slug}/network/lessons/{lesson_id}/review", response=ReviewRead)
-def review_set_spans(request, slug: str, lesson_id: Id, payload: SpansIn):
+@router.put("/orgs/{slug}/network/lessons/{lesson_id}/review", response=LessonReviewRead)
+def review_set_spans(request, slug: str, lesson_id: Id, payload: LessonSpansIn):
     """Set one field's final spans (undo by leaving one out, add by putting one in).
     Re-opens the review."""
     draft = _own_draft(request, slug, lesson_id)
@@ -280,15 +280,15 @@ def review_set_spans(request, slug: str, lesson_id: Id, payload: SpansIn):
     return _review(draft)
 
 
-@router.post("/orgs/{slug}/network/lessons/{lesson_id}/approve", response=ReviewRead)
-def review_approve(request, slug: str, lesson_id: Id, payload: VersionIn):
+@router.post("/orgs/{slug}/network/lessons/{lesson_id}/approve", response=LessonReviewRead)
+def review_approve(request, slug: str, lesson_id: Id, payload: LessonVersionIn):
     """Approve the review of the current text (the organization's leads)."""
     draft = _own_draft(request, slug, lesson_id)
     return _review(lessons.approve(draft=draft, by=request.user, version=payload.version))
 
 
 @router.post("/orgs/{slug}/network/lessons/{lesson_id}/publish", response={201: LessonRead})
-def draft_publish(request, slug: str, lesson_id: Id, payload: PublishIn):
+def draft_publish(request, slug: str, lesson_id: Id, payload: LessonPublishIn):
     """Publish a de-identified copy to a network the organization is a member of; refused
     (422 on review) unless the review of the current text is approved."""
     draft = _own_draft(request, slug, lesson_id)
@@ -303,7 +303,7 @@ def draft_publish(request, slug: str, lesson_id: Id, payload: PublishIn):
 
 
 @router.post("/orgs/{slug}/network/lessons/{lesson_id}/withdraw", response=LessonSummary)
-def draft_withdraw(request, slug: str, lesson_id: Id, payload: WithdrawIn):
+def draft_withdraw(request, slug: str, lesson_id: Id, payload: LessonWithdrawIn):
     draft = _own_draft(request, slug, lesson_id)
     lesson = draft.publications.filter(pk=payload.lesson_id).first()
     if lesson is None:
@@ -315,7 +315,7 @@ def draft_withdraw(request, slug: str, lesson_id: Id, payload: WithdrawIn):
 
 @router.get("/networks/{network_slug}/lessons", response=list[LessonSummary])
 @paginate(Pagination)
-def library_search(request, network_slug: str, filters: Query[LibraryQuery]):
+def library_search(request, network_slug: str, filters: Query[LessonLibraryQuery]):
     """The library: the best matches first when `q` is given, else the newest first."""
     access = access_network(user=request.user, slug=network_slug)
     chosen = queries.LibraryFilters(q=filters.q, category=filters.category,
@@ -340,7 +340,7 @@ def lesson_similar(request, network_slug: str, lesson_id: Id):
 
 
 @router.get("/networks/{network_slug}/lessons/{lesson_id}/comments",
-            response=list[CommentRead])
+            response=list[LessonCommentRead])
 def comment_list(request, network_slug: str, lesson_id: Id):
     access = access_network(user=request.user, slug=network_slug)
     lesson = queries.access_lesson(access=access, pk=lesson_id)
@@ -353,8 +353,8 @@ def _comment(c: LessonComment) -> dict:
 
 
 @router.post("/networks/{network_slug}/lessons/{lesson_id}/comments/preview",
-             response=CommentPreviewRead)
-def comment_preview(request, network_slug: str, lesson_id: Id, payload: CommentPreviewIn):
+             response=LessonCommentPreviewRead)
+def comment_preview(request, network_slug: str, lesson_id: Id, payload: LessonCommentPreviewIn):
     """The text as it would be posted, identifiers removed. Nothing is saved."""
     access = access_network(user=request.user, slug=network_slug)
     queries.access_lesson(access=access, pk=lesson_id)
@@ -362,8 +362,8 @@ def comment_preview(request, network_slug: str, lesson_id: Id, payload: CommentP
 
 
 @router.post("/networks/{network_slug}/lessons/{lesson_id}/comments",
-             response={201: CommentRead})
-def comment_create(request, network_slug: str, lesson_id: Id, payload: CommentCreate):
+             response={201: LessonCommentRead})
+def comment_create(request, network_slug: str, lesson_id: Id, payload: LessonCommentCreate):
     """A comment or "we tried this" for one of your member organizations; `confirmed_text`
     must be the preview's text for this `text` (422 on confirmed_text otherwise)."""
     access = access_network(user=request.user, slug=network_slug)
