@@ -321,8 +321,8 @@ def library_search(request, network_slug: str, filters: Query[LessonLibraryQuery
     chosen = queries.LibraryFilters(q=filters.q, category=filters.category,
                                     recommendation=filters.recommendation,
                                     strength=filters.strength.value if filters.strength else "")
-    return [_summary(lesson) for lesson in
-            queries.library_lessons(network=access.network, filters=chosen)]
+    # Lessons (not dicts): the pagination loads one page of them only.
+    return queries.library_lessons(network=access.network, filters=chosen)
 
 
 @router.get("/networks/{network_slug}/lessons/{lesson_id}", response=LessonRead)

@@ -61,18 +61,21 @@ class LibraryFilters:
     strength: str = ""
 
 
-def library_lessons(*, network: Network, filters: LibraryFilters) -> QuerySet[PublishedLesson]:
-    lessons = PublishedLesson.objects.filter(network=network, withdrawn_at__isnull=True)
+def library_lessons(*, network: Network,
+                    filters: LibraryFilters) -> QuerySet[PublishedLesson] | library.RankedLessons:
+    """The library's lessons: the best matches first when searching, else the newest."""
+    lookups = {}
     if filters.category:
-        lessons = lessons.filter(category=filters.category)
+        lookups["category"] = filters.category
     if filters.recommendation:
-        lessons = lessons.filter(recommendation_keys__contains=f"|{filters.recommendation}|")
+        lookups["recommendation_keys__contains"] = f"|{filters.recommendation}|"
     if filters.strength:
-        lessons = lessons.filter(strength_keys__contains=f"|{filters.strength}|")
-    lessons = lessons.select_related("owner")
+        lookups["strength_keys__contains"] = f"|{filters.strength}|"
+    lessons = PublishedLesson.objects.filter(network=network, withdrawn_at__isnull=True)
     if filters.q.strip():
-        return library.search(lessons, network=network, query=filters.q)
-    return lessons.order_by("-published_at", "-pk")
+        return library.search(lessons.select_related("owner"), network=network,
+                              query=filters.q, lookups=lookups)
+    return lessons.filter(**lookups).select_related("owner").order_by("-published_at", "-pk")
 
 
 def category_choices(network: Network) -> list[tuple[str, str]]:

@@ -12,18 +12,7 @@ import math
 import re
 from collections import Counter
 
-from django.db.models import (
-    Case,
-    Count,
-    F,
-    FloatField,
-    OuterRef,
-    QuerySet,
-    Subquery,
-    Sum,
-    Value,
-    When,
-)
+from django.db.models import Case, Count, F, FloatField, QuerySet, Sum, Value, When
 
 from .models import Network
 from .models_lessons import LessonTerm, PublishedLesson
@@ -46,11 +35,16 @@ STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 
 def stem(word: str) -> str:
-    """A light suffix strip, so "falls", "falling" and "fall" meet."""
-    for suffix in ("ings", "ing", "ies", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            word = word[: -len(suffix)]
-            return word + "y" if suffix == "ies" else word
+    """A light suffix strip, so "falls", "falling" and "fall" meet (and "sedatives" and
+    "sedative")."""
+    if word.endswith("ies") and len(word) > 5:
+        return word[:-3] + "y"
+    if word.endswith("ing") and len(word) > 6:
+        return word[:-3]
+    if word.endswith("ed") and len(word) > 5:
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 4:
+        return word[:-1]
     return word
 
 
@@ -85,28 +79,70 @@ def _idf(network: Network, terms) -> dict[str, float]:
     return {t: math.log(1 + total / n) for t, n in df.items() if n}
 
 
+class RankedLessons:
+    """Lessons by score, best first, fetched a page at a time: the scores are one GROUP BY
+    over the index rows of the query's terms (not a subquery per lesson), and only the
+    page's lessons are loaded. Sliceable and countable, as Django's Paginator and the API's
+    pagination want."""
+
+    def __init__(self, scores: QuerySet, lessons: QuerySet[PublishedLesson]):
+        self._scores = scores
+        self._lessons = lessons
+
+    def all(self) -> RankedLessons:
+        return self
+
+    def count(self) -> int:
+        return self._scores.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self):
+        return iter(self._load(list(self._scores)))
+
+    def __getitem__(self, index):
+        if isinstance(index, int):
+            return self[index:index + 1][0]
+        return self._load(list(self._scores[index]))
+
+    def _load(self, rows: list[dict]) -> list[PublishedLesson]:
+        found = self._lessons.in_bulk([row["lesson_id"] for row in rows])
+        page = []
+        for row in rows:
+            lesson = found[row["lesson_id"]]
+            lesson.score = row["score"]
+            page.append(lesson)
+        return page
+
+
 def _ranked(lessons: QuerySet[PublishedLesson], network: Network,
-            weights: dict[str, float], exclude_pk: int | None = None) -> QuerySet:
+            weights: dict[str, float], exclude_pk: int | None = None,
+            lookups: dict | None = None) -> RankedLessons:
     if not weights:
-        return lessons.none()
+        return RankedLessons(LessonTerm.objects.none(), lessons)
     score = Sum(Case(*[When(term=t, then=Value(w)) for t, w in weights.items()],
                      default=Value(0.0), output_field=FloatField()) * F("weight"),
                 output_field=FloatField())
-    scores = (LessonTerm.objects.filter(lesson=OuterRef("pk"), network=network,
-                                        term__in=list(weights))
-              .values("lesson").annotate(score=score).values("score"))
-    ranked = lessons.annotate(score=Subquery(scores, output_field=FloatField())).filter(
-        score__gt=0)
+    # A withdrawn lesson's terms are deleted; the check stays as a second lock.
+    rows = LessonTerm.objects.filter(network=network, term__in=list(weights),
+                                     lesson__withdrawn_at__isnull=True)
+    if lookups:  # the library's filters, on the lesson's own columns
+        rows = rows.filter(**{f"lesson__{key}": value for key, value in lookups.items()})
     if exclude_pk is not None:
-        ranked = ranked.exclude(pk=exclude_pk)
-    return ranked.order_by("-score", "-published_at", "-pk")
+        rows = rows.exclude(lesson_id=exclude_pk)
+    scores = (rows.values("lesson_id").annotate(score=score).filter(score__gt=0)
+              .order_by("-score", "-lesson_id"))
+    return RankedLessons(scores, lessons)
 
 
-def search(lessons: QuerySet[PublishedLesson], *, network: Network, query: str) -> QuerySet:
-    """`lessons` (already filtered to the network) that share a term with `query`, best
-    first."""
+def search(lessons: QuerySet[PublishedLesson], *, network: Network, query: str,
+           lookups: dict | None = None) -> RankedLessons:
+    """The network's current lessons matching `lookups` (field lookups on PublishedLesson)
+    that share a term with `query`, best first; `lessons` is the queryset they are loaded
+    from (its select_related and the like)."""
     terms = list(dict.fromkeys(terms_of(query)))[:MAX_QUERY_TERMS]
-    return _ranked(lessons, network, _idf(network, terms))
+    return _ranked(lessons, network, _idf(network, terms), lookups=lookups)
 
 
 def similar(lesson: PublishedLesson, *, limit: int = 5) -> list[PublishedLesson]:
@@ -116,4 +152,4 @@ def similar(lesson: PublishedLesson, *, limit: int = 5) -> list[PublishedLesson]
     best = sorted(own, key=lambda t: own[t] * idf.get(t, 0), reverse=True)[:SIMILAR_TERMS]
     weights = {t: own[t] * idf.get(t, 0) ** 2 for t in best}
     lessons = PublishedLesson.objects.filter(network=lesson.network, withdrawn_at__isnull=True)
-    return list(_ranked(lessons, lesson.network, weights, exclude_pk=lesson.pk)[:limit])
+    return _ranked(lessons, lesson.network, weights, exclude_pk=lesson.pk)[0:limit]
