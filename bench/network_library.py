@@ -3,8 +3,8 @@
 Sets up its own SafetyHub in a temporary data folder (real settings, an SQLite file it
 creates and migrates; or the empty PostgreSQL database named by --database-url, which it
 migrates and leaves filled). Then it makes one network with `--lessons` published lessons
-(written from a safety vocabulary, so common words match thousands of lessons and rare
-ones a handful) indexed through `library.index_lesson` (timed), plus a second network with
+(words drawn with Zipf frequencies: a safety vocabulary first, then a long tail, so common
+words match thousands of lessons and rare ones a handful) indexed through `library.index_lesson` (timed), plus a second network with
 the same number that must never be found, and times:
 
 - search: each query of QUERIES through `lesson_queries.library_lessons` (what the page and
@@ -71,8 +71,14 @@ QUERIES = ["falls", "bed alarm night", "insulin pump labels", "sepsis screening 
            "quokka", "zeppelin marmalade", "nothingmatchesthis"]
 
 
+# Word frequencies fall off as in real text (Zipf): the safety words first, then a long tail
+# of 3,000 rarer words.
+VOCABULARY = COMMON + [f"w{k:04d}" for k in range(3_000)]
+WEIGHTS = [1 / rank for rank in range(1, len(VOCABULARY) + 1)]
+
+
 def sentence(rng: random.Random, words: int) -> str:
-    chosen = [rng.choice(COMMON) for _ in range(words)]
+    chosen = rng.choices(VOCABULARY, weights=WEIGHTS, k=words)
     if rng.random() < 0.002:
         chosen.append(rng.choice(RARE))
     return " ".join(chosen).capitalize() + "."

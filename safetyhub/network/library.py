@@ -20,6 +20,8 @@ from .models_lessons import LessonTerm, PublishedLesson
 # Terms "similar" compares: a lesson's most telling ones.
 SIMILAR_TERMS = 15
 MAX_QUERY_TERMS = 12
+COMMON_IDF = math.log(3)  # the idf of a term in half the library's lessons
+SMALL_LIBRARY = 50
 _PLACEHOLDER = re.compile(r"\[[A-Z]+\]")
 _WORD = re.compile(r"[a-z][a-z0-9]+")
 _STOPWORDS_TEXT = """
@@ -72,11 +74,12 @@ def index_lesson(lesson: PublishedLesson) -> int:
     return len(counts)
 
 
-def _idf(network: Network, terms) -> dict[str, float]:
+def _idf(network: Network, terms) -> tuple[int, dict[str, float]]:
+    """(lessons in the library, each term's idf)."""
     total = PublishedLesson.objects.filter(network=network, withdrawn_at__isnull=True).count()
     df = dict(LessonTerm.objects.filter(network=network, term__in=list(terms))
               .values_list("term").annotate(n=Count("id")).values_list("term", "n"))
-    return {t: math.log(1 + total / n) for t, n in df.items() if n}
+    return total, {t: math.log(1 + total / n) for t, n in df.items() if n}
 
 
 class RankedLessons:
@@ -142,14 +145,18 @@ def search(lessons: QuerySet[PublishedLesson], *, network: Network, query: str,
     that share a term with `query`, best first; `lessons` is the queryset they are loaded
     from (its select_related and the like)."""
     terms = list(dict.fromkeys(terms_of(query)))[:MAX_QUERY_TERMS]
-    return _ranked(lessons, network, _idf(network, terms), lookups=lookups)
+    return _ranked(lessons, network, _idf(network, terms)[1], lookups=lookups)
 
 
 def similar(lesson: PublishedLesson, *, limit: int = 5) -> list[PublishedLesson]:
     """The network's other lessons closest to `lesson` by its most telling terms."""
     own = dict(LessonTerm.objects.filter(lesson=lesson).values_list("term", "weight"))
-    idf = _idf(lesson.network, own)
-    best = sorted(own, key=lambda t: own[t] * idf.get(t, 0), reverse=True)[:SIMILAR_TERMS]
+    total, idf = _idf(lesson.network, own)
+    # In a library of some size, terms in more than half its lessons say little about
+    # likeness and cost the most rows.
+    telling = [t for t in own if total < SMALL_LIBRARY or idf.get(t, 0) >= COMMON_IDF]
+    telling = telling or list(own)
+    best = sorted(telling, key=lambda t: own[t] * idf.get(t, 0), reverse=True)[:SIMILAR_TERMS]
     weights = {t: own[t] * idf.get(t, 0) ** 2 for t in best}
     lessons = PublishedLesson.objects.filter(network=lesson.network, withdrawn_at__isnull=True)
     return _ranked(lessons, lesson.network, weights, exclude_pk=lesson.pk)[0:limit]

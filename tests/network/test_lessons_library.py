@@ -105,3 +105,11 @@ def test_search_and_similar_take_a_fixed_number_of_queries(network, lessons_in,
         list(library_lessons(network=network, filters=LibraryFilters(q="fall night")))
     with django_assert_max_num_queries(5):  # and the lesson's own terms
         library.similar(lessons_in["falls"])
+
+
+def test_in_a_large_library_similar_goes_by_the_rarer_words(network, org):
+    for k in range(60):
+        lesson(network, org, f"Fall {k}", "A fall at night on the ward.")
+    first = lesson(network, org, "Quokka pump", "A fall at night: the quokka pump alarm.")
+    second = lesson(network, org, "Another quokka", "The quokka pump alarm failed.")
+    assert library.similar(first)[0] == second
