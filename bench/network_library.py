@@ -4,8 +4,9 @@ Sets up its own SafetyHub in a temporary data folder (real settings, an SQLite f
 creates and migrates; or the empty PostgreSQL database named by --database-url, which it
 migrates and leaves filled). Then it makes one network with `--lessons` published lessons
 (words drawn with Zipf frequencies: a safety vocabulary first, then a long tail, so common
-words match thousands of lessons and rare ones a handful) indexed through `library.index_lesson` (timed), plus a second network with
-the same number that must never be found, and times:
+words match thousands of lessons and rare ones a handful), indexed through
+`library.index_lesson` (timed), plus a second network with the same number that must never
+be found, and times:
 
 - search: each query of QUERIES through `lesson_queries.library_lessons` (what the page and
   the API call), the first page of 20 and the total count (as the paginator asks);
