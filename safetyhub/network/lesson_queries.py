@@ -39,14 +39,6 @@ def access_lesson(*, access: NetworkAccess, pk) -> PublishedLesson:
         raise Http404("No such lesson.") from None
 
 
-def own_publication(*, organization: Organization, pk) -> PublishedLesson:
-    """A lesson the organization published (for withdrawal); 404 for anyone else's."""
-    try:
-        return PublishedLesson.objects.get(owner=organization, pk=int(pk))
-    except (PublishedLesson.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise Http404("No such lesson.") from None
-
-
 def member_networks(organization: Organization) -> list[Network]:
     """Networks the organization is a current member of (where it may publish)."""
     return list(Network.objects.filter(members__organization=organization,

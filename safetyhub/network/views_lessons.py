@@ -224,7 +224,9 @@ def draft_withdraw(request, pk: int):
     org = request.organization
     draft = queries.access_draft(user=request.user, organization=org, pk=pk)
     require_permission(user=request.user, permission=APPROVE, organization=org)
-    lesson = draft.publications.filter(pk=request.POST.get("lesson") or 0).first()
+    chosen = request.POST.get("lesson", "")
+    lesson = (draft.publications.filter(pk=int(chosen)).first()
+              if chosen.isdigit() and len(chosen) < 19 else None)
     if lesson is None:
         raise Http404("No such lesson.")
     lessons.withdraw_lesson(lesson=lesson, by=request.user)

@@ -169,6 +169,9 @@ def test_outsiders_get_404_for_the_library_and_the_lesson(published):
 
 
 def test_a_withdrawn_lesson_is_gone_for_everyone(published, owner, outsider, org, draft):
+    url = reverse("network:lesson_withdraw", args=[org.slug, draft.pk])
+    for bad in ("abc", "", "99999999999999999999", str(published.pk + 1)):
+        assert client_for(owner).post(url, {"lesson": bad}).status_code == 404
     client_for(owner).post(reverse("network:lesson_withdraw", args=[org.slug, draft.pk]),
                            {"lesson": published.pk})
     assert client_for(outsider).get(
