@@ -223,3 +223,18 @@ def test_draft_views_are_audited_and_its_text_never_copied_into_the_log(draft, o
     entries = AuditEntry.objects.filter(organization_id=org.pk)
     assert entries.filter(action="view").exists()
     assert "Baxter" not in repr(list(entries.values()))
+
+
+def test_two_reviewers_on_the_same_version_the_second_is_refused(draft, owner, org):
+    lead = MembershipFactory(organization=org, role=Role.SAFETY_LEAD).user
+    version = draft.version
+    first = draft.review["what_happened"]["spans"][0]
+    lessons.undo_span(draft=draft, field="what_happened", start=first[0], by=owner,
+                      version=version)
+    with pytest.raises(ValidationError) as exc:
+        lessons.add_span(draft=draft, field="what_happened", text="sedative", kind="NAME",
+                         by=lead, version=version)
+    assert "version" in exc.value.message_dict
+    draft.refresh_from_db()
+    assert "sedative" in draft.review["what_happened"]["redacted"]
+    assert draft.version == version + 1

@@ -209,3 +209,17 @@ def test_library_page_queries_do_not_grow_with_lessons(published, outsider, owne
         lessons.publish_lesson(draft=draft, network=network, by=owner)
     with django_assert_max_num_queries(len(first.captured_queries)):
         client.get(url)
+
+
+def test_drafts_list_queries_do_not_grow_with_drafts(org, owner, draft,
+                                                     django_assert_max_num_queries):
+    client = client_for(owner)
+    url = reverse("network:lesson_drafts", args=[org.slug])
+    client.get(url)
+    with django_assert_max_num_queries(30) as one:
+        client.get(url)
+    for _ in range(2):
+        lessons.create_draft(organization=org, by=owner)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        body = client.get(url).content.decode()
+    assert body.count("/network/lessons/") >= 3
