@@ -129,6 +129,7 @@ def victim(db):
                          narrative="victim-secret-event: a fall in the secret unit").report
     _victim_investigation(org, event)
     _victim_resolution_and_support(org, event)
+    _victim_lesson(org, event)
     return org
 
 
@@ -205,6 +206,16 @@ def _victim_resolution_and_support(org, event) -> None:
     SupportOffer.objects.bulk_create([SupportOffer(
         organization=org, report=event, staff_name="victim-secret-supported-staff",
         offered_by="Peer", offered_at=timezone.now())])
+
+
+def _victim_lesson(org, event) -> None:
+    """A lesson draft from the victim's event, still holding its text: every lesson URL of
+    the organization's side has a row of the victim's to aim at (bulk_create, as above)."""
+    from safetyhub.network.models_lessons import LessonDraft
+
+    LessonDraft.objects.bulk_create([LessonDraft(
+        organization=org, source="event", source_event=event,
+        title="victim-secret-event lesson", what_happened="victim-secret-event")])
 
 
 def route_variants(route: str, victim, outsider_org) -> list[tuple[str, bool]]:

@@ -51,6 +51,30 @@ def _register_members() -> None:
 
 def _register_lessons() -> None:
     """Lessons learned: drafts, their de-identification review, the network library."""
+    from safetyhub.core import audit
+
+    from . import demo_lessons
+    from .models_lessons import LessonComment, LessonDraft, PublishedLesson
+
+    # Drafts start from events: sensitive (views recorded), their texts never copied into
+    # the log. Published lessons and comments hold de-identified text only.
+    audit.register(LessonDraft, sensitive=True, exclude=["updated_at", "version"],
+                   redact=["title", "what_happened", "contributing_factors", "results",
+                           "actions", "charts", "review"],
+                   describe=lambda d: f"Lesson draft {d.pk}")
+    audit.register(PublishedLesson, organization_of=lambda lesson: lesson.owner,
+                   describe=lambda lesson: f"Published lesson {lesson.pk} in network "
+                                           f"{lesson.network_id}")
+    audit.register(LessonComment, redact=["text"],
+                   describe=lambda c: f"Comment on published lesson {c.lesson_id}")
+    demo_lessons.register()
+    try:  # the network home's list of parts (the members part's pages.py)
+        from . import pages
+    except ImportError:  # pragma: no cover - until the members part is merged
+        return
+    pages.register(key="library", label="Lessons", url_name="network:library",
+                   description="Lessons members published, with identifying details removed "
+                               "and checked by a person.", order=10)
 
 
 def _register_aggregates() -> None:

@@ -125,3 +125,12 @@ class NetworkInvitation(models.Model):
     def is_open(self) -> bool:
         return (self.accepted_at is None and self.revoked_at is None
                 and self.declined_at is None and self.expires_at > timezone.now())
+
+
+# Lessons (models_lessons) live in their own module; imported here so Django finds them.
+from .models_lessons import (  # noqa: E402, F401
+    LessonComment,
+    LessonDraft,
+    LessonTerm,
+    PublishedLesson,
+)
