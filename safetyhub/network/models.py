@@ -121,3 +121,7 @@ class NetworkInvitation(models.Model):
     def is_open(self) -> bool:
         return (self.accepted_at is None and self.revoked_at is None
                 and self.expires_at > timezone.now())
+
+
+# Shared goals live in their own module (models_goals); imported here so Django finds them.
+from .models_goals import GoalParticipation, GoalValue, SharedGoal  # noqa: E402, F401

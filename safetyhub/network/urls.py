@@ -1,4 +1,4 @@
-from django.urls import path  # noqa: F401 (each part adds its own patterns)
+from django.urls import path
 
 app_name = "network"
 # Network pages, for its leads and the people of its member organizations.
@@ -14,3 +14,16 @@ urlpatterns: list = []
 # Network dashboards (views_aggregates.py)
 
 # Shared goals (views_goals.py)
+from . import views_goals  # noqa: E402
+
+urlpatterns += [
+    path(N + "goals/", views_goals.goal_list, name="goals"),
+    path(N + "goals/new/", views_goals.goal_new, name="goal_new"),
+    path(N + "goals/<int:pk>/", views_goals.goal_detail, name="goal"),
+    path(N + "goals/<int:pk>/edit/", views_goals.goal_edit, name="goal_edit"),
+    path(P + "goals/<int:pk>/", views_goals.org_goal, name="org_goal"),
+    path(P + "goals/<int:pk>/take-part/", views_goals.org_goal_take_part,
+         name="org_goal_take_part"),
+    path(P + "goals/<int:pk>/values/", views_goals.org_goal_value, name="org_goal_value"),
+    path(P + "goals/<int:pk>/upload/", views_goals.org_goal_upload, name="org_goal_upload"),
+]
