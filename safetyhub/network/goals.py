@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from safetyhub.core.inputs import MAX_MAGNITUDE
 from safetyhub.core.models import Organization, User
 from safetyhub.improvement import measure_sources
 from safetyhub.improvement import measures as measure_services
@@ -216,7 +217,12 @@ def value_errors(goal: SharedGoal, month: dt.date | None, numerator: float | Non
                                f"({goal.start_month:%b %Y})")
         elif month >= month_under_way(today):
             errors["month"] = f"{month:%b %Y} is not over yet: send complete months only"
-    errors.update(measure_services.value_errors(goal.chart, numerator, denominator))
+    for name, number in (("numerator", numerator), ("denominator", denominator)):
+        if number is not None and abs(number) > MAX_MAGNITUDE:
+            errors[name] = f"must be at most {MAX_MAGNITUDE:,.0f}"
+    for name, reason in measure_services.value_errors(goal.chart, numerator,
+                                                      denominator).items():
+        errors.setdefault(name, reason)
     if has_denominator(goal) and denominator is None:
         errors.setdefault("denominator", "is required: the goal counts the numerator against "
                                          f"{goal.denominator.lower() or 'a denominator'}")

@@ -66,7 +66,8 @@ def test_values_are_checked_against_the_chart(goal, org, network, lead):
     cases = [({"numerator": -1, "denominator": 100}, "numerator"),
              ({"numerator": 1, "denominator": None}, "denominator"),
              ({"numerator": 3, "denominator": 0}, "denominator"),
-             ({"numerator": float("nan"), "denominator": 1}, "numerator")]
+             ({"numerator": float("nan"), "denominator": 1}, "numerator"),
+             ({"numerator": 1, "denominator": 1e300}, "denominator")]
     for values, field in cases:
         with pytest.raises(ValidationError) as caught:
             services.save_value(goal=goal, organization=org, month=months_ago(1), by=None,

@@ -167,3 +167,34 @@ def test_people_without_the_role_read_but_do_not_send(goal, org, member):
 def test_the_goal_list_counts_members_taking_part(five_sent, network, member):
     body = _page(client_for(member), reverse("network:goals", args=[network.slug]))
     assert "Falls with injury" in body and "5 members taking part" in body
+
+
+def test_the_goal_list_and_my_work_cost_the_same_for_one_goal_and_three(goal, network, lead,
+                                                                         org, owner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from safetyhub.network import goals as services
+    from safetyhub.network.my_work_goals import goal_data_due
+
+    from ..queries import count_queries
+
+    services.take_part(goal=goal, organization=org, by=None)
+    list_url = reverse("network:goals", args=[network.slug])
+    client = client_for(owner)
+
+    def my_work_queries() -> tuple[int, int]:
+        goal_data_due(owner, org)  # warms the role's per-request cache, as the page has
+        with CaptureQueriesContext(connection) as captured:
+            items = goal_data_due(owner, org)
+        return len(items), len(captured)
+
+    one = (count_queries(client, list_url), my_work_queries())
+    for title in ("Pressure injuries", "Sepsis"):
+        more = services.create_goal(network=network, by=lead, title=title, numerator="n",
+                                    chart="c", direction="decrease",
+                                    start_month=months_ago(3))
+        services.take_part(goal=more, organization=org, by=None)
+    three = (count_queries(client, list_url), my_work_queries())
+    assert one[0] == three[0]
+    assert (one[1][0], three[1][0]) == (1, 3) and one[1][1] == three[1][1]
