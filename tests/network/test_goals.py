@@ -256,3 +256,44 @@ def test_values_flow_from_the_organizations_event_derived_measure(goal, org, own
     assert services.pull_measure_values(today=timezone.localdate()) == 1
     assert GoalValue.objects.get(goal=goal, organization=org,
                                  month=months_ago(1)).numerator == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_sending_the_same_month_at_once_leave_one_value():
+    import threading
+
+    from django.db import connections
+
+    from ..factories import UserFactory, network_with
+
+    organizations = [OrganizationFactory() for _ in range(2)]
+    network = network_with(*organizations, lead=UserFactory())
+    goal = services.create_goal(network=network, by=None, title="Falls", numerator="Falls",
+                                chart="c", direction="decrease", start_month=months_ago(3))
+    services.take_part(goal=goal, organization=organizations[0], by=None)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def send_value(numerator: int) -> None:
+        try:
+            barrier.wait()
+            _value, created = services.save_value(goal=goal, organization=organizations[0],
+                                                  month=months_ago(1), numerator=numerator,
+                                                  by=None)
+            outcomes.append("created" if created else "corrected")
+        except ValidationError as exc:
+            outcomes.append("refused" if "Someone else" in str(exc) else repr(exc))
+        except BaseException as exc:  # a deadlock or a locked database would fail here
+            outcomes.append(repr(exc))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send_value, args=(n,)) for n in (3, 4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) in (["corrected", "created"], ["created", "refused"]), outcomes
+    value = GoalValue.objects.get()
+    assert value.numerator in (3, 4)
+    assert value.corrections == (1 if "corrected" in outcomes else 0)
