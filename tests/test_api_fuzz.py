@@ -66,6 +66,7 @@ def seeded(org, owner):
                                                owner=owner, team=[member])
     cycle = improvement.start_cycle(initiative=initiative, by=owner, change="Hourly rounds",
                                     measures=[measure])
+    goal = _shared_goal(org, owner)
     _token, secret = core_services.create_api_token(user=owner, name="fuzz")
     membership = owner.memberships.get(organization=org)
     return {
@@ -73,8 +74,27 @@ def seeded(org, owner):
         "path": {"slug": org.slug, "assessment_id": assessment.pk, "item_key": item.key,
                  "initiative_id": initiative.pk, "cycle_id": cycle.pk,
                  "measure_id": measure.pk, "member_id": membership.pk,
-                 "pack_id": pack.pack_id, "version": pack.version, "key": item.key},
+                 "pack_id": pack.pack_id, "version": pack.version, "key": item.key,
+                 "network_slug": goal.network.slug, "goal_id": goal.pk},
     }
+
+
+def _shared_goal(org, owner):
+    """A network the organization is in, led by its admin, with a shared goal it takes part
+    in (values for three months)."""
+    from safetyhub.network import goals
+
+    from .factories import network_with
+
+    network = network_with(org, lead=owner, slug="fuzz-network")
+    goal = goals.create_goal(network=network, by=owner, title="Falls", numerator="Falls",
+                             denominator="Patient days", chart="u", multiplier=1000,
+                             direction="decrease", start_month=dt.date(2025, 1, 1))
+    goals.take_part(goal=goal, organization=org, by=owner)
+    for month in range(1, 4):
+        goals.save_value(goal=goal, organization=org, month=dt.date(2025, month, 1),
+                         numerator=month, denominator=1000, by=owner)
+    return goal
 
 
 def run_operation(operation, *, mode, path, headers) -> str | None:

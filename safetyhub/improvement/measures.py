@@ -19,7 +19,7 @@ import functools
 import io
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +43,7 @@ __all__ = [
     "import_data",
     "library",
     "library_entry",
+    "parse_import",
     "remove_split",
     "save_data_point",
     "split_phase",
@@ -429,6 +430,10 @@ class ImportResult:
         return f"Imported {self.rows} row{'' if self.rows == 1 else 's'}: {', '.join(parts)}."
 
 
+# An importer's own rules for a row: (period, numerator, denominator) -> {column: reason}
+RowCheck = Callable[[dt.date, float | None, float | None], dict[str, str]]
+
+
 @dataclass(frozen=True)
 class _Row:
     number: int  # as the spreadsheet numbers it (the header is row 1)
@@ -448,7 +453,8 @@ def import_data(*, measure: Measure, file_name: str, content: bytes,
     must be a number ≥ 0". Otherwise every row is written in one transaction: a new point
     for a new period, a change for a period already recorded."""
     _refuse_if_computed(measure, "file")
-    rows = _parse(measure, file_name, content)
+    rows = parse_import(chart=measure.chart, frequency=measure.frequency, file_name=file_name,
+                        content=content)
     result = ImportResult(rows=len(rows))
     try:
         with transaction.atomic():
@@ -477,7 +483,13 @@ def import_data(*, measure: Measure, file_name: str, content: bytes,
     return result
 
 
-def _parse(measure: Measure, file_name: str, content: bytes) -> list[_Row]:
+def parse_import(*, chart: str, frequency: str, file_name: str, content: bytes,
+                 check_row: RowCheck | None = None) -> list[_Row]:
+    """The checked rows of a CSV or XLSX file of values for a chart of type `chart` (see
+    `import_data`), or one ValidationError listing every problem by row and column. Shared
+    with other data imports (a network's shared goals), so a file reads the same everywhere;
+    `check_row(period, numerator, denominator)` adds the importer's own rules as
+    {column: reason}, listed with the rest."""
     if not content:
         raise ValidationError({"file": ["The file is empty."]})
     if len(content) > MAX_IMPORT_BYTES:
@@ -491,7 +503,7 @@ def _parse(measure: Measure, file_name: str, content: bytes) -> list[_Row]:
                                         "that."]})
     else:
         table = read_csv_table(content)
-    return _rows(measure, table)
+    return _rows(chart, frequency, table, check_row)
 
 
 def read_csv_table(content: bytes) -> list[list]:
@@ -528,7 +540,8 @@ def read_xlsx_table(content: bytes) -> list[list]:
     return read_xlsx(content, max_rows=MAX_IMPORT_ROWS + 1, max_columns=MAX_IMPORT_COLUMNS)
 
 
-def _rows(measure: Measure, table: list[list]) -> list[_Row]:
+def _rows(chart: str, frequency: str, table: list[list],
+          check_row: RowCheck | None = None) -> list[_Row]:
     """Check every row; raise one ValidationError listing every problem."""
     while table and all(_blank(c) for c in table[0]):
         table = table[1:]
@@ -550,8 +563,8 @@ def _rows(measure: Measure, table: list[list]) -> list[_Row]:
                             f"{_letter(columns[name])} ({name})")
         else:
             columns[name] = index
-    needed = ["period"] + ([] if measure.chart == "t" else ["numerator"])
-    if measure.chart in NEEDS_DENOMINATOR:
+    needed = ["period"] + ([] if chart == "t" else ["numerator"])
+    if chart in NEEDS_DENOMINATOR:
         needed.append("denominator")
     for name in needed:
         if name not in columns:
@@ -576,7 +589,7 @@ def _rows(measure: Measure, table: list[list]) -> list[_Row]:
             return cells[index] if index is not None and index < len(cells) else None
 
         row_errors: dict[str, str] = {}
-        period = import_period(cell("period"), measure.frequency, row_errors)
+        period = import_period(cell("period"), frequency, row_errors)
         numerator = import_number(cell("numerator"), "numerator", row_errors)
         denominator = import_number(cell("denominator"), "denominator", row_errors)
         excluded = _flag(cell("excluded"), row_errors)
@@ -584,7 +597,10 @@ def _rows(measure: Measure, table: list[list]) -> list[_Row]:
         if len(note) > 500:
             row_errors["note"] = "must be at most 500 characters"
         if "numerator" not in row_errors and "denominator" not in row_errors:
-            for name, reason in value_errors(measure.chart, numerator, denominator).items():
+            for name, reason in value_errors(chart, numerator, denominator).items():
+                row_errors.setdefault(name, reason)
+        if check_row is not None and "period" not in row_errors:
+            for name, reason in check_row(period, numerator, denominator).items():
                 row_errors.setdefault(name, reason)
         if period is not None:
             if period in first_row_of:

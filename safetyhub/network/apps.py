@@ -83,3 +83,22 @@ def _register_aggregates() -> None:
 
 def _register_goals() -> None:
     """Shared goals and the monthly data members submit to them."""
+    from safetyhub.core import audit, daily_jobs, demo, my_work
+
+    from .demo_goals import load_goals_demo
+    from .goals import pull_measure_values
+    from .models_goals import GoalParticipation, GoalValue, SharedGoal
+    from .my_work_goals import goal_data_due
+
+    audit.register(SharedGoal, exclude=["updated_at"],
+                   describe=lambda g: f"Shared goal {g.pk} of network {g.network_id}")
+    audit.register(GoalParticipation, exclude=["updated_at"],
+                   describe=lambda p: f"Taking part of {p.organization_id} in shared goal "
+                                      f"{p.goal_id}")
+    # Every value and each correction, with what it was, in the organization's audit trail.
+    audit.register(GoalValue, exclude=["updated_at"],
+                   describe=lambda v: f"Value of shared goal {v.goal_id} for {v.month:%b %Y}")
+    my_work.register_source("network.goal_data", "Shared-goal data due", goal_data_due,
+                            empty="No shared-goal data is due from your organization.")
+    daily_jobs.register_daily_job("network.goal_values_from_measures", pull_measure_values)
+    demo.register_demo_loader(load_goals_demo)

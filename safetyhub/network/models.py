@@ -134,3 +134,7 @@ from .models_lessons import (  # noqa: E402, F401
     LessonTerm,
     PublishedLesson,
 )
+
+
+# Shared goals live in their own module (models_goals); imported here so Django finds them.
+from .models_goals import GoalParticipation, GoalValue, SharedGoal  # noqa: E402, F401

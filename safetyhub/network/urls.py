@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_lessons
+from . import views, views_goals, views_lessons
 
 app_name = "network"
 # Network pages, for its leads and the people of its member organizations.
@@ -41,3 +41,15 @@ urlpatterns += [
 # Network dashboards (views_aggregates.py)
 
 # Shared goals (views_goals.py)
+
+urlpatterns += [
+    path(N + "goals/", views_goals.goal_list, name="goals"),
+    path(N + "goals/new/", views_goals.goal_new, name="goal_new"),
+    path(N + "goals/<int:pk>/", views_goals.goal_detail, name="goal"),
+    path(N + "goals/<int:pk>/edit/", views_goals.goal_edit, name="goal_edit"),
+    path(P + "goals/<int:pk>/", views_goals.org_goal, name="org_goal"),
+    path(P + "goals/<int:pk>/take-part/", views_goals.org_goal_take_part,
+         name="org_goal_take_part"),
+    path(P + "goals/<int:pk>/values/", views_goals.org_goal_value, name="org_goal_value"),
+    path(P + "goals/<int:pk>/upload/", views_goals.org_goal_upload, name="org_goal_upload"),
+]
