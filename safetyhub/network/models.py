@@ -128,13 +128,11 @@ class NetworkInvitation(models.Model):
 
 
 # Lessons (models_lessons) live in their own module; imported here so Django finds them.
+# Shared goals live in their own module (models_goals); imported here so Django finds them.
+from .models_goals import GoalParticipation, GoalValue, SharedGoal  # noqa: E402, F401
 from .models_lessons import (  # noqa: E402, F401
     LessonComment,
     LessonDraft,
     LessonTerm,
     PublishedLesson,
 )
-
-
-# Shared goals live in their own module (models_goals); imported here so Django finds them.
-from .models_goals import GoalParticipation, GoalValue, SharedGoal  # noqa: E402, F401
