@@ -239,6 +239,7 @@ def test_every_member_sees_the_organization_networks_page_only_managers_change_i
         network, member, owner, org):
     page = client_for(member).get(f"/o/{org.slug}/network/").content.decode()
     assert "Valley Collaborative" in page and "not shared" in page
+    assert f'href="/o/{org.slug}/network/" aria-current="page">Learning networks' in page
     assert 'name="n' not in page  # no switches for an assessor
     assert client_for(member).post(f"/o/{org.slug}/network/valley/sharing/",
                                    {"n1-shares_event_counts": "on"}).status_code == 403
