@@ -32,8 +32,9 @@ from safetyhub.core.models import Role
 from safetyhub.frameworks.models import Pack, PackItem
 from safetyhub.improvement import measures
 from safetyhub.improvement import services as improvement
+from safetyhub.network import services as network_services
 
-from .factories import MembershipFactory, SiteFactory, UserFactory
+from .factories import MembershipFactory, SiteFactory, UserFactory, network_with
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 ONLY = os.environ.get("FUZZ_ONLY", "")  # e.g. FUZZ_ONLY=/priorities to walk matching paths
@@ -66,6 +67,8 @@ def seeded(org, owner):
                                                owner=owner, team=[member])
     cycle = improvement.start_cycle(initiative=initiative, by=owner, change="Hourly rounds",
                                     measures=[measure])
+    network = network_with(org, lead=owner, slug="fuzz-network")
+    invitation, _ = network_services.create_invitation(network=network, by=owner)
     _token, secret = core_services.create_api_token(user=owner, name="fuzz")
     membership = owner.memberships.get(organization=org)
     return {
@@ -73,7 +76,8 @@ def seeded(org, owner):
         "path": {"slug": org.slug, "assessment_id": assessment.pk, "item_key": item.key,
                  "initiative_id": initiative.pk, "cycle_id": cycle.pk,
                  "measure_id": measure.pk, "member_id": membership.pk,
-                 "pack_id": pack.pack_id, "version": pack.version, "key": item.key},
+                 "pack_id": pack.pack_id, "version": pack.version, "key": item.key,
+                 "network_slug": network.slug, "invitation_id": invitation.pk},
     }
 
 
