@@ -284,3 +284,27 @@ def test_leaving_needs_a_reason_keeps_the_row_and_can_be_invited_again(network, 
     client.post(f"/networks/join/{token}/", {"organization": org.pk})
     assert NetworkMember.objects.filter(network=network, organization=org).count() == 2
     assert client.get("/n/valley/").status_code == 200
+
+
+def test_list_pages_query_counts_do_not_grow_with_rows(network, lead, owner, org):
+    """The network list, the leads' members page and the organization's side, at one row
+    and at three: the same number of queries."""
+    lead_client, owner_client = client_for(lead), client_for(owner)
+    NetworkLead.objects.create(network=network, user=owner)
+
+    def count(client, url) -> int:
+        client.get(url)  # the session's first visit may write; count the next one
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(url).status_code == 200
+        return len(context)
+
+    pages_ = [(lead_client, "/networks/"), (lead_client, "/n/valley/members/"),
+              (owner_client, f"/o/{org.slug}/network/")]
+    with_one = [count(client, url) for client, url in pages_]
+    for n in range(2):
+        extra = network_with(org, slug=f"more-{n}")
+        NetworkLead.objects.create(network=extra, user=lead)
+        services.create_invitation(network=network, by=lead)
+        NetworkLead.objects.create(network=network, user=UserFactory())
+        NetworkMember.objects.create(network=network, organization=OrganizationFactory())
+    assert [count(client, url) for client, url in pages_] == with_one
