@@ -245,6 +245,10 @@ def test_every_member_sees_the_organization_networks_page_only_managers_change_i
                                    {"n1-shares_event_counts": "on"}).status_code == 403
     manager_page = client_for(owner).get(f"/o/{org.slug}/network/").content.decode()
     assert "Event counts and harm rates" in manager_page and "Leave Valley" in manager_page
+    assert "Nothing is shared with this network yet" in manager_page
+    NetworkMember.objects.filter(network=network).update(shares_event_counts=True)
+    assert "Nothing is shared" not in client_for(owner).get(
+        f"/o/{org.slug}/network/").content.decode()
 
 
 def test_sharing_choices_are_saved_and_audited(network, owner, org):
