@@ -5,14 +5,15 @@
     safetyhub worker          background-task worker; also runs the daily jobs (no cron)
     safetyhub audit verify    check the audit trail's hash chains
     safetyhub audit checkpoint --file F   keep signed chain heads outside the database
+    safetyhub network-create --name N --lead EMAIL   start a learning network and its lead
     safetyhub <command>       any other management command (migrate, createsuperuser, …)
 """
 
 import os
 import sys
 
-# Short names for management commands (none at present: "worker" is core's own command).
-ALIASES: dict[str, str] = {}
+# Short names for management commands ("worker" is core's own command).
+ALIASES: dict[str, str] = {"network-create": "network_create"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -32,8 +32,9 @@ from safetyhub.core.models import Role
 from safetyhub.frameworks.models import Pack, PackItem
 from safetyhub.improvement import measures
 from safetyhub.improvement import services as improvement
+from safetyhub.network import services as network_services
 
-from .factories import MembershipFactory, SiteFactory, UserFactory
+from .factories import MembershipFactory, SiteFactory, UserFactory, network_with
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 ONLY = os.environ.get("FUZZ_ONLY", "")  # e.g. FUZZ_ONLY=/priorities to walk matching paths
@@ -67,6 +68,8 @@ def seeded(org, owner):
     cycle = improvement.start_cycle(initiative=initiative, by=owner, change="Hourly rounds",
                                     measures=[measure])
     goal = _shared_goal(org, owner)
+    network = goal.network
+    invitation, _ = network_services.create_invitation(network=network, by=owner)
     _token, secret = core_services.create_api_token(user=owner, name="fuzz")
     membership = owner.memberships.get(organization=org)
     return {
@@ -75,7 +78,8 @@ def seeded(org, owner):
                  "initiative_id": initiative.pk, "cycle_id": cycle.pk,
                  "measure_id": measure.pk, "member_id": membership.pk,
                  "pack_id": pack.pack_id, "version": pack.version, "key": item.key,
-                 "network_slug": goal.network.slug, "goal_id": goal.pk},
+                 "network_slug": network.slug, "goal_id": goal.pk,
+                 "invitation_id": invitation.pk},
     }
 
 
@@ -83,8 +87,6 @@ def _shared_goal(org, owner):
     """A network the organization is in, led by its admin, with a shared goal it takes part
     in (values for three months)."""
     from safetyhub.network import goals
-
-    from .factories import network_with
 
     network = network_with(org, lead=owner, slug="fuzz-network")
     goal = goals.create_goal(network=network, by=owner, title="Falls", numerator="Falls",

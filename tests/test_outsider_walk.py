@@ -1,6 +1,8 @@
 """Every URL pattern, pages and API, visited by an outsider from another organization and by
-an anonymous visitor, with data in place that could leak. New URLs are covered on their own:
-the walk reads the URL resolver, and a URL may only be public by being listed here."""
+an anonymous visitor, with data in place that could leak; then every organization and network
+URL by the lead of a network the victim belongs to, who must get no organization page. New
+URLs are covered on their own: the walk reads the URL resolver, and a URL may only be public
+by being listed here."""
 
 import datetime as dt
 import re
@@ -52,12 +54,18 @@ OWN_ACCOUNT = {
     "api/v1/me/notification-kinds",
     "account/notifications/",
     "api/v1/orgs",
+    # the networks the visitor leads or reaches through their own organizations
+    "networks/", "api/v1/networks",
 }
 
 SECRET_MARKERS = ("Victim Memorial", "victim-secret@example.org", "Secret Cardiac Unit",
                   "Victim Secret Pack", "victim-secret-element", "victim-secret-board-ask",
                   "victim-secret-event", "victim-secret-disclosure",
-                  "victim-secret-supported-staff")
+                  "victim-secret-supported-staff", "victim-secret-network")
+# What a network's lead may read of a member (its name: members are not secret within a
+# network) is left out of the markers a lead of the victim's network must never see.
+LEAD_MUST_NOT_SEE = tuple(m for m in SECRET_MARKERS
+                          if m not in ("Victim Memorial", "victim-secret-network"))
 
 
 def all_routes(resolver=None, prefix: str = "") -> list[str]:
@@ -92,8 +100,25 @@ def tenant_ids(org) -> list[str]:
     return sorted(ids)
 
 
-def snapshot(org) -> dict:
+def network_row_ids(network) -> list[str]:
+    """The ids of every row that belongs to `network` (invitations, leads, lessons, goals…),
+    across all apps."""
+    ids = set()
+    for model in apps.get_models():
+        if any(f.name == "network" and f.is_relation for f in model._meta.get_fields()):
+            ids.update(str(pk) for pk in model.objects.filter(network=network).values_list(
+                "pk", flat=True))
+    return sorted(ids)
+
+
+def snapshot(org, network=None) -> dict:
     state = {}
+    if network is not None:
+        state["network"] = list(type(network).objects.filter(pk=network.pk).values())
+        for model in apps.get_models():
+            if any(f.name == "network" and f.is_relation for f in model._meta.get_fields()):
+                state[f"network:{model._meta.label}"] = list(
+                    model.objects.filter(network=network).values())
     for model in apps.get_models():
         if model is AuditEntry:
             continue
@@ -218,28 +243,72 @@ def _victim_lesson(org, event) -> None:
         title="victim-secret-event lesson", what_happened="victim-secret-event")])
 
 
-def route_variants(route: str, victim, outsider_org) -> list[tuple[str, bool]]:
+@pytest.fixture
+def victim_network(victim):
+    """A network the victim belongs to, led by someone in no organization, with an open
+    invitation: every network URL has a network and rows of the victim's to aim at."""
+    from safetyhub.network import services as network_services
+    from safetyhub.network.models import NetworkLead
+
+    from .factories import UserFactory, network_with
+
+    network = network_with(victim, slug="victim-net", name="victim-secret-network",
+                           description="victim-secret-network")
+    lead = UserFactory(email="victim-network-lead@example.org")
+    NetworkLead.objects.create(network=network, user=lead)
+    network_services.create_invitation(network=network, note="victim-secret-network", by=lead)
+    return network
+
+
+@pytest.fixture
+def outsider_network(other_org, outsider):
+    """The outsider's own organization's network, which the outsider also leads: its pages
+    may answer the outsider, never with the victim's network's rows."""
+    from .factories import network_with
+
+    return network_with(other_org, lead=outsider, slug="outsider-net",
+                        name="Outsider's own network")
+
+
+def route_variants(route: str, victim, outsider_org, victim_network=None,
+                   outsider_network=None) -> list[tuple[str, bool]]:
     """(url, aims at the victim) for each way of filling the route's parameters: the
-    victim's slug with the victim's row ids, and the outsider's own slug with the victim's
-    row ids (ids the outsider's own rows also use are left out of that second kind)."""
+    victim's slug (and the victim's network) with the victim's row ids, and the outsider's
+    own slug (and own network) with the victim's row ids (ids the outsider's own rows also
+    use are left out of that second kind)."""
     names = {m.group("name") for m in PARAM.finditer(route)}
     slug_names = names & {"org_slug", "slug"}
     id_names = {n for n in names if n in ("pk", "id") or n.endswith(("_id", "_pk"))} - {
         "pack_id"}
     victim_ids = [*tenant_ids(victim), "0", "not-a-number", "9" * 30]
     own_ids = set(tenant_ids(outsider_org))
+    # rows of a network are aimed at through its pages only (each id tried costs a request
+    # per method on every route)
+    if victim_network is not None and "network_slug" in names:
+        victim_ids[:0] = [pk for pk in network_row_ids(victim_network) if pk not in victim_ids]
+    if outsider_network is not None and "network_slug" in names:
+        own_ids |= set(network_row_ids(outsider_network))
+    networks = [None]
+    if "network_slug" in names:
+        networks = [n.slug for n in (victim_network, outsider_network) if n is not None]
+    own_network = outsider_network.slug if outsider_network is not None else None
     variants = []
     for slug in [victim.slug, outsider_org.slug] if slug_names else [None]:
-        ids = victim_ids if slug != outsider_org.slug else [
-            pk for pk in victim_ids if pk not in own_ids]
-        for pk in ids if id_names else [None]:
-            values = {name: "x" for name in names}
-            values.update({"uidb64": "MQ", "token": "not-a-token", "pack_id": "victim-pack",
-                           "version": "1", "key": "V-1"})
-            values.update({name: slug for name in slug_names})
-            values.update({name: pk for name in id_names})
-            aims_at_victim = slug != outsider_org.slug or pk is not None
-            variants.append(("/" + fill(route, values), aims_at_victim))
+        for network_slug in networks:
+            own = ((slug or network_slug) is not None
+                   and slug in (None, outsider_org.slug)
+                   and network_slug in (None, own_network))
+            ids = victim_ids if not own else [pk for pk in victim_ids if pk not in own_ids]
+            for pk in ids if id_names else [None]:
+                values = {name: "x" for name in names}
+                values.update({"uidb64": "MQ", "token": "not-a-token",
+                               "pack_id": "victim-pack", "version": "1", "key": "V-1"})
+                values.update({name: slug for name in slug_names})
+                if network_slug is not None:
+                    values["network_slug"] = network_slug
+                values.update({name: pk for name in id_names})
+                aims_at_victim = not own or pk is not None
+                variants.append(("/" + fill(route, values), aims_at_victim))
     return variants
 
 
@@ -263,15 +332,16 @@ ANONYMOUS_VARIANTS = 3
 
 
 @pytest.mark.timeout(600)  # tens of thousands of requests: give a loaded CI machine room
-def test_every_url_refuses_outsiders_and_anonymous_visitors(victim, outsider, other_org):
+def test_every_url_refuses_outsiders_and_anonymous_visitors(victim, outsider, other_org,
+                                                            victim_network, outsider_network):
     SiteFactory(organization=other_org, name="Outsider's own site")
-    before = snapshot(victim)
+    before = snapshot(victim, victim_network)
     visitors = {"outsider": client_for(outsider), "anonymous": Client()}
     checked = 0
     for route in all_routes():
         if route in PUBLIC or route.startswith("django-admin/") or route.startswith("static/"):
             continue
-        variants = route_variants(route, victim, other_org)
+        variants = route_variants(route, victim, other_org, victim_network, outsider_network)
         for k, (url, aims_at_victim) in enumerate(variants):
             for who, client in visitors.items():
                 if who == "anonymous" and k >= ANONYMOUS_VARIANTS:
@@ -294,7 +364,50 @@ def test_every_url_refuses_outsiders_and_anonymous_visitors(victim, outsider, ot
                                    anonymous=who == "anonymous")
                     checked += 1
     assert checked > 100
-    assert snapshot(victim) == before, "an outsider's request changed the victim's data"
+    assert snapshot(victim, victim_network) == before, (
+        "an outsider's request changed the victim's data")
+    walk_as_the_victim_networks_lead(victim, victim_network, other_org, outsider_network)
+
+
+def walk_as_the_victim_networks_lead(victim, victim_network, other_org,
+                                     outsider_network) -> None:
+    """The victim's network's lead (in no organization) is refused every organization URL of
+    the victim's (a lead is no member of a member organization), and every page of a network
+    they do not lead; their own network's pages show no event, review or other row of the
+    victim's. (Part of the walk above: the victim's data is costly to set up twice.)"""
+    lead = victim_network.leads.get().user
+    client = client_for(lead)
+    before = snapshot(victim, victim_network)
+    checked = 0
+    for route in all_routes():
+        if route in PUBLIC or route in OWN_ACCOUNT or route.startswith(
+                ("django-admin/", "static/")):
+            continue
+        names = {m.group("name") for m in PARAM.finditer(route)}
+        if not names & {"org_slug", "slug", "network_slug"}:
+            continue
+        tried: dict[tuple, int] = {}
+        for url, _aims in route_variants(route, victim, other_org, victim_network,
+                                         outsider_network):
+            # the lead is refused at the organization's or the network's door, before any
+            # row is looked up: one id for each choice of organization and network says so
+            parts = url.split("/")
+            key = ("victim" in parts, "victim-net" in parts, "outsider-net" in parts)
+            if key in tried:
+                continue
+            tried[key] = 1
+            own_network_page = ("victim-net" in url.split("/")
+                                and not names & {"org_slug", "slug"})
+            response = client.get(url)
+            body = b"" if response.streaming else response.content
+            if own_network_page:
+                assert all(m.encode() not in body for m in LEAD_MUST_NOT_SEE), url
+                continue
+            assert_refused(response, f"GET {url} as the victim's network's lead",
+                           anonymous=False)
+            checked += 1
+    assert checked > 100
+    assert snapshot(victim, victim_network) == before
 
 
 def test_public_urls_exist():

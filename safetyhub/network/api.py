@@ -44,7 +44,7 @@ class NetworkCreate(Schema):
     description: Text = Field("", max_length=services.MAX_DESCRIPTION)
 
 
-class MemberOrganizationRead(Schema):
+class NetworkMemberOrganizationRead(Schema):
     organization: str = Field(..., alias="organization.slug")
     organization_name: str = Field(..., alias="organization.name")
     joined_at: dt.datetime
@@ -58,42 +58,42 @@ class NetworkDetailRead(Schema):
     is_lead: bool
     your_organizations: list[str] = Field(..., description="slugs of your organizations "
                                                            "that are members")
-    members: list[MemberOrganizationRead]
+    members: list[NetworkMemberOrganizationRead]
 
 
-class InvitationCreate(Schema):
+class NetworkInvitationCreate(Schema):
     note: Line = Field("", max_length=services.MAX_NOTE)
 
 
-class InvitationRead(Schema):
+class NetworkInvitationRead(Schema):
     id: int
     note: str
     created_at: dt.datetime
     expires_at: dt.datetime
 
 
-class InvitationMade(InvitationRead):
+class NetworkInvitationMade(NetworkInvitationRead):
     url: str = Field(..., description="the one-time link; shown only in this answer")
 
 
-class JoinIn(Schema):
+class NetworkJoinIn(Schema):
     token: str = Field(..., min_length=1, max_length=200, description="the secret part of "
                                                                       "the invitation link")
 
 
-class SharingRead(Schema):
+class NetworkSharingRead(Schema):
     shares_assessment_scores: bool
     shares_event_counts: bool
     shares_action_strength: bool
 
 
-class SharingUpdate(Schema):
+class NetworkSharingUpdate(Schema):
     shares_assessment_scores: bool | None = None
     shares_event_counts: bool | None = None
     shares_action_strength: bool | None = None
 
 
-class MembershipRead(SharingRead):
+class NetworkMembershipRead(NetworkSharingRead):
     network: str = Field(..., alias="network.slug")
     network_name: str = Field(..., alias="network.name")
     joined_at: dt.datetime
@@ -101,7 +101,7 @@ class MembershipRead(SharingRead):
     left_reason: str
 
 
-class LeaveIn(Schema):
+class NetworkLeaveIn(Schema):
     reason: Text = Field(..., max_length=services.MAX_REASON)
 
 
@@ -142,13 +142,13 @@ def _led_network(request, network_slug: str) -> Network:
     return access.network
 
 
-@router.get("/networks/{network_slug}/invitations", response=list[InvitationRead])
+@router.get("/networks/{network_slug}/invitations", response=list[NetworkInvitationRead])
 def invitation_list(request, network_slug: str):
     return list(queries.open_invitations(network=_led_network(request, network_slug)))
 
 
-@router.post("/networks/{network_slug}/invitations", response={201: InvitationMade})
-def invitation_create(request, network_slug: str, payload: InvitationCreate):
+@router.post("/networks/{network_slug}/invitations", response={201: NetworkInvitationMade})
+def invitation_create(request, network_slug: str, payload: NetworkInvitationCreate):
     network = _led_network(request, network_slug)
     invitation, token = services.create_invitation(network=network, note=payload.note,
                                                    by=request.user)
@@ -170,35 +170,35 @@ def invitation_revoke(request, network_slug: str, invitation_id: Id):
 
 # --- an organization's own side --------------------------------------------------------------
 
-@router.get("/orgs/{slug}/network", response=list[MembershipRead])
+@router.get("/orgs/{slug}/network", response=list[NetworkMembershipRead])
 def organization_memberships(request, slug: str):
     org = api_organization(request, slug, "core.view_organization")
     return list(queries.memberships_of(organization=org))
 
 
-@router.post("/orgs/{slug}/network/join", response={201: MembershipRead})
-def organization_join(request, slug: str, payload: JoinIn):
+@router.post("/orgs/{slug}/network/join", response={201: NetworkMembershipRead})
+def organization_join(request, slug: str, payload: NetworkJoinIn):
     org = api_organization(request, slug, MANAGE)
     member = services.accept_invitation(token=payload.token, organization=org, by=request.user)
     return Status(201, member)
 
 
-@router.get("/orgs/{slug}/network/{network_slug}/sharing", response=SharingRead)
+@router.get("/orgs/{slug}/network/{network_slug}/sharing", response=NetworkSharingRead)
 def sharing_read(request, slug: str, network_slug: str):
     org = api_organization(request, slug, "core.view_organization")
     return access_own_membership(organization=org, network_slug=network_slug)
 
 
-@router.put("/orgs/{slug}/network/{network_slug}/sharing", response=SharingRead)
-def sharing_update(request, slug: str, network_slug: str, payload: SharingUpdate):
+@router.put("/orgs/{slug}/network/{network_slug}/sharing", response=NetworkSharingRead)
+def sharing_update(request, slug: str, network_slug: str, payload: NetworkSharingUpdate):
     org = api_organization(request, slug, MANAGE)
     member = access_own_membership(organization=org, network_slug=network_slug)
     choices = {name: value for name, value in payload.dict().items() if value is not None}
     return services.update_sharing(member=member, by=request.user, **choices)
 
 
-@router.post("/orgs/{slug}/network/{network_slug}/leave", response=MembershipRead)
-def leave(request, slug: str, network_slug: str, payload: LeaveIn):
+@router.post("/orgs/{slug}/network/{network_slug}/leave", response=NetworkMembershipRead)
+def leave(request, slug: str, network_slug: str, payload: NetworkLeaveIn):
     org = api_organization(request, slug, MANAGE)
     member = access_own_membership(organization=org, network_slug=network_slug)
     return services.leave_network(member=member, reason=payload.reason, by=request.user)

@@ -46,6 +46,15 @@ def create_network(*, name: str, slug: str = "", kind: str = Network.Kind.REGION
     does not join by this: it is invited like any other)."""
     if not by.has_perm("network.create_network"):
         raise ValidationError({"name": "Only an organization's admin may start a network."})
+    return start_network(name=name, slug=slug, kind=kind, description=description, lead=by)
+
+
+@transaction.atomic
+def start_network(*, name: str, slug: str = "", kind: str = Network.Kind.REGIONAL,
+                  description: str = "", lead: User) -> Network:
+    """A new network with `lead` as its first lead, whoever they are: for operators (the
+    `safetyhub network-create` command); people start networks through create_network."""
+    by = lead
     name = _text(name, field="name", limit=MAX_NAME, required="Give the network a name.")
     description = _text(description, field="description", limit=MAX_DESCRIPTION)
     if kind not in Network.Kind.values:

@@ -244,3 +244,20 @@ def test_the_demo_network_loads_twice_without_changing(db):
     lead = network.leads.get().user
     assert not lead.memberships.exists()
     assert load_network_demo() and (network.members.count(), network.leads.count()) == counts
+
+
+def test_an_operator_starts_a_network_for_a_lead_in_no_organization(db, capsys):
+    from django.core.management import CommandError, call_command
+
+    from safetyhub.cli import ALIASES
+
+    lead = UserFactory(email="pso-staff@example.org")
+    assert ALIASES["network-create"] == "network_create"
+    with pytest.raises(CommandError, match="--lead: no active account"):
+        call_command("network_create", name="PSO", lead="nobody@example.org")
+    call_command("network_create", name="State PSO", lead="PSO-staff@example.org", kind="pso")
+    network = Network.objects.get(slug="state-pso")
+    assert network.kind == "pso" and network.leads.get().user == lead
+    assert "/n/state-pso/" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="--slug: The short name 'state-pso' is taken"):
+        call_command("network_create", name="State PSO", lead=lead.email)

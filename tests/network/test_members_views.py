@@ -239,11 +239,16 @@ def test_every_member_sees_the_organization_networks_page_only_managers_change_i
         network, member, owner, org):
     page = client_for(member).get(f"/o/{org.slug}/network/").content.decode()
     assert "Valley Collaborative" in page and "not shared" in page
+    assert f'href="/o/{org.slug}/network/" aria-current="page">Learning networks' in page
     assert 'name="n' not in page  # no switches for an assessor
     assert client_for(member).post(f"/o/{org.slug}/network/valley/sharing/",
                                    {"n1-shares_event_counts": "on"}).status_code == 403
     manager_page = client_for(owner).get(f"/o/{org.slug}/network/").content.decode()
     assert "Event counts and harm rates" in manager_page and "Leave Valley" in manager_page
+    assert "Nothing is shared with this network yet" in manager_page
+    NetworkMember.objects.filter(network=network).update(shares_event_counts=True)
+    assert "Nothing is shared" not in client_for(owner).get(
+        f"/o/{org.slug}/network/").content.decode()
 
 
 def test_sharing_choices_are_saved_and_audited(network, owner, org):
@@ -283,3 +288,27 @@ def test_leaving_needs_a_reason_keeps_the_row_and_can_be_invited_again(network, 
     client.post(f"/networks/join/{token}/", {"organization": org.pk})
     assert NetworkMember.objects.filter(network=network, organization=org).count() == 2
     assert client.get("/n/valley/").status_code == 200
+
+
+def test_list_pages_query_counts_do_not_grow_with_rows(network, lead, owner, org):
+    """The network list, the leads' members page and the organization's side, at one row
+    and at three: the same number of queries."""
+    lead_client, owner_client = client_for(lead), client_for(owner)
+    NetworkLead.objects.create(network=network, user=owner)
+
+    def count(client, url) -> int:
+        client.get(url)  # the session's first visit may write; count the next one
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(url).status_code == 200
+        return len(context)
+
+    pages_ = [(lead_client, "/networks/"), (lead_client, "/n/valley/members/"),
+              (owner_client, f"/o/{org.slug}/network/")]
+    with_one = [count(client, url) for client, url in pages_]
+    for n in range(2):
+        extra = network_with(org, slug=f"more-{n}")
+        NetworkLead.objects.create(network=extra, user=lead)
+        services.create_invitation(network=network, by=lead)
+        NetworkLead.objects.create(network=network, user=UserFactory())
+        NetworkMember.objects.create(network=network, organization=OrganizationFactory())
+    assert [count(client, url) for client, url in pages_] == with_one
