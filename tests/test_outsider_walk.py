@@ -247,8 +247,10 @@ def _victim_lesson(org, event) -> None:
 def victim_network(victim):
     """A network the victim belongs to, led by someone in no organization, with an open
     invitation: every network URL has a network and rows of the victim's to aim at."""
+    from safetyhub.network import goals
     from safetyhub.network import services as network_services
     from safetyhub.network.models import NetworkLead
+    from safetyhub.network.models_lessons import PublishedLesson
 
     from .factories import UserFactory, network_with
 
@@ -257,6 +259,14 @@ def victim_network(victim):
     lead = UserFactory(email="victim-network-lead@example.org")
     NetworkLead.objects.create(network=network, user=lead)
     network_services.create_invitation(network=network, note="victim-secret-network", by=lead)
+    # A published lesson and a shared goal the victim takes part in, with a month's value:
+    # every library and goal URL has a row of the victim network's to aim at.
+    PublishedLesson.objects.create(network=network, owner=victim, title="victim-secret-network",
+                                   what_happened="victim-secret-network")
+    goal = goals.create_goal(network=network, by=lead, title="victim-secret-network",
+                             numerator="Falls", direction="decrease",
+                             start_month=dt.date(2025, 1, 1))
+    goals.take_part(goal=goal, organization=victim, by=lead)
     return network
 
 

@@ -49,7 +49,7 @@ MAX_OFFSET = 10**9
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAK = re.compile(r"[\n\r\x85\u2028\u2029]")
 SAFETYHUB_APPS = frozenset({"core", "frameworks", "assessments", "improvement", "events",
-                            "investigations"})
+                            "investigations", "network"})
 UNGUARDED = frozenset({"core.AuditEntry", "core.ChainHead"})  # written from checked values
 
 

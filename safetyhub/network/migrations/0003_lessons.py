@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         ('events', '0007_monthly_event_stats'),
         ('improvement', '0002_cycle_updated_at'),
         ('investigations', '0004_review_actions'),
-        ('network', '0001_initial'),
+        ('network', '0002_members'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('core', '0014_support_coordinator_role'),
         ('improvement', '0002_cycle_updated_at'),
-        ('network', '0001_initial'),
+        ('network', '0003_lessons'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
