@@ -8,6 +8,7 @@ members; the organization's side is resolved with `api_organization` and
 network.manage_membership. Bad input is a 422 naming the field, and changes nothing."""
 
 import datetime as dt
+from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -23,6 +24,8 @@ from .models import Network, NetworkInvitation
 router = Router(tags=["network"])
 
 MANAGE = "network.manage_membership"
+# Its own name in the OpenAPI components: Site's "Kind" is another enum.
+NetworkKind = StrEnum("NetworkKind", {c.name: c.value for c in Network.Kind})
 
 
 # --- schemas -------------------------------------------------------------------------------------
@@ -30,7 +33,7 @@ MANAGE = "network.manage_membership"
 class NetworkRead(Schema):
     slug: str
     name: str
-    kind: Network.Kind
+    kind: NetworkKind
     description: str
     member_count: int
     is_lead: bool
@@ -40,7 +43,7 @@ class NetworkCreate(Schema):
     name: Line = Field(..., min_length=1, max_length=services.MAX_NAME)
     slug: str = Field("", max_length=60, pattern=r"^[-a-zA-Z0-9_]*$",
                       description="made from the name if empty")
-    kind: Network.Kind = Network.Kind.REGIONAL
+    kind: NetworkKind = NetworkKind.REGIONAL
     description: Text = Field("", max_length=services.MAX_DESCRIPTION)
 
 
@@ -53,7 +56,7 @@ class NetworkMemberOrganizationRead(Schema):
 class NetworkDetailRead(Schema):
     slug: str
     name: str
-    kind: Network.Kind
+    kind: NetworkKind
     description: str
     is_lead: bool
     your_organizations: list[str] = Field(..., description="slugs of your organizations "
