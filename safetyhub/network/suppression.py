@@ -26,8 +26,19 @@ from enum import StrEnum
 MIN_ORGANIZATIONS = 5
 MIN_EVENTS = 11  # the CMS cell-size rule
 
-__all__ = ["MIN_EVENTS", "MIN_ORGANIZATIONS", "Count", "Reason", "Verdict", "cell_key",
-           "column_key", "primary_reason", "row_key", "suppress_table", "TOTAL"]
+__all__ = [
+    "MIN_EVENTS",
+    "MIN_ORGANIZATIONS",
+    "TOTAL",
+    "Count",
+    "Reason",
+    "Verdict",
+    "cell_key",
+    "column_key",
+    "primary_reason",
+    "row_key",
+    "suppress_table",
+]
 
 
 class Reason(StrEnum):
