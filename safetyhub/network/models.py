@@ -121,3 +121,12 @@ class NetworkInvitation(models.Model):
     def is_open(self) -> bool:
         return (self.accepted_at is None and self.revoked_at is None
                 and self.expires_at > timezone.now())
+
+
+# Each part's models, in their own modules (Django finds models through this one).
+from .models_rollups import (  # noqa: E402, F401
+    ActionRollup,
+    AreaScoreRollup,
+    EventRollup,
+    RollupState,
+)

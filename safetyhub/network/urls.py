@@ -1,4 +1,6 @@
-from django.urls import path  # noqa: F401 (each part adds its own patterns)
+from django.urls import path
+
+from . import views_aggregates
 
 app_name = "network"
 # Network pages, for its leads and the people of its member organizations.
@@ -12,5 +14,8 @@ urlpatterns: list = []
 # Lessons: drafts, de-identification review, the library (views_lessons.py)
 
 # Network dashboards (views_aggregates.py)
+urlpatterns += [
+    path(N + "dashboard/", views_aggregates.dashboard, name="dashboard"),
+]
 
 # Shared goals (views_goals.py)

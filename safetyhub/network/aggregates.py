@@ -1,0 +1,304 @@
+"""A network's dashboard figures, read from the rollups of its current members that share
+each stream, with small cells suppressed (suppression.py) — and, for a person of a member
+organization, that organization's own figures beside them (its own, so not suppressed; they
+say nothing about anyone else). Never a league table: no figure here is per organization
+except the viewer's own, and nothing is ranked.
+
+Figures cover the complete months the rollups hold (the last MONTHS), by year or quarter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+
+from django.db.models import Q, Sum
+from django.db.models.functions import ExtractQuarter, ExtractYear
+
+from safetyhub.core.models import Organization
+from safetyhub.investigations.hierarchy import LEVELS, STRONGER
+
+from . import rollups
+from .access import NetworkAccess, current_members
+from .models import Network
+from .models_rollups import ActionRollup, AreaScoreRollup, EventRollup, HarmBand
+from .suppression import (
+    MIN_ORGANIZATIONS,
+    TOTAL,
+    Count,
+    Reason,
+    cell_key,
+    column_key,
+    row_key,
+    suppress_table,
+)
+
+PERIODS = ("year", "quarter")
+HARMED = (HarmBand.HARM, HarmBand.SEVERE)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One figure as a page or the API may show it: the value, or None and why."""
+
+    value: int | float | None
+    reason: Reason | None = None
+    own: int | float | None = None  # the viewer's organization's own figure, if any
+
+    @property
+    def reason_words(self) -> str:
+        return self.reason.words if self.reason else ""
+
+
+@dataclass
+class Table:
+    caption: str
+    rows: list[tuple[str, str]]  # (key, label)
+    columns: list[tuple[str, str]]
+    cells: dict[tuple[str, str], Cell]
+    row_totals: dict[str, Cell]
+    column_totals: dict[str, Cell]
+    total: Cell | None
+    organizations: int  # members contributing to this table
+
+    def grid(self) -> list[tuple[str, list[Cell], Cell]]:
+        """Rows as (label, cells in column order, row total): what the template walks."""
+        return [(label, [self.cells[(key, c)] for c, _ in self.columns], self.row_totals[key])
+                for key, label in self.rows]
+
+    def footer(self) -> list[Cell]:
+        return [self.column_totals[c] for c, _ in self.columns]
+
+
+@dataclass(frozen=True)
+class AreaDistribution:
+    pack_title: str
+    area_title: str
+    organizations: int
+    quartiles: tuple[float, float, float] | None  # None: fewer than 5 organizations
+    own: float | None = None
+
+    @property
+    def reason_words(self) -> str:
+        return "" if self.quartiles else Reason.ORGANIZATIONS.words
+
+
+@dataclass
+class Dashboard:
+    network: Network
+    period: str
+    first: dt.date
+    last: dt.date
+    events: Table
+    harm_rates: list[tuple[str, list[Cell], Cell]]  # (category label, per column, overall)
+    actions: Table
+    stronger_share: list[Cell]  # per column, then the whole span last
+    areas: list[AreaDistribution]
+    own_organization: Organization | None = None
+    members_sharing: dict[str, int] = field(default_factory=dict)
+
+
+def _period_of(year: int, quarter: int, period: str) -> str:
+    return str(year) if period == "year" else f"{year} Q{quarter}"
+
+
+def _members(network: Network, stream: str) -> list[int]:
+    return list(current_members(network).filter(**{stream: True})
+                .values_list("organization_id", flat=True))
+
+
+def _suppressed(by_org: dict[tuple[Hashable, Hashable, int], int], *, rows: list[str],
+                columns: list[str], min_organizations: int = MIN_ORGANIZATIONS):
+    """Verdicts of a table given {(row, column, organization): n}: counts of events and of
+    distinct organizations (n > 0) for every cell, row, column and the whole."""
+    cells: dict = defaultdict(Counter)
+    row_totals: dict = defaultdict(Counter)
+    column_totals: dict = defaultdict(Counter)
+    whole: Counter = Counter()
+    for (r, c, org), n in by_org.items():
+        if n:
+            cells[(r, c)][org] += n
+            row_totals[r][org] += n
+            column_totals[c][org] += n
+            whole[org] += n
+
+    def count(counter: Counter) -> Count:
+        return Count(organizations=len(counter), events=sum(counter.values()))
+
+    return suppress_table(
+        {(r, c): count(cells[(r, c)]) for r in rows for c in columns},
+        rows={r: count(row_totals[r]) for r in rows},
+        columns={c: count(column_totals[c]) for c in columns}, total=count(whole),
+        min_organizations=min_organizations)
+
+
+def _cell(verdict, own: int | None = None) -> Cell:
+    return Cell(value=verdict.events, reason=verdict.reason, own=own)
+
+
+def _table(caption: str, by_org: dict, *, rows: list[tuple[str, str]],
+           columns: list[tuple[str, str]], own: Counter | None, organizations: int) -> Table:
+    row_keys = [k for k, _ in rows]
+    column_keys = [k for k, _ in columns]
+    verdicts = _suppressed(by_org, rows=row_keys, columns=column_keys)
+
+    def mine(match) -> int | None:
+        if own is None:
+            return None
+        return sum(n for key, n in own.items() if match(key))
+
+    return Table(
+        caption=caption, rows=rows, columns=columns, organizations=organizations,
+        cells={(r, c): _cell(verdicts[cell_key(r, c)], mine(lambda k, r=r, c=c: k == (r, c)))
+               for r in row_keys for c in column_keys},
+        row_totals={r: _cell(verdicts[row_key(r)], mine(lambda k, r=r: k[0] == r))
+                    for r in row_keys},
+        column_totals={c: _cell(verdicts[column_key(c)], mine(lambda k, c=c: k[1] == c))
+                       for c in column_keys},
+        total=_cell(verdicts[TOTAL], mine(lambda k: True)))
+
+
+def _rate(numerator: Cell, denominator: Cell) -> Cell:
+    """A share in per cent, shown only when both counts are."""
+    own = None
+    if numerator.own is not None and denominator.own:
+        own = round(100 * numerator.own / denominator.own, 1)
+    if numerator.value is None or denominator.value is None:
+        return Cell(value=None, reason=numerator.reason or denominator.reason, own=own)
+    return Cell(value=round(100 * numerator.value / denominator.value, 1), own=own)
+
+
+def _columns(first: dt.date, last: dt.date, period: str) -> list[tuple[str, str]]:
+    seen: list[str] = []
+    for month in rollups_months(first, last):
+        key = _period_of(month.year, (month.month - 1) // 3 + 1, period)
+        if key not in seen:
+            seen.append(key)
+    return [(k, k) for k in seen]
+
+
+def rollups_months(first: dt.date, last: dt.date) -> list[dt.date]:
+    from safetyhub.events.event_stats import months_between
+
+    return months_between(first, last)
+
+
+def own_organization(user, access: NetworkAccess, slug: str = "") -> Organization | None:
+    """The member organization whose own figures the person sees beside the network's: one
+    whose event figures their role lets them read (the one named by `slug` if given). A lead
+    who belongs to none sees the network's figures only."""
+    allowed = access.organizations_allowed(user, "events.view_aggregates")
+    for organization in allowed:
+        if not slug or organization.slug == slug:
+            return organization
+    return None
+
+
+def dashboard(*, network: Network, period: str = "year", own: Organization | None = None,
+              today: dt.date | None = None) -> Dashboard:
+    """The network's figures over the rollups' span, by `period` ("year" or "quarter")."""
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {', '.join(PERIODS)}")
+    last = rollups.last_complete_month(today)
+    first = rollups._first_month(last)
+    columns = _columns(first, last, period)
+    categories = rollups.builtin_categories()
+
+    # Events: one GROUP BY over the members' rows: (organization, year, quarter, category)
+    # with all reports and harmed ones.
+    event_orgs = _members(network, "shares_event_counts")
+    trunc = {"year": ExtractYear("month"), "quarter": ExtractQuarter("month")}
+    event_rows = (EventRollup.objects.filter(organization_id__in=event_orgs,
+                                             month__gte=first, month__lte=last)
+                  .order_by().annotate(**{"y": trunc["year"], "q": trunc["quarter"]})
+                  .values_list("organization_id", "y", "q", "category")
+                  .annotate(n=Sum("events"), harmed=Sum("events",
+                                                        filter=Q(harm_band__in=HARMED))))
+    events: dict = defaultdict(int)
+    harmed: dict = defaultdict(int)
+    present: set[str] = set()
+    for org, y, q, category, n, h in event_rows:
+        c = _period_of(y, q, period)
+        events[(category, c, org)] += n
+        harmed[(category, c, org)] += h or 0
+        present.add(category)
+    # Rows: the shipped taxonomy's categories anyone counted (a category nobody counted says
+    # nothing and is left out), then "other".
+    rows = [(k, v) for k, v in categories.items() if k in present]
+    if rollups.OTHER_CATEGORY in present and rollups.OTHER_CATEGORY not in categories:
+        rows.append((rollups.OTHER_CATEGORY, "Other categories"))
+
+    own_events = own_harmed = own_actions = None
+    own_areas: dict[tuple[str, str], float] = {}
+    if own is not None:
+        own_events, own_harmed = Counter(), Counter()
+        for (month, category, band), n in rollups.event_counts(
+                own, first=first, last=last, categories=categories).items():
+            key = (category, _period_of(month.year, (month.month - 1) // 3 + 1, period))
+            own_events[key] += n
+            if band in HARMED:
+                own_harmed[key] += n
+        own_actions = Counter()
+        for (month, strength), n in rollups.action_counts(own, first=first, last=last).items():
+            own_actions[(strength, _period_of(month.year, (month.month - 1) // 3 + 1,
+                                              period))] += n
+        own_areas = {(a.pack_id, a.area): a.mean for a in rollups.area_means(own)}
+
+    event_table = _table("Reported events by category", events, rows=rows, columns=columns,
+                         own=own_events, organizations=len(event_orgs))
+    harm_table = _table("Events with harm by category", harmed, rows=rows, columns=columns,
+                        own=own_harmed, organizations=len(event_orgs))
+    harm_rates = [
+        (label, [_rate(harm_table.cells[(key, c)], event_table.cells[(key, c)])
+                 for c, _ in columns],
+         _rate(harm_table.row_totals[key], event_table.row_totals[key]))
+        for key, label in rows]
+
+    # Actions: (organization, year, quarter, strength).
+    action_orgs = _members(network, "shares_action_strength")
+    actions: dict = defaultdict(int)
+    for org, y, q, strength, n in (
+            ActionRollup.objects.filter(organization_id__in=action_orgs, month__gte=first,
+                                        month__lte=last)
+            .order_by().annotate(y=trunc["year"], q=trunc["quarter"])
+            .values_list("organization_id", "y", "q", "strength").annotate(n=Sum("actions"))):
+        actions[(strength, _period_of(y, q, period), org)] += n
+    action_table = _table("Actions by strength", actions,
+                          rows=[(level.key, level.label) for level in LEVELS], columns=columns,
+                          own=own_actions, organizations=len(action_orgs))
+    stronger_share = [_rate(action_table.cells[(STRONGER, c)], action_table.column_totals[c])
+                      for c, _ in columns]
+    stronger_share.append(_rate(action_table.row_totals[STRONGER], action_table.total))
+
+    # Self-assessment areas: the spread of members' means, only where 5 or more contribute;
+    # quartiles, never the lowest or highest (each of those is one organization's figure).
+    area_orgs = _members(network, "shares_assessment_scores")
+    by_area: dict[tuple[str, str], list] = defaultdict(list)
+    titles: dict[tuple[str, str], tuple[str, str, int]] = {}
+    for pack_id, pack_title, area, area_title, position, mean in (
+            AreaScoreRollup.objects.filter(organization_id__in=area_orgs)
+            .values_list("pack_id", "pack_title", "area", "area_title", "position", "mean")):
+        by_area[(pack_id, area)].append(mean)
+        titles.setdefault((pack_id, area), (pack_title, area_title, position))
+    areas = []
+    for key in sorted(by_area, key=lambda k: (titles[k][0], titles[k][2])):
+        means = by_area[key]
+        quartiles = None
+        if len(means) >= MIN_ORGANIZATIONS:
+            q1, q2, q3 = statistics.quantiles(means, n=4, method="inclusive")
+            quartiles = (round(q1, 2), round(q2, 2), round(q3, 2))
+        pack_title, area_title, _ = titles[key]
+        own_mean = own_areas.get(key)
+        areas.append(AreaDistribution(pack_title=pack_title, area_title=area_title,
+                                      organizations=len(means), quartiles=quartiles,
+                                      own=round(own_mean, 2) if own_mean is not None
+                                      else None))
+
+    return Dashboard(
+        network=network, period=period, first=first, last=last, events=event_table,
+        harm_rates=harm_rates, actions=action_table, stronger_share=stronger_share,
+        areas=areas, own_organization=own,
+        members_sharing={"events": len(event_orgs), "actions": len(action_orgs),
+                         "areas": len(area_orgs)})
