@@ -119,6 +119,10 @@ def test_harm_rates_are_shown_only_where_both_counts_are(network, hospitals):
     falls_title = rollups.builtin_categories()["fall"]
     cells, overall = by_label[falls_title]
     assert overall.value == pytest.approx(round(100 * 12 / 36, 1))
+    # This year's harmed falls stay shown beside medication's hidden count: devices, with no
+    # harm (an empty cell, hidden too), already make two hidden in the year's column.
+    year = [key for key, _label in dash.events.columns].index(YEAR)
+    assert cells[year].value == pytest.approx(33.3)
     medication_title = rollups.builtin_categories()["medication"]
     assert by_label[medication_title][1].value is None
 
