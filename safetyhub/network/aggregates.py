@@ -104,9 +104,17 @@ def _period_of(year: int, quarter: int, period: str) -> str:
     return str(year) if period == "year" else f"{year} Q{quarter}"
 
 
-def _members(network: Network, stream: str) -> list[int]:
-    return list(current_members(network).filter(**{stream: True})
-                .values_list("organization_id", flat=True))
+STREAMS = ("shares_event_counts", "shares_action_strength", "shares_assessment_scores")
+
+
+def _members(network: Network) -> dict[str, list[int]]:
+    """{sharing stream: the current members sharing it} in one query."""
+    out: dict[str, list[int]] = {stream: [] for stream in STREAMS}
+    for org_id, *flags in current_members(network).values_list("organization_id", *STREAMS):
+        for stream, on in zip(STREAMS, flags, strict=True):
+            if on:
+                out[stream].append(org_id)
+    return out
 
 
 def _suppressed(by_org: dict[tuple[Hashable, Hashable, int], int], *, rows: list[str],
@@ -208,7 +216,8 @@ def dashboard(*, network: Network, period: str = "year", own: Organization | Non
 
     # Events: one GROUP BY over the members' rows: (organization, year, quarter, category)
     # with all reports and harmed ones.
-    event_orgs = _members(network, "shares_event_counts")
+    sharing = _members(network)
+    event_orgs = sharing["shares_event_counts"]
     trunc = {"year": ExtractYear("month"), "quarter": ExtractQuarter("month")}
     event_rows = (EventRollup.objects.filter(organization_id__in=event_orgs,
                                              month__gte=first, month__lte=last)
@@ -257,7 +266,7 @@ def dashboard(*, network: Network, period: str = "year", own: Organization | Non
         for key, label in rows]
 
     # Actions: (organization, year, quarter, strength).
-    action_orgs = _members(network, "shares_action_strength")
+    action_orgs = sharing["shares_action_strength"]
     actions: dict = defaultdict(int)
     for org, y, q, strength, n in (
             ActionRollup.objects.filter(organization_id__in=action_orgs, month__gte=first,
@@ -274,7 +283,7 @@ def dashboard(*, network: Network, period: str = "year", own: Organization | Non
 
     # Self-assessment areas: the spread of members' means, only where 5 or more contribute;
     # quartiles, never the lowest or highest (each of those is one organization's figure).
-    area_orgs = _members(network, "shares_assessment_scores")
+    area_orgs = sharing["shares_assessment_scores"]
     by_area: dict[tuple[str, str], list] = defaultdict(list)
     titles: dict[tuple[str, str], tuple[str, str, int]] = {}
     for pack_id, pack_title, area, area_title, position, mean in (

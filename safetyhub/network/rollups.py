@@ -157,16 +157,20 @@ def _forget(organization_id: int) -> None:
         model.objects.filter(organization_id=organization_id).delete()
 
 
-def refresh_organization(*, organization_id: int, today: dt.date | None = None) -> bool:
+def refresh_organization(*, organization_id: int, today: dt.date | None = None,
+                         streams: set[str] | None = None,
+                         categories: dict[str, str] | None = None) -> bool:
     """Rebuild one organization's rollups, of the streams it shares (none: its rows go).
-    Returns whether it has rows now. One transaction: a dashboard never reads half."""
-    streams = sharing_organizations().get(organization_id, set())
+    Returns whether it has rows now. One transaction: a dashboard never reads half.
+    (`streams` and `categories`: already read by the caller, for the nightly job.)"""
+    if streams is None:
+        streams = sharing_organizations().get(organization_id, set())
     organization = Organization.objects.filter(pk=organization_id).first()
     if organization is None:
         return False
     last = last_complete_month(today)
     first = _first_month(last)
-    events = (event_counts(organization, first=first, last=last)
+    events = (event_counts(organization, first=first, last=last, categories=categories)
               if "shares_event_counts" in streams else {})
     actions = (action_counts(organization, first=first, last=last)
                if "shares_action_strength" in streams else {})
@@ -199,6 +203,9 @@ def refresh_all(*, today: dt.date | None = None) -> int:
         with transaction.atomic():
             _forget(organization_id)
     built = 0
+    categories = builtin_categories()
     for organization_id in sorted(sharing):
-        built += refresh_organization(organization_id=organization_id, today=today)
+        built += refresh_organization(organization_id=organization_id, today=today,
+                                      streams=sharing[organization_id],
+                                      categories=categories)
     return built

@@ -1,0 +1,260 @@
+"""Benchmark: a network dashboard over 500 member organizations and 10,000,000 events.
+
+Issue 13's target: the network dashboard for 500 organizations and 10,000,000 events on
+PostgreSQL under 1 s.
+
+Sets up its own SafetyHub in a temporary data folder (real settings; the empty PostgreSQL
+database named by --database-url, which it migrates and leaves filled — or an SQLite file
+when none is given). It writes --organizations member hospitals and --events reports among
+them (bulk INSERT … SELECT generate_series on PostgreSQL; seeded; sizes skewed, categories
+and harm drawn as in the event benchmark, spread over the last 36 complete months), and
+review actions (30 per hospital), joins them all to one network sharing everything, runs
+ANALYZE, then:
+
+* times the worker's nightly rollup job (rollups.refresh_all) from the reports — which
+  counts each hospital's monthly figures from its reports (event_stats, the same kept months
+  its own event dashboard reads) and writes the network rollup rows; then the same job again
+  (kept months already there: only the rollup rows are rewritten);
+* times, --runs times each: the dashboard query as a lead sees it (network figures only),
+  as a member's safety lead sees it (with their own hospital's figures beside), the page
+  (GET, rendered), the API (GET, JSON), and — the baseline — the same page for a network
+  whose one member shares nothing (everything but the figures: sign-in, the door, the
+  template).
+
+It prints the median, p95 and first milliseconds of each and the machine's load average (the
+machine is shared: wall-clock time includes waiting for a CPU). It asserts nothing.
+
+    ./dev bench network_dashboard --database-url postgres://postgres@127.0.0.1:5432/bench_network
+    .venv/bin/python bench/network_dashboard.py --organizations 20 --events 50000 --runs 5
+"""
+
+import argparse
+import datetime as dt
+import logging
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+parser.add_argument("--organizations", type=int, default=500)
+parser.add_argument("--events", type=int, default=10_000_000)
+parser.add_argument("--runs", type=int, default=11)
+parser.add_argument("--database-url", default="",
+                    help="an empty PostgreSQL database to use instead of a new SQLite file")
+ARGS = parser.parse_args()
+
+DATA_DIR = tempfile.mkdtemp(prefix="safetyhub-bench-network-")
+os.environ["SAFETYHUB_DATA_DIR"] = DATA_DIR
+if ARGS.database_url:
+    os.environ["DATABASE_URL"] = ARGS.database_url
+else:
+    os.environ.pop("DATABASE_URL", None)
+os.environ["DJANGO_SETTINGS_MODULE"] = "safetyhub.settings"
+
+import django  # noqa: E402
+
+django.setup()
+logging.getLogger("safetyhub.request").setLevel(logging.WARNING)
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from safetyhub.core.models import Membership, Organization, Role, User  # noqa: E402
+from safetyhub.events.event_stats import bounds  # noqa: E402
+from safetyhub.events.models import EventReport, MonthlyEventStats  # noqa: E402
+from safetyhub.events.taxonomy import active_taxonomy_pack, taxonomy_of  # noqa: E402
+from safetyhub.investigations.models import Review, ReviewAction  # noqa: E402
+from safetyhub.network import aggregates, rollups  # noqa: E402
+from safetyhub.network.models import (  # noqa: E402
+    EventRollup,
+    Network,
+    NetworkLead,
+    NetworkMember,
+)
+
+HARM = ["none"] * 45 + ["mild"] * 30 + ["moderate"] * 15 + ["unknown"] * 7 + ["severe"] * 3
+TYPES = ["incident"] * 70 + ["near-miss"] * 22 + ["unsafe-condition"] * 8
+
+# Hospitals differ in size: a hospital's share of the reports is a power of a uniform draw
+# (organization k of n gets reports in proportion to its weight).
+FILL_SQL = """
+INSERT INTO events_eventreport (reference, kind, event_type, category, occurred_at, narrative,
+  harm_level, medication_error_category, people_involved, immediate_actions,
+  contributing_factors, answers, channel, reported_by, is_anonymous, status, identifier_flags,
+  patient_age_band, patient_sex, patient_race_ethnicity, patient_language,
+  patient_interpreter_needed, patient_disability, created_at, organization_id, site_id,
+  taxonomy_id)
+SELECT 'N' || lpad(g::text, 10, '0'), 'patient_safety',
+  (%(types)s::text[])[1 + floor(random() * 100)::int],
+  (%(categories)s::text[])[1 + floor(power(random(), 1.6) * %(n_categories)s)::int],
+  occurred, 'Benchmark event.', (%(harms)s::text[])[1 + floor(random() * 100)::int], '',
+  '[]', '', '[]', '{}', 'staff', '', false, 'closed', '[]', '', '', '[]', '', '', '',
+  occurred + interval '2 hours',
+  (%(organizations)s::bigint[])[1 + floor(power(random(), 1.5) * %(n_organizations)s)::int],
+  NULL, %(pack)s
+FROM (SELECT g, %(start)s::timestamptz + random() * %(span)s * interval '1 second' AS occurred
+      FROM generate_series(1, %(count)s) g) AS rows
+"""
+
+
+def fill_events(organizations: list[Organization], categories: list[str]) -> None:
+    pack = active_taxonomy_pack(organization=organizations[0])
+    last = rollups.last_complete_month()
+    first = rollups._first_month(last)
+    start, end = bounds(first, last)
+    values = {"types": TYPES, "categories": categories, "n_categories": len(categories),
+              "harms": HARM, "organizations": [o.pk for o in organizations],
+              "n_organizations": len(organizations), "pack": pack.pk, "count": ARGS.events,
+              "start": start, "span": int((end - start).total_seconds())}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setseed(0.1313)")
+            cursor.execute(FILL_SQL, values)
+        return
+    import random
+
+    rng = random.Random(1313)
+    batch = []
+    for n in range(ARGS.events):
+        occurred = start + dt.timedelta(seconds=rng.randrange(values["span"]))
+        batch.append(EventReport(
+            organization=organizations[int(rng.random() ** 1.5 * len(organizations))],
+            reference=f"N{n:010d}", kind="patient_safety", taxonomy=pack,
+            event_type=rng.choice(TYPES),
+            category=categories[int(rng.random() ** 1.6 * len(categories))],
+            occurred_at=occurred, narrative="Benchmark event.", harm_level=rng.choice(HARM),
+            channel="staff", status="closed", created_at=occurred + dt.timedelta(hours=2)))
+        if len(batch) == 10_000:
+            EventReport.objects.bulk_create(batch)
+            batch = []
+    EventReport.objects.bulk_create(batch)
+
+
+def fill_actions(organizations: list[Organization]) -> None:
+    reviews = Review.objects.bulk_create([
+        Review(organization=o, kind="rca2", title="Benchmark review", status="analysing")
+        for o in organizations])
+    last = rollups.last_complete_month()
+    months = [last]
+    for _ in range(29):
+        months.append((months[-1] - dt.timedelta(days=1)).replace(day=1))
+    tz = timezone.get_current_timezone()
+    strengths = ["stronger", "intermediate", "weaker", "weaker"]
+    ReviewAction.objects.bulk_create([
+        ReviewAction(organization_id=r.organization_id, review=r, description="Benchmark",
+                     strength=strengths[(r.pk + k) % 4], due_on=timezone.localdate(),
+                     created_at=dt.datetime.combine(month, dt.time(12), tzinfo=tz))
+        for r in reviews for k, month in enumerate(months)], batch_size=5000)
+
+
+def timed(label: str, func, runs: int) -> float:
+    times, first = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        func()
+        took = (time.perf_counter() - started) * 1000
+        first = took if first is None else first
+        times.append(took)
+    times.sort()
+    median = statistics.median(times)
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    print(f"{label:56} {median:>9.1f} {p95:>8.1f} {first:>9.1f}", flush=True)
+    return median
+
+
+def main() -> None:
+    try:
+        call_command("migrate", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        long_ago = timezone.now() - dt.timedelta(days=5 * 365)
+        n = ARGS.organizations
+        organizations = Organization.objects.bulk_create([
+            Organization(name=f"Bench member {k:04d}", slug=f"bench-member-{k:04d}",
+                         created_at=long_ago) for k in range(n)])
+        network = Network.objects.create(name="Bench network", slug="bench")
+        NetworkMember.objects.bulk_create([
+            NetworkMember(network=network, organization=o, shares_event_counts=True,
+                          shares_action_strength=True, shares_assessment_scores=True)
+            for o in organizations])
+        lead = User.objects.create_user("lead@example.org", "x", full_name="Bench Lead")
+        NetworkLead.objects.create(network=network, user=lead)
+        safety_lead = User.objects.create_user("member@example.org", "x",
+                                               full_name="Bench Member")
+        Membership.objects.create(organization=organizations[0], user=safety_lead,
+                                  role=Role.SAFETY_LEAD)
+        # The baseline: a network whose one member shares nothing.
+        quiet = Organization.objects.create(name="Quiet member", slug="quiet",
+                                            created_at=long_ago)
+        empty = Network.objects.create(name="Empty network", slug="empty")
+        NetworkMember.objects.create(network=empty, organization=quiet)
+        Membership.objects.create(organization=quiet, user=safety_lead, role=Role.SAFETY_LEAD)
+
+        taxonomy = taxonomy_of(active_taxonomy_pack(organization=organizations[0]))
+        categories = [o.key for o in taxonomy.categories("patient_safety")]
+        categories += [o.key for o in taxonomy.categories("workforce")]
+        started = time.perf_counter()
+        fill_events(organizations, categories)
+        fill_actions(organizations)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+            if connection.vendor == "postgresql":
+                cursor.execute("VACUUM events_eventreport")
+        loaded = time.perf_counter() - started
+        print(f"{connection.vendor}: {ARGS.events:,} reports among {n} hospitals "
+              f"({len(categories)} categories, 36 months) and {30 * n:,} actions written in "
+              f"{loaded:.0f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+              flush=True)
+
+        started = time.perf_counter()
+        built = rollups.refresh_all()
+        cold = time.perf_counter() - started
+        print(f"nightly rollup job from the reports (counts every month): {built} "
+              f"hospitals in {cold:.1f} s ({1000 * cold / max(built, 1):.0f} ms each); "
+              f"{MonthlyEventStats.objects.count():,} kept monthly figures, "
+              f"{EventRollup.objects.count():,} event rollup rows", flush=True)
+        started = time.perf_counter()
+        rollups.refresh_all()
+        warm = time.perf_counter() - started
+        print(f"the same job again (kept months there): {warm:.1f} s", flush=True)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+        print(f"{'what':56} {'median ms':>9} {'p95 ms':>8} {'first ms':>9}")
+        runs = ARGS.runs
+        timed("dashboard query, a lead (network figures)",
+              lambda: aggregates.dashboard(network=network), runs)
+        timed("dashboard query, a member (own figures beside)",
+              lambda: aggregates.dashboard(network=network, own=organizations[0]), runs)
+        timed("dashboard query by quarter, a member",
+              lambda: aggregates.dashboard(network=network, own=organizations[0],
+                                           period="quarter"), runs)
+        client = Client()
+        client.force_login(safety_lead)
+        url = reverse("network:dashboard", args=["bench"])
+        page = timed("dashboard page (GET), a member", lambda: client.get(url), runs)
+        timed("dashboard API (GET), a member",
+              lambda: client.get("/api/v1/networks/bench/dashboard"), runs)
+        lead_client = Client()
+        lead_client.force_login(lead)
+        timed("dashboard page (GET), a lead", lambda: lead_client.get(url), runs)
+        baseline = timed("baseline: the page of a network with no figures",
+                         lambda: client.get(reverse("network:dashboard", args=["empty"])),
+                         runs)
+        print(f"the figures add {page - baseline:.0f} ms to the page; "
+              f"load average after: {os.getloadavg()[0]:.1f}")
+    finally:
+        shutil.rmtree(DATA_DIR, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
