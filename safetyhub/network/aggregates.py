@@ -15,7 +15,6 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from django.db.models import Q, Sum
-from django.db.models.functions import ExtractQuarter, ExtractYear
 
 from safetyhub.core.models import Organization
 from safetyhub.investigations.hierarchy import LEVELS, STRONGER
@@ -152,20 +151,24 @@ def _table(caption: str, by_org: dict, *, rows: list[tuple[str, str]],
     column_keys = [k for k, _ in columns]
     verdicts = _suppressed(by_org, rows=row_keys, columns=column_keys)
 
-    def mine(match) -> int | None:
-        if own is None:
-            return None
-        return sum(n for key, n in own.items() if match(key))
+    own_rows: Counter = Counter()
+    own_columns: Counter = Counter()
+    if own is not None:
+        for (r, c), n in own.items():
+            own_rows[r] += n
+            own_columns[c] += n
+
+    def mine(counter: Counter, key) -> int | None:
+        return None if own is None else counter.get(key, 0)
 
     return Table(
         caption=caption, rows=rows, columns=columns, organizations=organizations,
-        cells={(r, c): _cell(verdicts[cell_key(r, c)], mine(lambda k, r=r, c=c: k == (r, c)))
+        cells={(r, c): _cell(verdicts[cell_key(r, c)], mine(own or Counter(), (r, c)))
                for r in row_keys for c in column_keys},
-        row_totals={r: _cell(verdicts[row_key(r)], mine(lambda k, r=r: k[0] == r))
-                    for r in row_keys},
-        column_totals={c: _cell(verdicts[column_key(c)], mine(lambda k, c=c: k[1] == c))
+        row_totals={r: _cell(verdicts[row_key(r)], mine(own_rows, r)) for r in row_keys},
+        column_totals={c: _cell(verdicts[column_key(c)], mine(own_columns, c))
                        for c in column_keys},
-        total=_cell(verdicts[TOTAL], mine(lambda k: True)))
+        total=_cell(verdicts[TOTAL], None if own is None else sum(own.values())))
 
 
 def _rate(numerator: Cell, denominator: Cell) -> Cell:
@@ -178,19 +181,23 @@ def _rate(numerator: Cell, denominator: Cell) -> Cell:
     return Cell(value=round(100 * numerator.value / denominator.value, 1), own=own)
 
 
-def _columns(first: dt.date, last: dt.date, period: str) -> list[tuple[str, str]]:
-    seen: list[str] = []
-    for month in rollups_months(first, last):
-        key = _period_of(month.year, (month.month - 1) // 3 + 1, period)
-        if key not in seen:
-            seen.append(key)
-    return [(k, k) for k in seen]
-
-
-def rollups_months(first: dt.date, last: dt.date) -> list[dt.date]:
+def _columns(first: dt.date, last: dt.date, period: str) -> dict[dt.date, str]:
+    """{month: the column (year or quarter) it falls in} for the months first..last."""
     from safetyhub.events.event_stats import months_between
 
-    return months_between(first, last)
+    return {month: _period_of(month.year, (month.month - 1) // 3 + 1, period)
+            for month in months_between(first, last)}
+
+
+def _per_column(months: dict[dt.date, str], field_name: str, **only) -> dict:
+    """{alias: SUM(field) over one column's months} for each column in order, so that the
+    database adds each organization's rows up into the columns by plain comparisons (no
+    date function per row)."""
+    spans: dict[str, list[dt.date]] = {}
+    for month, column in months.items():
+        spans.setdefault(column, []).append(month)
+    return {f"c{i}": Sum(field_name, filter=Q(month__gte=min(ms), month__lte=max(ms), **only))
+            for i, ms in enumerate(spans.values())}
 
 
 def own_organization(user, access: NetworkAccess, slug: str = "") -> Organization | None:
@@ -211,28 +218,31 @@ def dashboard(*, network: Network, period: str = "year", own: Organization | Non
         raise ValueError(f"period must be one of {', '.join(PERIODS)}")
     last = rollups.last_complete_month(today)
     first = rollups._first_month(last)
-    columns = _columns(first, last, period)
+    months = _columns(first, last, period)
+    column_keys = list(dict.fromkeys(months.values()))
+    columns = [(k, k) for k in column_keys]
     categories = rollups.builtin_categories()
 
-    # Events: one GROUP BY over the members' rows: (organization, year, quarter, category)
-    # with all reports and harmed ones.
+    # Events: one GROUP BY over the sharing members' rows: per organization and category,
+    # each column's reports and reports with harm.
     sharing = _members(network)
     event_orgs = sharing["shares_event_counts"]
-    trunc = {"year": ExtractYear("month"), "quarter": ExtractQuarter("month")}
-    event_rows = (EventRollup.objects.filter(organization_id__in=event_orgs,
-                                             month__gte=first, month__lte=last)
-                  .order_by().annotate(**{"y": trunc["year"], "q": trunc["quarter"]})
-                  .values_list("organization_id", "y", "q", "category")
-                  .annotate(n=Sum("events"), harmed=Sum("events",
-                                                        filter=Q(harm_band__in=HARMED))))
+    in_span = {"month__gte": first, "month__lte": last}
+    all_events = _per_column(months, "events")
+    with_harm = {f"h{k[1:]}": agg for k, agg in
+                 _per_column(months, "events", harm_band__in=HARMED).items()}
     events: dict = defaultdict(int)
     harmed: dict = defaultdict(int)
     present: set[str] = set()
-    for org, y, q, category, n, h in event_rows:
-        c = _period_of(y, q, period)
-        events[(category, c, org)] += n
-        harmed[(category, c, org)] += h or 0
-        present.add(category)
+    for row in (EventRollup.objects.filter(organization_id__in=event_orgs, **in_span)
+                .order_by().values("organization_id", "category")
+                .annotate(**all_events, **with_harm)):
+        org, category = row["organization_id"], row["category"]
+        for i, c in enumerate(column_keys):
+            if row[f"c{i}"]:
+                events[(category, c, org)] += row[f"c{i}"]
+                harmed[(category, c, org)] += row[f"h{i}"] or 0
+                present.add(category)
     # Rows: the shipped taxonomy's categories anyone counted (a category nobody counted says
     # nothing and is left out), then "other".
     rows = [(k, v) for k, v in categories.items() if k in present]
@@ -245,14 +255,13 @@ def dashboard(*, network: Network, period: str = "year", own: Organization | Non
         own_events, own_harmed = Counter(), Counter()
         for (month, category, band), n in rollups.event_counts(
                 own, first=first, last=last, categories=categories).items():
-            key = (category, _period_of(month.year, (month.month - 1) // 3 + 1, period))
+            key = (category, months[month])
             own_events[key] += n
             if band in HARMED:
                 own_harmed[key] += n
         own_actions = Counter()
         for (month, strength), n in rollups.action_counts(own, first=first, last=last).items():
-            own_actions[(strength, _period_of(month.year, (month.month - 1) // 3 + 1,
-                                              period))] += n
+            own_actions[(strength, months[month])] += n
         own_areas = {(a.pack_id, a.area): a.mean for a in rollups.area_means(own)}
 
     event_table = _table("Reported events by category", events, rows=rows, columns=columns,
@@ -265,15 +274,15 @@ def dashboard(*, network: Network, period: str = "year", own: Organization | Non
          _rate(harm_table.row_totals[key], event_table.row_totals[key]))
         for key, label in rows]
 
-    # Actions: (organization, year, quarter, strength).
+    # Actions: per organization and strength, each column's actions.
     action_orgs = sharing["shares_action_strength"]
     actions: dict = defaultdict(int)
-    for org, y, q, strength, n in (
-            ActionRollup.objects.filter(organization_id__in=action_orgs, month__gte=first,
-                                        month__lte=last)
-            .order_by().annotate(y=trunc["year"], q=trunc["quarter"])
-            .values_list("organization_id", "y", "q", "strength").annotate(n=Sum("actions"))):
-        actions[(strength, _period_of(y, q, period), org)] += n
+    for row in (ActionRollup.objects.filter(organization_id__in=action_orgs, **in_span)
+                .order_by().values("organization_id", "strength")
+                .annotate(**_per_column(months, "actions"))):
+        for i, c in enumerate(column_keys):
+            if row[f"c{i}"]:
+                actions[(row["strength"], c, row["organization_id"])] += row[f"c{i}"]
     action_table = _table("Actions by strength", actions,
                           rows=[(level.key, level.label) for level in LEVELS], columns=columns,
                           own=own_actions, organizations=len(action_orgs))
