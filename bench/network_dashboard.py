@@ -19,7 +19,7 @@ months, in two parts:
   all hospitals is this measured time per hospital times their number (each hospital is
   counted on its own: the time grows with the hospitals, not with the network);
 * the other hospitals' rollup rows (the tables the dashboard reads) are written straight
-  in SQL with the same distribution (sizes skewed by hospital, category and harm), so
+  in SQL with the same distribution (sizes skewed by hospital and category), so
   that the rollup tables hold the figures of --events reports in all, as they would after
   the nightly job;
 
@@ -121,16 +121,17 @@ FROM (SELECT g, %(start)s::timestamptz + random() * %(span)s * interval '1 secon
 
 
 ROLLUP_SQL = """
-INSERT INTO network_eventrollup (organization_id, month, category, harm_band, events)
-SELECT o.id, m::date, c.key, b.key, x.e
-FROM (SELECT unnest(%(organizations)s::bigint[]) AS id, unnest(%(org_w)s::float8[]) AS w) o
-CROSS JOIN generate_series(%(first)s::date, %(last)s::date, interval '1 month') AS m
-CROSS JOIN (SELECT unnest(%(categories)s::text[]) AS key,
-                   unnest(%(cat_w)s::float8[]) AS w) c
-CROSS JOIN (SELECT unnest(%(bands)s::text[]) AS key, unnest(%(band_w)s::float8[]) AS w) b
-CROSS JOIN LATERAL (SELECT floor(%(per_org)s * o.w * c.w * b.w / %(months)s
-                                 + random())::int AS e) x
-WHERE x.e > 0
+INSERT INTO network_eventrollup (organization_id, quarter, category, events, harmed)
+SELECT id, quarter, key, e, floor(e * %(harmed)s + random())::int
+FROM (SELECT o.id, q::date AS quarter, c.key,
+             floor(%(per_org)s * o.w * c.w * %(months_in)s[i] / %(months)s + random())::int
+             AS e
+      FROM (SELECT unnest(%(organizations)s::bigint[]) AS id,
+                   unnest(%(org_w)s::float8[]) AS w) o
+      CROSS JOIN unnest(%(quarters)s::date[]) WITH ORDINALITY AS qs(q, i)
+      CROSS JOIN (SELECT unnest(%(categories)s::text[]) AS key,
+                         unnest(%(cat_w)s::float8[]) AS w) c) AS cells
+WHERE e > 0
 """
 
 
@@ -140,6 +141,7 @@ def fill_rollups(organizations: list[Organization], categories: list[str]) -> No
     strength; per hospital, the means of nine self-assessment areas."""
     import random
 
+    from safetyhub.events.event_stats import months_between
     from safetyhub.network.models import ActionRollup, AreaScoreRollup, RollupState
 
     rng = random.Random(2613)
@@ -149,7 +151,12 @@ def fill_rollups(organizations: list[Organization], categories: list[str]) -> No
     scale = len(organizations) / sum(org_w)
     cat_w = [(k + 1) ** 1.6 - k ** 1.6 for k in range(len(categories))]  # as power(random())
     cat_w = [w / sum(cat_w) for w in cat_w][::-1]
-    bands = {"none": 0.45, "harm": 0.45, "severe": 0.03, "unknown": 0.07}
+    harmed = 0.48  # mild, moderate, severe and death: as in HARM above
+    # Each quarter's complete months within the 36 (the first may hold fewer than three).
+    months_in: dict[dt.date, int] = {}
+    for month in months_between(first, last):
+        quarter = rollups.quarter_of(month)
+        months_in[quarter] = months_in.get(quarter, 0) + 1
     per_org = ARGS.events / ARGS.organizations
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -157,21 +164,19 @@ def fill_rollups(organizations: list[Organization], categories: list[str]) -> No
             cursor.execute(ROLLUP_SQL, {
                 "organizations": [o.pk for o in organizations],
                 "org_w": [w * scale for w in org_w], "categories": categories,
-                "cat_w": cat_w, "bands": list(bands), "band_w": list(bands.values()),
-                "first": first, "last": last, "months": 36, "per_org": per_org})
+                "cat_w": cat_w, "quarters": list(months_in),
+                "months_in": list(months_in.values()), "months": 36, "per_org": per_org,
+                "harmed": harmed})
     else:  # the same rows, written from Python (small runs)
-        from safetyhub.events.event_stats import months_between
-
         rows = []
         for o, w in zip(organizations, org_w, strict=True):
-            for month in months_between(first, last):
+            for quarter, n_months in months_in.items():
                 for category, cw in zip(categories, cat_w, strict=True):
-                    for band, bw in bands.items():
-                        e = int(per_org * w * scale * cw * bw / 36 + rng.random())
-                        if e:
-                            rows.append(EventRollup(organization=o, month=month,
-                                                    category=category, harm_band=band,
-                                                    events=e))
+                    e = int(per_org * w * scale * cw * n_months / 36 + rng.random())
+                    if e:
+                        rows.append(EventRollup(organization=o, quarter=quarter,
+                                                category=category, events=e,
+                                                harmed=int(e * harmed + rng.random())))
         EventRollup.objects.bulk_create(rows, batch_size=5000)
     months = [last]
     for _ in range(29):

@@ -22,7 +22,7 @@ from safetyhub.investigations.hierarchy import LEVELS, STRONGER
 from . import rollups
 from .access import NetworkAccess, current_members
 from .models import Network
-from .models_rollups import ActionRollup, AreaScoreRollup, EventRollup, HarmBand
+from .models_rollups import ActionRollup, AreaScoreRollup, EventRollup
 from .suppression import (
     MIN_ORGANIZATIONS,
     TOTAL,
@@ -35,7 +35,7 @@ from .suppression import (
 )
 
 PERIODS = ("year", "quarter")
-HARMED = (HarmBand.HARM, HarmBand.SEVERE)
+HARMED = rollups.HARMED
 
 
 @dataclass(frozen=True)
@@ -189,14 +189,18 @@ def _columns(first: dt.date, last: dt.date, period: str) -> dict[dt.date, str]:
             for month in months_between(first, last)}
 
 
-def _per_column(months: dict[dt.date, str], field_name: str, **only) -> dict:
+def _per_column(months: dict[dt.date, str], field_name: str, *, prefix: str = "c",
+                date_field: str = "month") -> dict:
     """{alias: SUM(field) over one column's months} for each column in order, so that the
     database adds each organization's rows up into the columns by plain comparisons (no
-    date function per row)."""
+    date function per row). `date_field` "quarter": rows dated by their quarter's first
+    day."""
     spans: dict[str, list[dt.date]] = {}
     for month, column in months.items():
-        spans.setdefault(column, []).append(month)
-    return {f"c{i}": Sum(field_name, filter=Q(month__gte=min(ms), month__lte=max(ms), **only))
+        spans.setdefault(column, []).append(
+            rollups.quarter_of(month) if date_field == "quarter" else month)
+    return {f"{prefix}{i}": Sum(field_name, filter=Q(**{f"{date_field}__gte": min(ms),
+                                                       f"{date_field}__lte": max(ms)}))
             for i, ms in enumerate(spans.values())}
 
 
@@ -228,13 +232,14 @@ def dashboard(*, network: Network, period: str = "year", own: Organization | Non
     sharing = _members(network)
     event_orgs = sharing["shares_event_counts"]
     in_span = {"month__gte": first, "month__lte": last}
-    all_events = _per_column(months, "events")
-    with_harm = {f"h{k[1:]}": agg for k, agg in
-                 _per_column(months, "events", harm_band__in=HARMED).items()}
+    all_events = _per_column(months, "events", date_field="quarter")
+    with_harm = _per_column(months, "harmed", prefix="h", date_field="quarter")
     events: dict = defaultdict(int)
     harmed: dict = defaultdict(int)
     present: set[str] = set()
-    for row in (EventRollup.objects.filter(organization_id__in=event_orgs, **in_span)
+    for row in (EventRollup.objects.filter(organization_id__in=event_orgs,
+                                           quarter__gte=rollups.quarter_of(first),
+                                           quarter__lte=last)
                 .order_by().values("organization_id", "category")
                 .annotate(**all_events, **with_harm)):
         org, category = row["organization_id"], row["category"]

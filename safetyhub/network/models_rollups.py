@@ -5,8 +5,9 @@ set per organization whatever networks it belongs to; a network reads the rows o
 members that share that stream (aggregates.py). An organization that shares nothing with any
 network has no rows here.
 
-Nothing in these rows names a patient, a reporter or a unit: counts by month, category and
-harm band; actions by month and strength; one mean per area of a finalised self-assessment."""
+Nothing in these rows names a patient, a reporter or a unit: counts by quarter and category
+(with those that caused harm); actions by month and strength; one mean per area of a
+finalised self-assessment."""
 
 from django.db import models
 
@@ -21,24 +22,24 @@ class HarmBand(models.TextChoices):
 
 
 class EventRollup(models.Model):
-    """Reports that occurred in one complete month, of one category and harm band."""
+    """Reports of one category that occurred in one quarter's complete months, and how many
+    of them caused harm (mild, moderate, severe or death). A quarter, not a month: the
+    dashboard shows years and quarters, and a third of the rows is a third of its work (a
+    month's figures stay in the event dashboard's kept months, events/event_stats.py)."""
 
     organization = models.ForeignKey("core.Organization", on_delete=models.CASCADE,
                                      related_name="+")
-    month = models.DateField()  # first day of the month
+    quarter = models.DateField()  # first day of the quarter
     category = models.CharField(max_length=60)
-    harm_band = models.CharField(max_length=10, choices=HarmBand.choices)
     events = models.PositiveIntegerField()
+    harmed = models.PositiveIntegerField()
 
     class Meta:
         constraints = [models.UniqueConstraint(
-            fields=["organization", "month", "category", "harm_band"],
-            name="network_event_rollup_one")]
-        indexes = [models.Index(fields=["month", "organization"],
-                                name="network_event_rollup_month")]
+            fields=["organization", "quarter", "category"], name="network_event_rollup_one")]
 
     def __str__(self) -> str:
-        return f"{self.events} {self.category} ({self.harm_band}) of {self.organization_id}"
+        return f"{self.events} {self.category} of {self.organization_id}, {self.quarter}"
 
 
 class ActionRollup(models.Model):

@@ -26,9 +26,9 @@ from safetyhub.events.severity import HARM_RANK, WORKFORCE_RANK
 from .models import NetworkMember
 from .models_rollups import ActionRollup, AreaScoreRollup, EventRollup, HarmBand, RollupState
 
-__all__ = ["MONTHS", "OTHER_CATEGORY", "action_counts", "area_means", "builtin_categories",
-           "event_counts", "harm_band", "last_complete_month", "refresh_all",
-           "refresh_organization", "sharing_organizations"]
+__all__ = ["HARMED", "MONTHS", "OTHER_CATEGORY", "action_counts", "area_means",
+           "builtin_categories", "event_counts", "harm_band", "last_complete_month",
+           "quarter_of", "refresh_all", "refresh_organization", "sharing_organizations"]
 
 MONTHS = 36  # how far back the rollups reach (as the event dashboard's kept months)
 OTHER_CATEGORY = "other"
@@ -63,6 +63,13 @@ def builtin_categories() -> dict[str, str]:
         for option in taxonomy.categories(kind):
             out[option.key] = option.title
     return out
+
+
+def quarter_of(month: dt.date) -> dt.date:
+    return month.replace(month=(month.month - 1) // 3 * 3 + 1, day=1)
+
+
+HARMED = (HarmBand.HARM, HarmBand.SEVERE)
 
 
 def last_complete_month(today: dt.date | None = None) -> dt.date:
@@ -175,14 +182,20 @@ def refresh_organization(*, organization_id: int, today: dt.date | None = None,
     actions = (action_counts(organization, first=first, last=last)
                if "shares_action_strength" in streams else {})
     areas = area_means(organization) if "shares_assessment_scores" in streams else []
+    by_quarter: dict[tuple[dt.date, str], list[int]] = {}
+    for (month, category, band), n in events.items():
+        counts = by_quarter.setdefault((quarter_of(month), category), [0, 0])
+        counts[0] += n
+        counts[1] += n if band in HARMED else 0
     with transaction.atomic():
         _forget(organization_id)
         if not streams:
             return False
         EventRollup.objects.bulk_create(
-            [EventRollup(organization_id=organization_id, month=month, category=category,
-                         harm_band=band, events=n)
-             for (month, category, band), n in events.items() if n], batch_size=2000)
+            [EventRollup(organization_id=organization_id, quarter=quarter, category=category,
+                         events=n, harmed=harmed)
+             for (quarter, category), (n, harmed) in by_quarter.items() if n],
+            batch_size=2000)
         ActionRollup.objects.bulk_create(
             [ActionRollup(organization_id=organization_id, month=month, strength=strength,
                           actions=n) for (month, strength), n in actions.items() if n])
