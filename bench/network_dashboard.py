@@ -124,11 +124,12 @@ ROLLUP_SQL = """
 INSERT INTO network_eventrollup (organization_id, quarter, category, events, harmed)
 SELECT id, quarter, key, e, floor(e * %(harmed)s + random())::int
 FROM (SELECT o.id, q::date AS quarter, c.key,
-             floor(%(per_org)s * o.w * c.w * %(months_in)s[i] / %(months)s + random())::int
+             floor(%(per_org)s * o.w * c.w * qs.n / %(months)s + random())::int
              AS e
       FROM (SELECT unnest(%(organizations)s::bigint[]) AS id,
                    unnest(%(org_w)s::float8[]) AS w) o
-      CROSS JOIN unnest(%(quarters)s::date[]) WITH ORDINALITY AS qs(q, i)
+      CROSS JOIN (SELECT unnest(%(quarters)s::date[]) AS q,
+                         unnest(%(months_in)s::int[]) AS n) qs
       CROSS JOIN (SELECT unnest(%(categories)s::text[]) AS key,
                          unnest(%(cat_w)s::float8[]) AS w) c) AS cells
 WHERE e > 0
