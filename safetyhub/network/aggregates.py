@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from django.db.models import Q, Sum
@@ -116,40 +115,59 @@ def _members(network: Network) -> dict[str, list[int]]:
     return out
 
 
-def _suppressed(by_org: dict[tuple[Hashable, Hashable, int], int], *, rows: list[str],
-                columns: list[str], min_organizations: int = MIN_ORGANIZATIONS):
-    """Verdicts of a table given {(row, column, organization): n}: counts of events and of
-    distinct organizations (n > 0) for every cell, row, column and the whole."""
-    cells: dict = defaultdict(Counter)
-    row_totals: dict = defaultdict(Counter)
-    column_totals: dict = defaultdict(Counter)
-    whole: Counter = Counter()
-    for (r, c, org), n in by_org.items():
-        if n:
-            cells[(r, c)][org] += n
-            row_totals[r][org] += n
-            column_totals[c][org] += n
-            whole[org] += n
+class Tally:
+    """A table's counts as the members' rows come in — each row one organization's figures
+    of one table row (a category, a strength) per column — kept as sums and counts of
+    organizations per cell, row, column and the whole, so that a network of hundreds of
+    members costs one pass over its rows."""
 
-    def count(counter: Counter) -> Count:
-        return Count(organizations=len(counter), events=sum(counter.values()))
+    def __init__(self, columns: list[str]) -> None:
+        self.columns = columns
+        self.cells: Counter = Counter()
+        self.cell_orgs: Counter = Counter()
+        self.rows: Counter = Counter()
+        self.row_orgs: Counter = Counter()
+        self.column_sums: list[int] = [0] * len(columns)
+        self.column_orgs: list[set[int]] = [set() for _ in columns]
+        self.orgs: set[int] = set()
 
-    return suppress_table(
-        {(r, c): count(cells[(r, c)]) for r in rows for c in columns},
-        rows={r: count(row_totals[r]) for r in rows},
-        columns={c: count(column_totals[c]) for c in columns}, total=count(whole),
-        min_organizations=min_organizations)
+    def add(self, organization_id: int, row: str, values) -> None:
+        """One organization's figures of one table row, per column (each organization and
+        row comes once: the rows are grouped by both)."""
+        counted = 0
+        for i, n in enumerate(values):
+            if n:
+                key = (row, self.columns[i])
+                self.cells[key] += n
+                self.cell_orgs[key] += 1
+                self.column_sums[i] += n
+                self.column_orgs[i].add(organization_id)
+                counted += n
+        if counted:
+            self.rows[row] += counted
+            self.row_orgs[row] += 1
+            self.orgs.add(organization_id)
+
+    def verdicts(self, rows: list[str], min_organizations: int = MIN_ORGANIZATIONS) -> dict:
+        return suppress_table(
+            {(r, c): Count(self.cell_orgs[(r, c)], self.cells[(r, c)])
+             for r in rows for c in self.columns},
+            rows={r: Count(self.row_orgs[r], self.rows[r]) for r in rows},
+            columns={c: Count(len(self.column_orgs[i]), self.column_sums[i])
+                     for i, c in enumerate(self.columns)},
+            total=Count(len(self.orgs), sum(self.column_sums)),
+            min_organizations=min_organizations)
 
 
 def _cell(verdict, own: int | None = None) -> Cell:
     return Cell(value=verdict.events, reason=verdict.reason, own=own)
 
 
-def _table(caption: str, by_org: dict, *, rows: list[tuple[str, str]],
+def _table(caption: str, tally: Tally, *, rows: list[tuple[str, str]],
            columns: list[tuple[str, str]], own: Counter | None, organizations: int) -> Table:
     row_keys = [k for k, _ in rows]
     column_keys = [k for k, _ in columns]
-    verdicts = _suppressed(by_org, rows=row_keys, columns=column_keys)
+    verdicts = tally.verdicts(row_keys)
 
     own_rows: Counter = Counter()
     own_columns: Counter = Counter()
@@ -234,20 +252,18 @@ def dashboard(*, network: Network, period: str = "year", own: Organization | Non
     in_span = {"month__gte": first, "month__lte": last}
     all_events = _per_column(months, "events", date_field="quarter")
     with_harm = _per_column(months, "harmed", prefix="h", date_field="quarter")
-    events: dict = defaultdict(int)
-    harmed: dict = defaultdict(int)
-    present: set[str] = set()
-    for row in (EventRollup.objects.filter(organization_id__in=event_orgs,
-                                           quarter__gte=rollups.quarter_of(first),
-                                           quarter__lte=last)
-                .order_by().values("organization_id", "category")
-                .annotate(**all_events, **with_harm)):
-        org, category = row["organization_id"], row["category"]
-        for i, c in enumerate(column_keys):
-            if row[f"c{i}"]:
-                events[(category, c, org)] += row[f"c{i}"]
-                harmed[(category, c, org)] += row[f"h{i}"] or 0
-                present.add(category)
+    events, harmed = Tally(column_keys), Tally(column_keys)
+    width = len(column_keys)
+    for org, category, *values in (
+            EventRollup.objects.filter(organization_id__in=event_orgs,
+                                       quarter__gte=rollups.quarter_of(first),
+                                       quarter__lte=last)
+            .order_by().values("organization_id", "category")
+            .annotate(**all_events, **with_harm)
+            .values_list("organization_id", "category", *all_events, *with_harm)):
+        events.add(org, category, values[:width])
+        harmed.add(org, category, values[width:])
+    present = set(events.rows)
     # Rows: the shipped taxonomy's categories anyone counted (a category nobody counted says
     # nothing and is left out), then "other".
     rows = [(k, v) for k, v in categories.items() if k in present]
@@ -281,13 +297,13 @@ def dashboard(*, network: Network, period: str = "year", own: Organization | Non
 
     # Actions: per organization and strength, each column's actions.
     action_orgs = sharing["shares_action_strength"]
-    actions: dict = defaultdict(int)
-    for row in (ActionRollup.objects.filter(organization_id__in=action_orgs, **in_span)
-                .order_by().values("organization_id", "strength")
-                .annotate(**_per_column(months, "actions"))):
-        for i, c in enumerate(column_keys):
-            if row[f"c{i}"]:
-                actions[(row["strength"], c, row["organization_id"])] += row[f"c{i}"]
+    actions = Tally(column_keys)
+    per_column = _per_column(months, "actions")
+    for org, strength, *values in (
+            ActionRollup.objects.filter(organization_id__in=action_orgs, **in_span)
+            .order_by().values("organization_id", "strength").annotate(**per_column)
+            .values_list("organization_id", "strength", *per_column)):
+        actions.add(org, strength, values)
     action_table = _table("Actions by strength", actions,
                           rows=[(level.key, level.label) for level in LEVELS], columns=columns,
                           own=own_actions, organizations=len(action_orgs))
