@@ -89,13 +89,15 @@ def event_counts(organization: Organization, *, first: dt.date, last: dt.date,
     """{(month, category, harm band): reports} of the complete months first..last, read from
     the event dashboard's kept monthly figures (made first where missing)."""
     categories = builtin_categories() if categories is None else categories
-    # Makes (and keeps) any month not kept yet; the sum it returns is not needed here.
-    event_stats.figures_for(organization=organization, first=first, last=last)
+    kept = (MonthlyEventStats.objects.filter(organization=organization,
+                                             unit=event_stats.EVERY_UNIT,
+                                             month__gte=first, month__lte=last))
+    wanted = event_stats.months_between(first, last)
+    if set(kept.values_list("month", flat=True).distinct()) != set(wanted):
+        # Makes (and keeps) the months not kept yet; the sum it returns is not needed here.
+        event_stats.figures_for(organization=organization, first=first, last=last)
     out: Counter = Counter()
-    for month, figures in (MonthlyEventStats.objects
-                           .filter(organization=organization, unit=event_stats.EVERY_UNIT,
-                                   month__gte=first, month__lte=last)
-                           .values_list("month", "figures")):
+    for month, figures in kept.values_list("month", "figures"):
         for _type, category, harm, n in figures.get("classes", []):
             key = category if category in categories else OTHER_CATEGORY
             out[(month, key, harm_band(harm))] += n
