@@ -79,6 +79,32 @@ def _register_lessons() -> None:
 
 def _register_aggregates() -> None:
     """Network dashboards: suppressed aggregates and the rollups behind them."""
+    from django.db import transaction
+    from django.db.models.signals import post_save
+
+    from safetyhub.core import daily_jobs, demo
+
+    from . import rollups
+    from .demo_aggregates import load_aggregates_demo
+    from .models import NetworkMember
+    from .tasks import refresh_rollups
+
+    def sharing_changed(sender, instance: NetworkMember, raw: bool = False, **kwargs) -> None:
+        # A member that shares something has its figures built at once (after the commit, by
+        # the worker); one that stops or leaves drops out of every dashboard at once (the
+        # dashboard reads current sharing members only) and its rows go at night.
+        if raw or instance.left_at is not None:
+            return
+        if (instance.shares_event_counts or instance.shares_action_strength
+                or instance.shares_assessment_scores):
+            organization_id = instance.organization_id
+            transaction.on_commit(
+                lambda: refresh_rollups.enqueue(organization_id=organization_id))
+
+    post_save.connect(sharing_changed, sender=NetworkMember, weak=False,
+                      dispatch_uid="network_rollups_sharing_changed")
+    daily_jobs.register_daily_job("network.rollups", rollups.refresh_all)
+    demo.register_demo_loader(load_aggregates_demo)
 
 
 def _register_goals() -> None:

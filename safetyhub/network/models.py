@@ -127,12 +127,17 @@ class NetworkInvitation(models.Model):
                 and self.declined_at is None and self.expires_at > timezone.now())
 
 
-# Lessons (models_lessons) live in their own module; imported here so Django finds them.
-# Shared goals live in their own module (models_goals); imported here so Django finds them.
+# Each part's models, in their own modules (Django finds models through this one).
 from .models_goals import GoalParticipation, GoalValue, SharedGoal  # noqa: E402, F401
 from .models_lessons import (  # noqa: E402, F401
     LessonComment,
     LessonDraft,
     LessonTerm,
     PublishedLesson,
+)
+from .models_rollups import (  # noqa: E402, F401
+    ActionRollup,
+    AreaScoreRollup,
+    EventRollup,
+    RollupState,
 )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_goals, views_lessons
+from . import views, views_aggregates, views_goals, views_lessons
 
 app_name = "network"
 # Network pages, for its leads and the people of its member organizations.
@@ -39,6 +39,9 @@ urlpatterns += [
 ]
 
 # Network dashboards (views_aggregates.py)
+urlpatterns += [
+    path(N + "dashboard/", views_aggregates.dashboard, name="dashboard"),
+]
 
 # Shared goals (views_goals.py)
 
