@@ -53,7 +53,7 @@ def _register_lessons() -> None:
     """Lessons learned: drafts, their de-identification review, the network library."""
     from safetyhub.core import audit
 
-    from . import demo_lessons
+    from . import demo_lessons, pages
     from .models_lessons import LessonComment, LessonDraft, PublishedLesson
 
     # Drafts start from events: sensitive (views recorded), their texts never copied into
@@ -68,10 +68,6 @@ def _register_lessons() -> None:
     audit.register(LessonComment, redact=["text"],
                    describe=lambda c: f"Comment on published lesson {c.lesson_id}")
     demo_lessons.register()
-    try:  # the network home's list of parts (the members part's pages.py)
-        from . import pages
-    except ImportError:  # pragma: no cover - until the members part is merged
-        return
     pages.register(key="library", label="Lessons", url_name="network:library",
                    description="Lessons members published, with identifying details removed "
                                "and checked by a person.", order=10)
@@ -84,7 +80,7 @@ def _register_aggregates() -> None:
 
     from safetyhub.core import daily_jobs, demo
 
-    from . import rollups
+    from . import pages, rollups
     from .demo_aggregates import load_aggregates_demo
     from .models import NetworkMember
     from .tasks import refresh_rollups
@@ -104,6 +100,9 @@ def _register_aggregates() -> None:
     post_save.connect(sharing_changed, sender=NetworkMember, weak=False,
                       dispatch_uid="network_rollups_sharing_changed")
     daily_jobs.register_daily_job("network.rollups", rollups.refresh_all)
+    pages.register(key="dashboard", label="Dashboard", url_name="network:dashboard",
+                   description="Figures members share, added up; small groups hidden.",
+                   order=20)
     demo.register_demo_loader(load_aggregates_demo)
 
 
@@ -111,6 +110,7 @@ def _register_goals() -> None:
     """Shared goals and the monthly data members submit to them."""
     from safetyhub.core import audit, daily_jobs, demo, my_work
 
+    from . import pages
     from .demo_goals import load_goals_demo
     from .goals import pull_measure_values
     from .models_goals import GoalParticipation, GoalValue, SharedGoal
@@ -127,4 +127,7 @@ def _register_goals() -> None:
     my_work.register_source("network.goal_data", "Shared-goal data due", goal_data_due,
                             empty="No shared-goal data is due from your organization.")
     daily_jobs.register_daily_job("network.goal_values_from_measures", pull_measure_values)
+    pages.register(key="goals", label="Shared goals", url_name="network:goals",
+                   description="Goals the network set, with the network's chart and your "
+                               "own.", order=30)
     demo.register_demo_loader(load_goals_demo)

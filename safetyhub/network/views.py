@@ -213,6 +213,7 @@ def organization_networks(request):
                     for m in rows if m.left_at is None],
         "past": [m for m in rows if m.left_at is not None],
         "may_manage": may_manage,
+        "may_draft_lessons": request.user.has_perm("network.draft_lessons", org),
         "leave_form": LeaveForm(),
     })
 
