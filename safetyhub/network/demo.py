@@ -34,3 +34,8 @@ def load_network_demo() -> list[tuple[str, str]]:
         for org in Organization.objects.filter(slug__in=MEMBER_SLUGS).exclude(slug__in=already)
     ])
     return [(LEAD_EMAIL, f"Lead of {NETWORK_NAME} (a learning network), in no organization")]
+
+
+def demo_network() -> Network:
+    """The demo network (made by `load_network_demo`, which runs before the other parts')."""
+    return Network.objects.get(slug=NETWORK_SLUG)

@@ -16,28 +16,15 @@ from django.utils import timezone
 from safetyhub.core.models import Organization
 
 from .access import current_members
+from .demo import demo_network
 from .goals import first_of_month, take_part
-from .models import Network, NetworkMember
 from .models_goals import GoalParticipation, GoalValue, SharedGoal
 
-NETWORK_SLUG = "valley"
-NETWORK_NAME = "Valley Patient Safety Collaborative"
-DEMO_ORGANIZATIONS = ("riverside-general", "riverside-childrens", "lakeshore")
 FED_BY_MEASURE = "riverside-general"
 TITLE = "Falls with injury per 1,000 patient days"
 MONTHS = 18
 SEED = 13
 
-
-def _network() -> Network:
-    """The demo network (the members part's demo makes it; made here if it has not)."""
-    network, created = Network.objects.get_or_create(
-        slug=NETWORK_SLUG, defaults={"name": NETWORK_NAME, "kind": Network.Kind.REGIONAL,
-                                     "description": "SafetyHub's demo network."})
-    if created:
-        for organization in Organization.objects.filter(slug__in=DEMO_ORGANIZATIONS):
-            NetworkMember.objects.create(network=network, organization=organization)
-    return network
 
 
 def _falls_measure(organization: Organization):
@@ -61,7 +48,7 @@ def _falls_measure(organization: Organization):
 
 @transaction.atomic
 def load_goals_demo() -> None:
-    network = _network()
+    network = demo_network()
     if SharedGoal.objects.filter(network=network, title=TITLE).exists():
         return
     today = timezone.localdate()

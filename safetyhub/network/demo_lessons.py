@@ -8,12 +8,10 @@ from __future__ import annotations
 from safetyhub.core.models import Organization, Role
 
 from . import lessons
-from .models import Network, NetworkMember
+from .demo import demo_network
 from .models_lessons import PublishedLesson
 
 # The members part's demo network (network/demo.py on its branch), made here too if absent.
-NETWORK = "valley-collaborative"
-NETWORK_NAME = "Valley Patient Safety Collaborative"
 # SafetyHub's own demo text (fictional), written in the voice of a member's lesson.
 LAKESHORE_LESSONS = [
     {"title": "Falls at night after sedatives on the birthing unit",
@@ -46,19 +44,6 @@ def register() -> None:
 
     demo.register_demo_loader(load_lessons_demo)
 
-
-def demo_network() -> Network:
-    """The members part's demo network, or one made here by the same slug (idempotent)."""
-    network, _ = Network.objects.get_or_create(
-        slug=NETWORK, defaults={"name": NETWORK_NAME, "kind": Network.Kind.REGIONAL,
-                                "description": "A fictional regional collaborative of the "
-                                               "demo's hospitals."})
-    for slug in ("riverside-general", "lakeshore"):
-        org = Organization.objects.filter(slug=slug).first()
-        if org is not None and not NetworkMember.objects.filter(
-                network=network, organization=org, left_at__isnull=True).exists():
-            NetworkMember.objects.create(network=network, organization=org)
-    return network
 
 
 def _lead(org: Organization):

@@ -3,12 +3,14 @@ every generated name says it is generated, and loading twice adds nothing."""
 
 from safetyhub.core.models import Organization
 from safetyhub.network import aggregates
-from safetyhub.network.demo_aggregates import GENERATED, NETWORK_SLUG, load_aggregates_demo
+from safetyhub.network.demo import NETWORK_SLUG, load_network_demo
+from safetyhub.network.demo_aggregates import GENERATED, load_aggregates_demo
 from safetyhub.network.models import EventRollup, Network
 from safetyhub.network.suppression import Reason
 
 
 def test_the_demo_dashboard_shows_and_hides_cells(db):
+    load_network_demo()  # the network the generated members join (its loader runs first)
     load_aggregates_demo()
     network = Network.objects.get(slug=NETWORK_SLUG)
     generated = Organization.objects.filter(slug__startswith="generated-member-")

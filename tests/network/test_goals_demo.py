@@ -4,12 +4,13 @@ event-derived measure; loading twice adds nothing."""
 
 from safetyhub.core.demo import load_demo_data
 from safetyhub.network import goal_queries as queries
+from safetyhub.network.demo import NETWORK_SLUG
 from safetyhub.network.models_goals import GoalParticipation, GoalValue, SharedGoal
 
 
 def test_the_demo_goal_takes_its_members_data(db):
     load_demo_data()
-    goal = SharedGoal.objects.get(network__slug="valley",
+    goal = SharedGoal.objects.get(network__slug=NETWORK_SLUG,
                                   title="Falls with injury per 1,000 patient days")
     members = set(goal.network.members.filter(left_at__isnull=True)
                   .values_list("organization__slug", flat=True))

@@ -3,7 +3,7 @@ identifier of the demo's text, and loaded once."""
 
 from safetyhub.core.demo import load_demo_data
 from safetyhub.network import library
-from safetyhub.network.demo_lessons import NETWORK
+from safetyhub.network.demo import NETWORK_SLUG as NETWORK
 from safetyhub.network.models_lessons import LessonDraft, PublishedLesson
 
 
