@@ -200,7 +200,9 @@ def injury(m: Maker, note: Note, event: datetime.date) -> None:
     r = m.rng
     note.say("Staff injury. Employee ")
     note.mark(m.name(), "NAME")
-    note.say(f" ({r.choice(STAFF_ROLES)}) {r.choice(['strained back', 'needlestick', 'slipped on wet floor', 'was punched by a visitor'])} ")
+    harm = r.choice(["strained back", "needlestick", "slipped on wet floor",
+                     "was punched by a visitor"])
+    note.say(f" ({r.choice(STAFF_ROLES)}) {harm} ")
     note.say("while helping with a transfer on ")
     note.mark(m.date(event), "DATE")
     note.say(". Witnessed by ")
@@ -240,7 +242,8 @@ def listing(m: Maker, note: Note, event: datetime.date) -> None:
     r = m.rng
     rows = [
         ("pt: ", lambda: note.mark(m.name(), "NAME")),
-        ("dob ", lambda: note.mark(m.date(event - datetime.timedelta(days=r.randint(20000, 30000))), "DATE")),
+        ("dob ", lambda: note.mark(
+            m.date(event - datetime.timedelta(days=r.randint(20000, 30000))), "DATE")),
         ("addr: ", lambda: (note.mark(m.street(), "ADDRESS"), note.say(", "),
                             note.mark(m.town(), "PLACE"))),
         ("mrn ", lambda: note.mark(m.code("########"), "MRN")),

@@ -46,7 +46,10 @@ _PRIORITY = {kind: rank for rank, kind in enumerate((
 
 
 def _rank(kind: str) -> int:
-    # a weak guess ("MRN~": an unlabelled number) yields to every other find
+    # a weak guess ("MRN~": an unlabelled number) yields to every other find; a labelled
+    # one ("MRN!": "UR 0973840841") to none but e-mails, URLs and IPs
+    if kind.endswith("!"):
+        return min(_PRIORITY[kind[:-1]], _PRIORITY["SSN"])
     return _PRIORITY[kind.rstrip("~")] + (len(_PRIORITY) if kind.endswith("~") else 0)
 
 
@@ -56,7 +59,7 @@ def _resolve_overlaps(found: list[tuple[int, int, str]]) -> list[Span]:
     for start, end, kind in sorted(found, key=lambda f: (_rank(f[2]), f[0] - f[1], f[0])):
         if start >= end or any(start < t_end and t_start < end for t_start, t_end in taken):
             continue
-        chosen.append(Span(start, end, kind.rstrip("~")))
+        chosen.append(Span(start, end, kind.rstrip("~!")))
         taken.append((start, end))
     return sorted(chosen)
 

@@ -46,6 +46,7 @@ neighbor neighbour poa guardian manager supervisor director officer paramedic em
 student rep representative vendor engineer chaplain interpreter pcp hospitalist cousin
 fiance fiancee boyfriend girlfriend roommate sitter transporter housekeeper dietitian
 physician doctor provider crna resident fellow midwife name reporter witness
+gp nok employee reg registrar consultant clerk colleague coworker co-worker carer
 """)
 _PEOPLE_AFTER = _set("""
 named called per with by from to and or asked paged notified contacted informed told spoke
@@ -68,6 +69,12 @@ came left walked took gave refused spoke paged saw assisted helped declined agre
 _PARTICLES = _set("de van von der den da di du la le del della dos das ter ten")
 _ABBREVIATIONS = _set("dr mr mrs ms st pt no approx vs prof rev sr fr jr mt ft")
 _PLACE_BEFORE = _set("in near")
+# "drove in from X", "transferred from X", "moved here from X": "from" after a word of
+# travel says a place follows; "a call from X" is a person.
+_TRAVEL = _set("""
+drove drive driven driving came come coming travelled traveled travel travelling traveling
+flew moved transferred transported visiting in up down over here home back all way
+""")
 _FACILITY = (
     r"(?:nursing home|care home|care cent(?:er|re)|medical cent(?:er|re)|health cent(?:er|re)|"
     r"hospital|clinic|assisted living|senior living|rehab(?:ilitation)?(?: cent(?:er|re))?|"
@@ -263,12 +270,40 @@ def _extend(text: str, tokens: list[_Token]) -> None:
 
 def find_names(text: str) -> Iterator[Found]:
     """Names (``NAME``) and places (``PLACE``) in ``text``; may overlap other finds."""
+    text = _uncapitalised(text)
     tokens = [_Token(match) for match in _TOKEN.finditer(text)]
     _first_pass(text, tokens)
     _extend(text, tokens)
+    clinical = clinical_terms()
     for match in _FACILITY_NAME.finditer(text):
+        if all(word.lower() in clinical for word in match.group(1).split()):
+            continue  # "GP clinic", "ED urgent care": a kind of place, not its name
         yield match.start(), match.end(), "PLACE"
     yield from _spans(text, tokens)
+
+
+_CAPS_LINE = re.compile(r"[^\n]+")
+
+
+def _uncapitalised(text: str) -> str:
+    """``text`` with lines typed in capitals lowered (same length, so offsets hold): in
+    "WITNESSED BY VILMA WHILE" a capital says nothing, and a lower-case word is judged by
+    the vocabulary alone ("vilma" is not safe, "while" is)."""
+    if sum(c.isupper() for c in text) < 12:
+        return text
+    pieces = []
+    for match in _CAPS_LINE.finditer(text):
+        line = match.group()
+        letters = [c for c in line if c.isalpha()]
+        upper = sum(c.isupper() for c in letters)
+        lowered = line.lower()
+        if len(letters) >= 12 and upper >= 0.8 * len(letters) and len(lowered) == len(line):
+            line = lowered
+        pieces.append((match.start(), match.end(), line))
+    out = list(text)
+    for start, end, line in pieces:
+        out[start:end] = line
+    return "".join(out)
 
 
 def _spans(text: str, tokens: list[_Token]) -> Iterator[Found]:
@@ -295,9 +330,10 @@ def _spans(text: str, tokens: list[_Token]) -> Iterator[Found]:
         before = tokens[first - 1] if first else None
         if _PLACE_AFTER.match(text, tokens[j].end):
             kind = "PLACE"
-        elif (before is not None and before.base in _PLACE_BEFORE
-              and text[before.end:tokens[first].start] == " "
-              and tokens[first].word[0].isupper()):
+        elif before is not None and text[before.end:tokens[first].start] == " " and (
+            (before.base in _PLACE_BEFORE and tokens[first].word[0].isupper())
+            or (before.base == "from" and first >= 2 and tokens[first - 2].base in _TRAVEL)
+        ):
             kind, start = "PLACE", tokens[first].start
         yield start, end, kind
         i = j + 1

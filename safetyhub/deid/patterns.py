@@ -28,7 +28,8 @@ _IPV6 = re.compile(
 )
 _SSN = re.compile(r"\b(?!000|666|9[0-9]{2})[0-9]{3}([- ])(?!00)[0-9]{2}\1(?!0000)[0-9]{4}\b")
 _SSN_LABELLED = re.compile(
-    r"(?i)\b(?:ssn|social security(?: number| no\.?| #)?)\s*[:#]?\s*([0-9]{9})\b"
+    r"(?i)\b(?:ssn|social security(?: number| no\.?| #)?)\s*[:#]?\s*"
+    r"([0-9]{3}([- ]?)[0-9]{2}\2[0-9]{4})\b"
 )
 # Phone numbers: a labelled one in any shape, or a North American / international shape.
 _PHONE = re.compile(
@@ -38,17 +39,18 @@ _PHONE = re.compile(
     | [2-9][0-9]{2}[.\-][0-9]{3}[.\-][0-9]{4}                                  # 555-555-0100
     | \+[1-9][0-9]{0,3}(?:[\s.\-]?\(?[0-9]{1,5}\)?){2,6}                       # +44 20 7946 0958
     | 0[0-9]{2,5}[\s.\-]?[0-9]{3,4}[\s.\-]?[0-9]{3,4}                          # 020 7946 0958
-    )(?:\s*(?:x|ext\.?|extension)\s*[0-9]{1,6})?(?![\w/])"""
+    )(?:\s*(?:[xX]|ext\.?|EXT\.?|extension)\s*[0-9]{1,6})?(?![\w/])"""
 )
 _PHONE_LABELLED = re.compile(
     r"(?i)\b(?:ph(?:one)?|tel|telephone|cell|mobile|mob|fax|pager|callback|call ?back|"
-    r"contact)\b\.?\s*(?:no\.?|number|#)?\s*[:#]?\s*(\+?[0-9][0-9()\s.\-]{5,18}[0-9])"
+    r"contact)\b\.?\s*(?:no\.?|number|#)?\s*[:#]?\s*(\+?\(?[0-9][0-9()\s./\-]{5,18}[0-9]"
+    r"(?:\s*(?:[xX]|ext\.?)\s*[0-9]{1,6})?)"
 )
 # Any run of digit groups ("(0115)4960762", "+1-525-506-6559x55382", "391302180") is a
 # phone number when a word before it says so ("called at", "fax sent to", "cell").
 _NUMBER_RUN = re.compile(
     r"(?<![\w/.:\-])(?:\+[0-9]{1,3}[\s.\-]?)?(?:\(0?[0-9]{1,5}\)[\s.\-]?)?"
-    r"[0-9]+(?:[\s.\-][0-9]+)*(?:\s*(?:x|ext\.?)\s*[0-9]{1,6})?(?![\w/:\-]|\.[0-9])"
+    r"[0-9]+(?:[\s.\-/][0-9]+)*(?:\s*(?:[xX]|ext\.?)\s*[0-9]{1,6})?(?![\w/:\-]|\.[0-9])"
 )
 _PHONE_CUE = re.compile(
     r"(?i)\b(?:call(?:ed|ing|s)?|phone[ds]?|ph|tel|telephone|cell|mobile|mob|fax(?:ed)?|"
@@ -60,7 +62,8 @@ _EXTENSION = re.compile(r"(?i)\b(?:ext\.?|extension|x)\s*([0-9]{3,6})\b")
 # Record numbers: a label, then a token with digits.
 _LABELLED = [
     ("MRN", r"mrn|medical record(?: number| no\.?| #)?|mr#|mr\s*no\.?|hospital (?:number|no\.?)|"
-            r"chart(?: number| no\.?| #)|patient id|pt id|nhs(?: number| no\.?)?|record #?"),
+            r"chart(?: number| no\.?| #)|patient id|pt id|nhs(?: number| no\.?)?|record #?|"
+            r"ur(?: number| no\.?| #)?|urn|nhi(?: number| no\.?)?|hospital id"),
     ("ACCOUNT", r"acct|account(?: number| no\.?| #)?|a/c|billing (?:number|no\.?|#)|"
                 r"encounter(?: number| no\.?| #)?|fin|csn|visit(?: number| no\.?| #)|"
                 r"claim(?: number| no\.?| #)?|policy(?: number| no\.?| #)?|member id|"
@@ -70,7 +73,9 @@ _LABELLED = [
                 r"registration(?: number| no\.?| #)?|badge(?: number| no\.?| #)?|"
                 r"employee(?: id| number| no\.?| #)|staff id|permit(?: number| no\.?| #)?"),
     ("VEHICLE", r"plate(?: number| no\.?| #)?|licen[cs]e plate|licen[cs]e tag|vin|"
-                r"reg(?:istration)? plate|vehicle(?: id| number| no\.?| #)?"),
+                r"reg(?:istration)? plate|vehicle(?: id| number| no\.?| #)?|"
+                r"(?:car|vehicle|van|truck) (?:reg(?:istration)?|rego|tag)"
+                r"(?: number| no\.?| #)?|rego"),
     ("DEVICE", r"serial(?: number| no\.?| #)?|s/n|sn|device(?: id| number| no\.?| #)|"
                r"biomed(?: tag| number| no\.?| #)?|bme(?: tag| #)?|"
                r"asset(?: tag| number| no\.?| #)?|lot(?: number| no\.?| #)?|udi|"
@@ -109,7 +114,7 @@ _AGE = re.compile(
          |years?\s+of\s+age|yrs?\s+of\s+age)
     | (?P<b>[0-9]{2,3})(?:\s*-\s*|\s)year(?:s)?(?:\s*-\s*|\s)old
     | (?:aged?|age:)\s*(?P<c>[0-9]{2,3})\b
-    | (?P<d>[0-9]{2,3})\s?(?:(?-i:[MF])|yo[mf])\b(?=\s)
+    | (?P<d>[0-9]{2,3})\s?(?:(?-i:[MF])|yo[mf])\b(?=[\s,;.)]|$)
     )"""
 )
 
@@ -196,7 +201,24 @@ _NUMBER_ONLY = re.compile(
 )
 
 
+# "at 33 Musholmgade, Dunntown", "to 27 Vereda de Azevedo, Whangatahi": after "at" or
+# "to", a house number and capitalised words up to a comma and a capitalised town is an
+# address whatever the street's type is called in its language.
+_ADDRESS_BEFORE_TOWN = re.compile(
+    r"\b(?i:at|to)\s+([0-9]{1,5}[A-Za-z]?(?:/[0-9]{1,4})?\s+"
+    r"(?:[^\W\d_][\w'’.\-]*\s+){0,4}"
+    r"[^\W\d_a-z][\w'’.\-]*)(?=,\s*[^\W\d_a-z])"
+)
+_COMPASS = frozenset({"north", "south", "east", "west", "n", "s", "e", "w"})
+
+
 def _addresses(text: str) -> Iterator[Found]:
+    for match in _ADDRESS_BEFORE_TOWN.finditer(text):
+        words = match.group(1).split()[1:]
+        if (any(word[0].isupper() for word in words)
+                and not _NOT_IN_ADDRESS.search(match.group(1))
+                and not (len(words) == 1 and words[0].lower().strip(".") in _COMPASS)):
+            yield match.start(1), match.end(1), "ADDRESS"  # not "to 4 West, then"
     for match in _ADDRESS.finditer(text):
         if not _NOT_IN_ADDRESS.search(match.group()):
             yield match.start(), match.end(), "ADDRESS"
@@ -230,7 +252,7 @@ def find_patterns(text: str) -> Iterator[Found]:
     for match in _SSN.finditer(text):
         yield match.start(), match.end(), "SSN"
     for match in _SSN_LABELLED.finditer(text):
-        yield match.start(1), match.end(1), "SSN"
+        yield match.start(1), match.end(1), "SSN!"
     for match in _PHONE.finditer(text):
         digits = sum(c.isdigit() for c in match.group())
         if 7 <= digits <= 15:
@@ -251,7 +273,7 @@ def find_patterns(text: str) -> Iterator[Found]:
         value = _VALUE.match(text, match.end())
         if value is None or kind is None:
             continue
-        yield value.start("v"), value.end("v"), kind
+        yield value.start("v"), value.end("v"), kind + "!"  # a label outranks a shape
     for match in _VIN.finditer(text):
         yield match.start(), match.end(), "VEHICLE"
     for match in _AGE.finditer(text):
