@@ -63,7 +63,7 @@ _EXTENSION = re.compile(r"(?i)\b(?:ext\.?|extension|x)\s*([0-9]{3,6})\b")
 _LABELLED = [
     ("MRN", r"mrn|medical record(?: number| no\.?| #)?|mr#|mr\s*no\.?|hospital (?:number|no\.?)|"
             r"chart(?: number| no\.?| #)|patient id|pt id|nhs(?: number| no\.?)?|record #?|"
-            r"ur(?: number| no\.?| #)?|urn|nhi(?: number| no\.?)?|hospital id"),
+            r"urn|ur(?: number| no\.?| #)?|nhi(?: number| no\.?)?|hospital id"),
     ("ACCOUNT", r"acct|account(?: number| no\.?| #)?|a/c|billing (?:number|no\.?|#)|"
                 r"encounter(?: number| no\.?| #)?|fin|csn|visit(?: number| no\.?| #)|"
                 r"claim(?: number| no\.?| #)?|policy(?: number| no\.?| #)?|member id|"
@@ -74,7 +74,7 @@ _LABELLED = [
                 r"employee(?: id| number| no\.?| #)|staff id|permit(?: number| no\.?| #)?"),
     ("VEHICLE", r"plate(?: number| no\.?| #)?|licen[cs]e plate|licen[cs]e tag|vin|"
                 r"reg(?:istration)? plate|vehicle(?: id| number| no\.?| #)?|"
-                r"(?:car|vehicle|van|truck) (?:reg(?:istration)?|rego|tag)"
+                r"(?:car|vehicle|van|truck) (?:rego|reg(?:istration)?|tag)"
                 r"(?: number| no\.?| #)?|rego"),
     ("DEVICE", r"serial(?: number| no\.?| #)?|s/n|sn|device(?: id| number| no\.?| #)|"
                r"biomed(?: tag| number| no\.?| #)?|bme(?: tag| #)?|"
