@@ -65,8 +65,10 @@ def _resolve_overlaps(found: list[tuple[int, int, str]]) -> list[Span]:
 
 
 # The town after a street address: "12 Elm St, Port Timothy", "Evibaan 743, de Lutte".
+# (the rest of a unit may come first: "Apt. 563, Port X", "Canale Ivan, 24, Luckau")
 _TOWN_AFTER = re.compile(
-    r",\s*((?:(?!(?:and|but|or|to|the|was|is)\b)[^\W\d_][\w'’.\-]*\s+){0,3}"
+    r"(?:[^,;\n]{0,25}?)(?:,\s*[0-9][^,;\n]{0,20}?)?"
+    r",\s*((?:(?!(?:and|but|or|to|the|was|is)\b)[^\W\d_][\w'’.\-]*\s+){0,5}"
     r"(?!(?:and|but|or|to|the|was|is)\b)[^\W\d_][\w'’\-]*)"
     r"(?=\s*(?:,|\.|;|\sand\s|\sbut\s|\n|$))"
 )
@@ -82,7 +84,8 @@ def find_identifiers(text: str) -> list[Span]:
     for span in spans:
         if span.kind == "ADDRESS":
             town = _TOWN_AFTER.match(text, span.end)
-            if town and town.group(1)[0].isupper():
+            # "Port Natalieburgh", "thành phố Đà Nẵng": a capital somewhere in it
+            if town and any(word[0].isupper() for word in town.group(1).split()):
                 towns.append((town.start(1), town.end(1), "PLACE"))
     if towns:
         spans = _resolve_overlaps(

@@ -69,6 +69,15 @@ came left walked took gave refused spoke paged saw assisted helped declined agre
 _PARTICLES = _set("de van von der den da di du la le del della dos das ter ten")
 _ABBREVIATIONS = _set("dr mr mrs ms st pt no approx vs prof rev sr fr jr mt ft")
 _PLACE_BEFORE = _set("in near")
+# "discharged to home in Jamestown", "lives in Stein", "moved to Guntur": where someone
+# lives is a place even when the word is also an everyday one.
+_HOME_IN = _set("home lives live lived living resides reside residing stays staying born raised")
+_HOME_TO = _set("moved relocated home")
+_MONTHS_AND_DAYS = _set("""
+january february march april may june july august september october november december jan
+feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday
+saturday sunday mon tue tues wed thu thur thurs fri sat sun
+""")
 # "drove in from X", "transferred from X", "moved here from X": "from" after a word of
 # travel says a place follows; "a call from X" is a person.
 _TRAVEL = _set("""
@@ -280,6 +289,28 @@ def find_names(text: str) -> Iterator[Found]:
             continue  # "GP clinic", "ED urgent care": a kind of place, not its name
         yield match.start(), match.end(), "PLACE"
     yield from _spans(text, tokens)
+    yield from _homes(text, tokens, clinical)
+
+
+def _homes(text: str, tokens: list[_Token], clinical: frozenset[str]) -> Iterator[Found]:
+    for i in range(1, len(tokens) - 1):
+        preposition, before = tokens[i], tokens[i - 1]
+        if not ((preposition.base == "in" and before.base in _HOME_IN)
+                or (preposition.base == "to" and before.base in _HOME_TO)):
+            continue
+        first = tokens[i + 1]
+        if (not first.word[0].isupper() or first.digits or first.base in clinical
+                or first.base in _MONTHS_AND_DAYS or first.base in _NOT_AFTER
+                or (first.word.isupper() and len(first.word) <= 4)
+                or text[preposition.end:first.start] != " "):
+            continue
+        last = i + 1
+        while (last + 1 < len(tokens) and last - i < 4
+               and text[tokens[last].end:tokens[last + 1].start] == " "
+               and (tokens[last + 1].word[0].isupper() or tokens[last + 1].base in _PARTICLES)
+               and not tokens[last + 1].digits):
+            last += 1
+        yield first.start, tokens[last].end, "PLACE"
 
 
 _CAPS_LINE = re.compile(r"[^\n]+")

@@ -169,7 +169,10 @@ _ADDRESS_AFTER = re.compile(
 _ADDRESS_CONTEXT = re.compile(
     r"(?i)\b(?:(?:lives|living|resides|residing|staying|located)\s+(?:at|on)"
     r"|(?:home\s+)?address(?:\s+(?:is|was))?|addr\.?)\s*:?\s+"
-    r"(?=[0-9]|(?:flat|studio|unit|apt|h\.?\s?no)\b|[^\W\d_][^,.;\n]{0,30}[0-9])"
+    r"(?=[0-9]|(?:flat|studio|unit|apt|h\.?\s?no)\b|[^\W\d_][^,.;\n]{0,30}[0-9]"
+    # or words with a capital up to a comma and a capitalised town (no number at all)
+    r"|(?!(?:home|the|a|an|his|her|their|my|our|work|school|church)\b)"
+    r"[^\W\d_][^,.;\n]{0,40}?(?-i:[A-ZÀ-Þ])[^,.;\n]{0,40},\s*[^\W_])"
 )
 _ADDRESS_TAIL = re.compile(r"[^,;\n]*?(?=,|;|\n|\.\s|\.$|\s+and\s|\s+but\s|$)")
 _PO_BOX = re.compile(r"(?i)\b(?:p\.?\s?o\.?\s*box|post office box)\s*[0-9]+\b")
@@ -193,7 +196,8 @@ _STATE_ZIP = re.compile(rf"\b(?:{_STATE})\s+([0-9]{{5}}(?:-[0-9]{{4}})?)\b")
 
 
 # A time and a person are not an address ("0200 Pt Richard Hill").
-_NOT_IN_ADDRESS = re.compile(r"(?i)\b(?:pt|dr|mr|mrs|ms|rn|md|patient|nurse|at|on|and)\b")
+_NOT_IN_ADDRESS = re.compile(
+    r"(?i)\b(?:pt|dr|mr|mrs|ms|rn|md|patient|resident|nurse|at|on|and)\b")
 
 
 _NUMBER_ONLY = re.compile(
@@ -227,7 +231,7 @@ def _addresses(text: str) -> Iterator[Found]:
     for match in _ADDRESS_CONTEXT.finditer(text):
         start = match.end()
         tail = _ADDRESS_TAIL.match(text, start)
-        if tail is None or not any(c.isdigit() for c in tail.group()):
+        if tail is None or not tail.group().strip():
             continue
         end = tail.end()
         # "Flat 9, Mary Course": a first part that is only a number goes on to the next
