@@ -69,6 +69,11 @@ came left walked took gave refused spoke paged saw assisted helped declined agre
 _PARTICLES = _set("de van von der den da di du la le del della dos das ter ten")
 _ABBREVIATIONS = _set("dr mr mrs ms st pt no approx vs prof rev sr fr jr mt ft")
 _PLACE_BEFORE = _set("in near")
+_BY_VERBS = _set("""
+witnessed seen reported assessed examined reviewed checked signed cosigned co-signed
+covered relieved assisted attended found observed evaluated interviewed escorted
+accompanied transported visited called paged notified
+""")
 # "discharged to home in Jamestown", "lives in Stein", "moved to Guntur": where someone
 # lives is a place even when the word is also an everyday one.
 _HOME_IN = _set("home lives live lived living resides reside residing stays staying born raised")
@@ -162,7 +167,7 @@ def _unknown(token: _Token, *, starts: bool) -> bool:
     return True
 
 
-def _first_pass(text: str, tokens: list[_Token]) -> None:
+def _first_pass(text: str, tokens: list[_Token], typed_in_capitals: str) -> None:
     given = given_names()
     people = person_names()
     clinical = clinical_terms()
@@ -175,6 +180,10 @@ def _first_pass(text: str, tokens: list[_Token]) -> None:
                 base not in people or not (i and tokens[i - 1].base in _TITLES)):
             continue  # an abbreviation (ED, ABX, NKDA), not a name, unless a title precedes
         capital = word[0].isupper()
+        # in a line typed in capitals (lowered by _uncapitalised) a word after a title,
+        # a role or "by" may have been capitalised: "GP RUNE", "WITNESSED BY STELLA"
+        cue_capital = capital or (typed_in_capitals[token.start] != text[token.start]
+                                  and rank(base) > 3000 and base not in clinical)
         previous = tokens[i - 1] if i else None
         gap = text[previous.end:token.start] if previous else ""
         cue = previous.base if previous else ""
@@ -183,6 +192,11 @@ def _first_pass(text: str, tokens: list[_Token]) -> None:
                       and base not in _NOT_AFTER
                       and (base not in clinical or (capital and base in given)))
         after_verb = cue in _PEOPLE_AFTER and gap == " " and base not in _NOT_AFTER
+        # "witnessed by silva", "seen by Sky": after a verb of seeing or reporting and
+        # "by", a word is a person as surely as after a title
+        if (cue == "by" and i >= 2 and tokens[i - 2].base in _BY_VERBS and gap == " "
+                and base not in _NOT_AFTER and base not in clinical):
+            after_title = True
         next_word = tokens[i + 1].base if i + 1 < len(tokens) else ""
         starts = _starts_sentence(text, tokens, i)
         # a word only a spelling slip away from the vocabulary ("bararen", "barren"), or
@@ -195,8 +209,8 @@ def _first_pass(text: str, tokens: list[_Token]) -> None:
         if (
             _unknown(token, starts=starts)
             or uncommon
-            or (after_title and (capital or base in people))
-            or (after_role and (capital or token.rare
+            or (after_title and (cue_capital or base in people))
+            or (after_role and (cue_capital or token.rare
                                 or (base in people and rank(base) > (
                                     1000 if cue in _PATIENT else 300))))
             or ((after_title or after_verb) and token.rare)
@@ -241,7 +255,14 @@ def _extend(text: str, tokens: list[_Token]) -> None:
             and gap in (", ", ",") and left.word[0].isupper() == right.word[0].isupper()
             and left.base not in clinical and right.base not in clinical
         )
-        if two_names or initial or surname_first:
+        initial_after = (  # "Guy M.", "sven b.", "KAARINA N."
+            len(right.word) == 1 and len(left.word) > 1 and gap == " "
+            and text[right.end:right.end + 1] == "."
+            and (left.base in people or not is_safe(left.base)
+                 or (rank(left.base) > 15_000 and not left.base.endswith(_WORD_ENDINGS)))
+            and left.base not in clinical
+        )
+        if two_names or initial or surname_first or initial_after:
             left.kind = right.kind = "NAME"
     changed = True
     order = list(range(len(tokens)))
@@ -279,9 +300,10 @@ def _extend(text: str, tokens: list[_Token]) -> None:
 
 def find_names(text: str) -> Iterator[Found]:
     """Names (``NAME``) and places (``PLACE``) in ``text``; may overlap other finds."""
+    typed = text
     text = _uncapitalised(text)
     tokens = [_Token(match) for match in _TOKEN.finditer(text)]
-    _first_pass(text, tokens)
+    _first_pass(text, tokens, typed)
     _extend(text, tokens)
     clinical = clinical_terms()
     for match in _FACILITY_NAME.finditer(text):
@@ -289,17 +311,20 @@ def find_names(text: str) -> Iterator[Found]:
             continue  # "GP clinic", "ED urgent care": a kind of place, not its name
         yield match.start(), match.end(), "PLACE"
     yield from _spans(text, tokens)
-    yield from _homes(text, tokens, clinical)
+    yield from _homes(text, tokens, clinical, typed)
 
 
-def _homes(text: str, tokens: list[_Token], clinical: frozenset[str]) -> Iterator[Found]:
+def _homes(
+    text: str, tokens: list[_Token], clinical: frozenset[str], typed: str
+) -> Iterator[Found]:
     for i in range(1, len(tokens) - 1):
         preposition, before = tokens[i], tokens[i - 1]
         if not ((preposition.base == "in" and before.base in _HOME_IN)
-                or (preposition.base == "to" and before.base in _HOME_TO)):
+                or (preposition.base == "to" and before.base in _HOME_TO)
+                or (preposition.base == "from" and before.base in _TRAVEL)):
             continue
         first = tokens[i + 1]
-        if (not first.word[0].isupper() or first.digits or first.base in clinical
+        if (not typed[first.start].isupper() or first.digits or first.base in clinical
                 or first.base in _MONTHS_AND_DAYS or first.base in _NOT_AFTER
                 or (first.word.isupper() and len(first.word) <= 4)
                 or text[preposition.end:first.start] != " "):
@@ -307,7 +332,9 @@ def _homes(text: str, tokens: list[_Token], clinical: frozenset[str]) -> Iterato
         last = i + 1
         while (last + 1 < len(tokens) and last - i < 4
                and text[tokens[last].end:tokens[last + 1].start] == " "
-               and (tokens[last + 1].word[0].isupper() or tokens[last + 1].base in _PARTICLES)
+               and (typed[tokens[last + 1].start].isupper()
+                    or tokens[last + 1].base in _PARTICLES)
+               and tokens[last + 1].base not in _NOT_AFTER
                and not tokens[last + 1].digits):
             last += 1
         yield first.start, tokens[last].end, "PLACE"

@@ -46,6 +46,14 @@ FOUND = [
     ("Employee Radomir Kettleby strained back", "Radomir Kettleby", "NAME"),
     # lines typed in capitals: unknown words are names, everyday words are not
     ("WITNESSED BY ZDENKA WHILE HELPING WITH A TRANSFER.", "ZDENKA", "NAME"),
+    ("REPORTED TO SUPERVISOR MAGNHILD OSTBERG. NO HARM.", "MAGNHILD OSTBERG", "NAME"),
+    ("WE DROVE IN FROM TRELLVIK AND PAID TWICE FOR PARKING.", "TRELLVIK", "PLACE"),
+    # a given name and an initial
+    ("Handover: Guy M., fall, GCS 15", "Guy M", "NAME"),
+    ("pt sven b. refused obs", "sven b", "NAME"),
+    # after "witnessed by", "seen by": lower case or an everyday word
+    ("Witnessed by halvorsen at the desk.", "halvorsen", "NAME"),
+    ("Witnessed by Sky. No injury.", "Sky", "NAME"),
 ]
 
 
@@ -62,6 +70,10 @@ LEFT_ALONE = [
     "gave 5 mg at 0300, BP 120/80",
     "r/v by reg within 30 min, BSL 3.2, obs stable",
     "a call from pharmacy about the dose",
+    # short typing slips are words, not names
+    "slipped whle helping, the doctr nver came, nobdy told us",
+    "Group B. strep and vitamin D. daily, hepatitis B. vaccine",
+    "HONEY AND LEMON GIVEN FOR COUGH. WILL FOLOW UP.",
 ]
 
 
