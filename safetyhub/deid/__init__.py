@@ -68,8 +68,8 @@ def _resolve_overlaps(found: list[tuple[int, int, str]]) -> list[Span]:
 # (the rest of a unit may come first: "Apt. 563, Port X", "Canale Ivan, 24, Luckau")
 _TOWN_AFTER = re.compile(
     r"(?:[^,;\n]{0,25}?)(?:,\s*[0-9][^,;\n]{0,20}?)?"
-    r",\s*((?:(?!(?:and|but|or|to|the|was|is)\b)[^\W\d_][\w'’.\-]*\s+){0,5}"
-    r"(?!(?:and|but|or|to|the|was|is)\b)[^\W\d_][\w'’\-]*)"
+    r",\s*((?:(?!(?:and|but|or|to|the|was|is)\b)-?[^\W\d_][\w'’.\-]*\s+){0,5}"
+    r"(?!(?:and|but|or|to|the|was|is)\b)-?[^\W\d_][\w'’\-]*)"
     r"(?=\s*(?:,|\.|;|\sand\s|\sbut\s|\n|$))"
 )
 

@@ -209,11 +209,13 @@ _NUMBER_ONLY = re.compile(
 # "to", a house number and capitalised words up to a comma and a capitalised town is an
 # address whatever the street's type is called in its language.
 _ADDRESS_BEFORE_TOWN = re.compile(
-    r"\b(?i:at|to)\s+([0-9]{1,5}[A-Za-z]?(?:/[0-9]{1,4})?\s+"
-    r"(?:[^\W\d_][\w'’.\-]*\s+){0,4}"
-    r"[^\W\d_a-z][\w'’.\-]*)(?=,\s*[^\W\d_a-z])"
+    r"\b(?i:at|to)\s+([0-9]{1,5}(?:-?[A-Za-z])?(?:/[0-9]{1,4})?\s+"
+    r"(?:(?:[^\W\d_][\w'’.\-]*|[0-9]{1,3}(?i:st|nd|rd|th))\s+){0,4}"
+    r"[^\W\d_a-z][\w'’.\-]*)(?=,\s*[^\W\d_])"
 )
 _COMPASS = frozenset({"north", "south", "east", "west", "n", "s", "e", "w"})
+# "at 12 Noon, pt", "to 20 Units, then": a time or a quantity, not a street
+_NOT_STREET = frozenset(["noon", "midnight", "am", "pm", "hrs", "hours", "hour", "min", "mins", "minutes", "days", "weeks", "units", "unit", "mg", "mcg", "ml", "tabs", "tab", "times", "percent", "degrees", "am.", "pm."])
 
 
 def _addresses(text: str) -> Iterator[Found]:
@@ -221,6 +223,7 @@ def _addresses(text: str) -> Iterator[Found]:
         words = match.group(1).split()[1:]
         if (any(word[0].isupper() for word in words)
                 and not _NOT_IN_ADDRESS.search(match.group(1))
+                and not any(word.lower() in _NOT_STREET for word in words)
                 and not (len(words) == 1 and words[0].lower().strip(".") in _COMPASS)):
             yield match.start(1), match.end(1), "ADDRESS"  # not "to 4 West, then"
     for match in _ADDRESS.finditer(text):
@@ -282,7 +285,7 @@ def find_patterns(text: str) -> Iterator[Found]:
         yield match.start(), match.end(), "VEHICLE"
     for match in _AGE.finditer(text):
         number = next(g for g in match.groups() if g)
-        if int(number) > 89:
+        if 89 < int(number) <= 125:  # "987F Mars Drive" is a house, not an age
             if match.group("c"):
                 yield match.start("c"), match.end("c"), "AGE"
             else:

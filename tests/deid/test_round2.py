@@ -36,6 +36,11 @@ FOUND = [
     # an address after "at" whatever its street type is called
     ("Went to the clinic at 17 Brambleholt, Ostervik.", "17 Brambleholt", "ADDRESS"),
     ("at 402 chemin Quintal, Belrive.", "402 chemin Quintal", "ADDRESS"),
+    ("at 7731-C Harrow Street, Kelby.", "7731-C Harrow Street", "ADDRESS"),
+    ("at 5120 31st Avenue, Drummore.", "5120 31st Avenue", "ADDRESS"),
+    ("addr: 412F Lyre Drive, Ormside", "412F Lyre Drive", "ADDRESS"),
+    ("at 6 Quai Bastide, Anselme -sur-Loire.", "Anselme -sur-Loire", "PLACE"),
+    ("at 18 Travessa Lemos, da Vila Nova.", "da Vila Nova", "PLACE"),
     ("at 17 Brambleholt, Ostervik.", "Ostervik", "PLACE"),
     # a town after a word of travel and "from"
     ("We drove in from Karrowmere and paid twice.", "Karrowmere", "PLACE"),
@@ -67,6 +72,8 @@ LEFT_ALONE = [
     "STAFF INJURY. EMPLOYEE WAS PUNCHED BY A VISITOR WHILE HELPING WITH A TRANSFER.",
     "THE NURSE WAS KIND BUT THE DOCTOR NEVER CAME. WE WAITED HOURS IN YOUR HOSPITAL.",
     "moved to 4 West, then to ICU",
+    "reassessed at 12 Noon, pt comfortable",
+    "house 412F: no, the pt is 41F",
     "gave 5 mg at 0300, BP 120/80",
     "r/v by reg within 30 min, BSL 3.2, obs stable",
     "a call from pharmacy about the dose",
