@@ -215,7 +215,11 @@ _ADDRESS_BEFORE_TOWN = re.compile(
 )
 _COMPASS = frozenset({"north", "south", "east", "west", "n", "s", "e", "w"})
 # "at 12 Noon, pt", "to 20 Units, then": a time or a quantity, not a street
-_NOT_STREET = frozenset(["noon", "midnight", "am", "pm", "hrs", "hours", "hour", "min", "mins", "minutes", "days", "weeks", "units", "unit", "mg", "mcg", "ml", "tabs", "tab", "times", "percent", "degrees", "am.", "pm."])
+_NOT_STREET = frozenset({
+    "noon", "midnight", "am", "pm", "am.", "pm.", "hrs", "hours", "hour", "min", "mins",
+    "minutes", "days", "weeks", "units", "unit", "mg", "mcg", "ml", "tabs", "tab", "times",
+    "percent", "degrees",
+})
 
 
 def _addresses(text: str) -> Iterator[Found]:
