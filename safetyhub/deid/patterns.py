@@ -211,13 +211,13 @@ _NUMBER_ONLY = re.compile(
 _ADDRESS_BEFORE_TOWN = re.compile(
     r"\b(?i:at|to)\s+([0-9]{1,5}(?:-?[A-Za-z])?(?:/[0-9]{1,4})?\s+"
     r"(?:(?:[^\W\d_][\w'’.\-]*|[0-9]{1,3}(?i:st|nd|rd|th))\s+){0,4}"
-    r"[^\W\d_a-z][\w'’.\-]*)(?=,\s*[^\W\d_])"
+    r"[^\W\d_][\w'’.\-]*)(?=,\s*[^\W\d_])"
 )
 _COMPASS = frozenset({"north", "south", "east", "west", "n", "s", "e", "w"})
 # "at 12 Noon, pt", "to 20 Units, then": a time or a quantity, not a street
 _NOT_STREET = frozenset({
     "noon", "midnight", "am", "pm", "am.", "pm.", "hrs", "hours", "hour", "min", "mins",
-    "minutes", "days", "weeks", "units", "unit", "mg", "mcg", "ml", "tabs", "tab", "times",
+    "minutes", "days", "weeks", "units", "mg", "mcg", "ml", "tabs", "tab", "times",
     "percent", "degrees",
 })
 

@@ -38,6 +38,8 @@ FOUND = [
     ("at 402 chemin Quintal, Belrive.", "402 chemin Quintal", "ADDRESS"),
     ("at 7731-C Harrow Street, Kelby.", "7731-C Harrow Street", "ADDRESS"),
     ("at 5120 31st Avenue, Drummore.", "5120 31st Avenue", "ADDRESS"),
+    ("at 2207 Unit B Larch Road, Pell.", "2207 Unit B Larch Road", "ADDRESS"),
+    ("at 41 Aatos Kiven polku, Saarela.", "41 Aatos Kiven polku", "ADDRESS"),
     ("addr: 412F Lyre Drive, Ormside", "412F Lyre Drive", "ADDRESS"),
     ("at 6 Quai Bastide, Anselme -sur-Loire.", "Anselme -sur-Loire", "PLACE"),
     ("at 18 Travessa Lemos, da Vila Nova.", "da Vila Nova", "PLACE"),
