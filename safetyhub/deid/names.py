@@ -69,6 +69,8 @@ came left walked took gave refused spoke paged saw assisted helped declined agre
 _PARTICLES = _set("de van von der den da di du la le del della dos das ter ten")
 _ABBREVIATIONS = _set("dr mr mrs ms st pt no approx vs prof rev sr fr jr mt ft")
 _PLACE_BEFORE = _set("in near")
+# A label opening a line ("S: Wolf, fever", "- pt: price") names whom the line is about.
+_SLOT_LABELS = _set("s situation pt patient name resident client caller nok")
 _BY_VERBS = _set("""
 witnessed seen reported assessed examined reviewed checked signed cosigned co-signed
 covered relieved assisted attended found observed evaluated interviewed escorted
@@ -140,6 +142,11 @@ def _starts_sentence(text: str, tokens: list[_Token], i: int) -> bool:
                                         or len(previous.word) == 1))
 
 
+def _opens_line(text: str, position: int) -> bool:
+    line_start = text.rfind("\n", 0, position) + 1
+    return not text[line_start:position].strip(" -*•\t")
+
+
 def _joined(text: str, left: _Token, right: _Token) -> bool:
     """Whether two words sit together as parts of one name ("John Smith", "Smith, John",
     "J. Smith", "Mary-Jane")."""
@@ -192,6 +199,14 @@ def _first_pass(text: str, tokens: list[_Token], typed_in_capitals: str) -> None
                       and base not in _NOT_AFTER
                       and (base not in clinical or (capital and base in given)))
         after_verb = cue in _PEOPLE_AFTER and gap == " " and base not in _NOT_AFTER
+        # "S: Wolf, fever …" (SBAR), "- pt: price": the value of a label opening a line
+        if (cue in _SLOT_LABELS and gap in (": ", ":") and base not in clinical
+                and base not in _NOT_AFTER and _opens_line(text, previous.start)
+                and (base in people or token.rare
+                     or (rank(base) > 20_000 and not base.endswith(_WORD_ENDINGS)))
+                and not base.endswith(_VERB_ENDINGS)):
+            token.kind = "NAME"
+            continue
         # "witnessed by silva", "seen by Sky": after a verb of seeing or reporting and
         # "by", a word is a person as surely as after a title
         if (cue == "by" and i >= 2 and tokens[i - 2].base in _BY_VERBS and gap == " "

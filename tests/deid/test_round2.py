@@ -61,6 +61,9 @@ FOUND = [
     # after "witnessed by", "seen by": lower case or an everyday word
     ("Witnessed by halvorsen at the desk.", "halvorsen", "NAME"),
     ("Witnessed by Sky. No injury.", "Sky", "NAME"),
+    # the value of a label opening a line: SBAR's situation, a typed list
+    ("S: Wolf, fever 38.9.\nB: COPD.", "Wolf", "NAME"),
+    ("- pt: marwick\n- dob 3/4/1941", "marwick", "NAME"),
 ]
 
 
@@ -83,6 +86,8 @@ LEFT_ALONE = [
     "slipped whle helping, the doctr nver came, nobdy told us",
     "Group B. strep and vitamin D. daily, hepatitis B. vaccine",
     "HONEY AND LEMON GIVEN FOR COUGH. WILL FOLOW UP.",
+    "S: Pt found on floor, no injury.\nB: falls risk.",
+    "S: Hypoglycaemia, given juice.",
 ]
 
 
