@@ -261,8 +261,17 @@ def _extend(text: str, tokens: list[_Token]) -> None:
         before = tokens[i - 1].base if i else ""
         initial = (
             len(left.word) == 1 and gap in (". ", ".")
-            and right.base in people and right.base not in clinical
-            and (left.word.isupper() or before in _TITLES or before in _ROLES)
+            and (right.base in people or not is_safe(right.base))
+            and right.base not in clinical
+            and (left.word.isupper() or before in _TITLES or before in _ROLES
+                 or before in _PEOPLE_AFTER  # "spoke with b. perrot"
+                 # "j. wood will follow up": a lower-case initial before a subject's verb
+                 or (i + 2 < len(tokens) and tokens[i + 2].base in _SUBJECT_OF))
+        )
+        caps_surname_first = (  # "BÙI, JOHN", "FRY, WILL": capitals, a given name second
+            left.word.isupper() and right.word.isupper() and len(right.word) > 1
+            and gap in (", ", ",") and right.base in given and left.base not in clinical
+            and right.base not in clinical and (left.base in people or not is_safe(left.base))
         )
         surname_first = (  # "green, alan"
             left.base in people and rank(left.base) > _COMMON
@@ -277,7 +286,7 @@ def _extend(text: str, tokens: list[_Token]) -> None:
                  or (rank(left.base) > 15_000 and not left.base.endswith(_WORD_ENDINGS)))
             and left.base not in clinical
         )
-        if two_names or initial or surname_first or initial_after:
+        if two_names or initial or surname_first or initial_after or caps_surname_first:
             left.kind = right.kind = "NAME"
     changed = True
     order = list(range(len(tokens)))

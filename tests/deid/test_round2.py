@@ -61,6 +61,10 @@ FOUND = [
     # after "witnessed by", "seen by": lower case or an everyday word
     ("Witnessed by halvorsen at the desk.", "halvorsen", "NAME"),
     ("Witnessed by Sky. No injury.", "Sky", "NAME"),
+    # a lower-case initial before a subject's verb or after "with"; capitals, surname first
+    ("j. wood will follow up with the family", "j. wood", "NAME"),
+    ("Spoke with b. hall from the lab", "b. hall", "NAME"),
+    ("reviewed with unit manager BÙI, JOHN on Monday", "BÙI, JOHN", "NAME"),
     # the value of a label opening a line: SBAR's situation, a typed list
     ("S: Wolf, fever 38.9.\nB: COPD.", "Wolf", "NAME"),
     ("- pt: marwick\n- dob 3/4/1941", "marwick", "NAME"),
@@ -88,6 +92,7 @@ LEFT_ALONE = [
     "HONEY AND LEMON GIVEN FOR COUGH. WILL FOLOW UP.",
     "S: Pt found on floor, no injury.\nB: falls risk.",
     "S: Hypoglycaemia, given juice.",
+    "a. check the pump b. call pharmacy",
 ]
 
 
