@@ -46,7 +46,10 @@ _PRIORITY = {kind: rank for rank, kind in enumerate((
 
 
 def _rank(kind: str) -> int:
-    # a weak guess ("MRN~": an unlabelled number) yields to every other find
+    # a weak guess ("MRN~": an unlabelled number) yields to every other find; a labelled
+    # one ("MRN!": "UR 0973840841") to none but e-mails, URLs and IPs
+    if kind.endswith("!"):
+        return min(_PRIORITY[kind[:-1]], _PRIORITY["SSN"])
     return _PRIORITY[kind.rstrip("~")] + (len(_PRIORITY) if kind.endswith("~") else 0)
 
 
@@ -56,15 +59,17 @@ def _resolve_overlaps(found: list[tuple[int, int, str]]) -> list[Span]:
     for start, end, kind in sorted(found, key=lambda f: (_rank(f[2]), f[0] - f[1], f[0])):
         if start >= end or any(start < t_end and t_start < end for t_start, t_end in taken):
             continue
-        chosen.append(Span(start, end, kind.rstrip("~")))
+        chosen.append(Span(start, end, kind.rstrip("~!")))
         taken.append((start, end))
     return sorted(chosen)
 
 
 # The town after a street address: "12 Elm St, Port Timothy", "Evibaan 743, de Lutte".
+# (the rest of a unit may come first: "Apt. 563, Port X", "Canale Ivan, 24, Luckau")
 _TOWN_AFTER = re.compile(
-    r",\s*((?:(?!(?:and|but|or|to|the|was|is)\b)[^\W\d_][\w'’.\-]*\s+){0,3}"
-    r"(?!(?:and|but|or|to|the|was|is)\b)[^\W\d_][\w'’\-]*)"
+    r"(?:[^,;\n]{0,25}?)(?:,\s*[0-9][^,;\n]{0,20}?)?"
+    r",\s*((?:(?!(?:and|but|or|to|the|was|is)\b)-?[^\W\d_][\w'’.\-]*\s+){0,5}"
+    r"(?!(?:and|but|or|to|the|was|is)\b)-?[^\W\d_][\w'’\-]*)"
     r"(?=\s*(?:,|\.|;|\sand\s|\sbut\s|\n|$))"
 )
 
@@ -79,7 +84,8 @@ def find_identifiers(text: str) -> list[Span]:
     for span in spans:
         if span.kind == "ADDRESS":
             town = _TOWN_AFTER.match(text, span.end)
-            if town and town.group(1)[0].isupper():
+            # "Port Natalieburgh", "thành phố Đà Nẵng": a capital somewhere in it
+            if town and any(word[0].isupper() for word in town.group(1).split()):
                 towns.append((town.start(1), town.end(1), "PLACE"))
     if towns:
         spans = _resolve_overlaps(

@@ -32,7 +32,8 @@ _DATE = re.compile(
     rf"""(?ix)
     (?:(?P<wd>\b{_WEEKDAY}),?\s+)?          # an optional weekday before the date
     (?:
-      \b(?P<iy>{_YEAR})-(?P<im>0?[1-9]|1[0-2])-(?P<id>0?[1-9]|[12][0-9]|3[01])\b   # 2025-03-14
+      \b(?P<iy>{_YEAR})(?P<is>[-/.])(?P<im>0?[1-9]|1[0-2])(?P=is)
+         (?P<id>0?[1-9]|[12][0-9]|3[01])\b                             # 2025-03-14, 2025/03/14
     | \b(?P<nm>0?[1-9]|[12][0-9]|3[01])(?P<s1>{_SEP})(?P<nd>0?[1-9]|[12][0-9]|3[01])
          (?P=s1)(?P<ny>{_YEAR}|[0-9]{{2}})\b(?!{_SEP}?[0-9])                       # 3/14/25
     | \b(?P<td>{_DAY})(?:\s*|-)(?:of\s+)?(?P<tm>{_MONTH})(?![a-z])
@@ -49,7 +50,7 @@ _DATE = re.compile(
 # that says so (a weekday, "on", "since" …) or before a time.
 _BARE_BEFORE = re.compile(
     r"(?i)\b(?:on|since|from|until|till|by|of|dated?|dos|dob|doi|admitted|discharged|"
-    r"seen|through|thru|to|and)\s+$"
+    r"seen|seen well|last|next|through|thru|to|and|dated|since)\s+$"
 )
 _BARE_AFTER = re.compile(r"(?i)^\s*(?:@|at\s+[0-9]|[0-9]{4}\b|[0-9]{1,2}:[0-9]{2})")
 

@@ -46,6 +46,7 @@ neighbor neighbour poa guardian manager supervisor director officer paramedic em
 student rep representative vendor engineer chaplain interpreter pcp hospitalist cousin
 fiance fiancee boyfriend girlfriend roommate sitter transporter housekeeper dietitian
 physician doctor provider crna resident fellow midwife name reporter witness
+gp nok employee reg registrar consultant clerk colleague coworker co-worker carer
 """)
 _PEOPLE_AFTER = _set("""
 named called per with by from to and or asked paged notified contacted informed told spoke
@@ -68,6 +69,28 @@ came left walked took gave refused spoke paged saw assisted helped declined agre
 _PARTICLES = _set("de van von der den da di du la le del della dos das ter ten")
 _ABBREVIATIONS = _set("dr mr mrs ms st pt no approx vs prof rev sr fr jr mt ft")
 _PLACE_BEFORE = _set("in near")
+# A label opening a line ("S: Wolf, fever", "- pt: price") names whom the line is about.
+_SLOT_LABELS = _set("s situation pt patient name resident client caller nok")
+_BY_VERBS = _set("""
+witnessed seen reported assessed examined reviewed checked signed cosigned co-signed
+covered relieved assisted attended found observed evaluated interviewed escorted
+accompanied transported visited called paged notified
+""")
+# "discharged to home in Jamestown", "lives in Stein", "moved to Guntur": where someone
+# lives is a place even when the word is also an everyday one.
+_HOME_IN = _set("home lives live lived living resides reside residing stays staying born raised")
+_HOME_TO = _set("moved relocated home")
+_MONTHS_AND_DAYS = _set("""
+january february march april may june july august september october november december jan
+feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday
+saturday sunday mon tue tues wed thu thur thurs fri sat sun
+""")
+# "drove in from X", "transferred from X", "moved here from X": "from" after a word of
+# travel says a place follows; "a call from X" is a person.
+_TRAVEL = _set("""
+drove drive driven driving came come coming travelled traveled travel travelling traveling
+flew moved transferred transported visiting in up down over here home back all way
+""")
 _FACILITY = (
     r"(?:nursing home|care home|care cent(?:er|re)|medical cent(?:er|re)|health cent(?:er|re)|"
     r"hospital|clinic|assisted living|senior living|rehab(?:ilitation)?(?: cent(?:er|re))?|"
@@ -119,6 +142,11 @@ def _starts_sentence(text: str, tokens: list[_Token], i: int) -> bool:
                                         or len(previous.word) == 1))
 
 
+def _opens_line(text: str, position: int) -> bool:
+    line_start = text.rfind("\n", 0, position) + 1
+    return not text[line_start:position].strip(" -*•\t")
+
+
 def _joined(text: str, left: _Token, right: _Token) -> bool:
     """Whether two words sit together as parts of one name ("John Smith", "Smith, John",
     "J. Smith", "Mary-Jane")."""
@@ -146,7 +174,7 @@ def _unknown(token: _Token, *, starts: bool) -> bool:
     return True
 
 
-def _first_pass(text: str, tokens: list[_Token]) -> None:
+def _first_pass(text: str, tokens: list[_Token], typed_in_capitals: str) -> None:
     given = given_names()
     people = person_names()
     clinical = clinical_terms()
@@ -159,6 +187,10 @@ def _first_pass(text: str, tokens: list[_Token]) -> None:
                 base not in people or not (i and tokens[i - 1].base in _TITLES)):
             continue  # an abbreviation (ED, ABX, NKDA), not a name, unless a title precedes
         capital = word[0].isupper()
+        # in a line typed in capitals (lowered by _uncapitalised) a word after a title,
+        # a role or "by" may have been capitalised: "GP RUNE", "WITNESSED BY STELLA"
+        cue_capital = capital or (typed_in_capitals[token.start] != text[token.start]
+                                  and rank(base) > 3000 and base not in clinical)
         previous = tokens[i - 1] if i else None
         gap = text[previous.end:token.start] if previous else ""
         cue = previous.base if previous else ""
@@ -167,6 +199,19 @@ def _first_pass(text: str, tokens: list[_Token]) -> None:
                       and base not in _NOT_AFTER
                       and (base not in clinical or (capital and base in given)))
         after_verb = cue in _PEOPLE_AFTER and gap == " " and base not in _NOT_AFTER
+        # "S: Wolf, fever …" (SBAR), "- pt: price": the value of a label opening a line
+        if (cue in _SLOT_LABELS and gap in (": ", ":") and base not in clinical
+                and base not in _NOT_AFTER and _opens_line(text, previous.start)
+                and (base in people or token.rare
+                     or (rank(base) > 20_000 and not base.endswith(_WORD_ENDINGS)))
+                and not base.endswith(_VERB_ENDINGS)):
+            token.kind = "NAME"
+            continue
+        # "witnessed by silva", "seen by Sky": after a verb of seeing or reporting and
+        # "by", a word is a person as surely as after a title
+        if (cue == "by" and i >= 2 and tokens[i - 2].base in _BY_VERBS and gap == " "
+                and base not in _NOT_AFTER and base not in clinical):
+            after_title = True
         next_word = tokens[i + 1].base if i + 1 < len(tokens) else ""
         starts = _starts_sentence(text, tokens, i)
         # a word only a spelling slip away from the vocabulary ("bararen", "barren"), or
@@ -179,8 +224,8 @@ def _first_pass(text: str, tokens: list[_Token]) -> None:
         if (
             _unknown(token, starts=starts)
             or uncommon
-            or (after_title and (capital or base in people))
-            or (after_role and (capital or token.rare
+            or (after_title and (cue_capital or base in people))
+            or (after_role and (cue_capital or token.rare
                                 or (base in people and rank(base) > (
                                     1000 if cue in _PATIENT else 300))))
             or ((after_title or after_verb) and token.rare)
@@ -216,8 +261,17 @@ def _extend(text: str, tokens: list[_Token]) -> None:
         before = tokens[i - 1].base if i else ""
         initial = (
             len(left.word) == 1 and gap in (". ", ".")
-            and right.base in people and right.base not in clinical
-            and (left.word.isupper() or before in _TITLES or before in _ROLES)
+            and (right.base in people or not is_safe(right.base))
+            and right.base not in clinical
+            and (left.word.isupper() or before in _TITLES or before in _ROLES
+                 or before in _PEOPLE_AFTER  # "spoke with b. perrot"
+                 # "j. wood will follow up": a lower-case initial before a subject's verb
+                 or (i + 2 < len(tokens) and tokens[i + 2].base in _SUBJECT_OF))
+        )
+        caps_surname_first = (  # "BÙI, JOHN", "FRY, WILL": capitals, a given name second
+            left.word.isupper() and right.word.isupper() and len(right.word) > 1
+            and gap in (", ", ",") and right.base in given and left.base not in clinical
+            and right.base not in clinical and (left.base in people or not is_safe(left.base))
         )
         surname_first = (  # "green, alan"
             left.base in people and rank(left.base) > _COMMON
@@ -225,7 +279,14 @@ def _extend(text: str, tokens: list[_Token]) -> None:
             and gap in (", ", ",") and left.word[0].isupper() == right.word[0].isupper()
             and left.base not in clinical and right.base not in clinical
         )
-        if two_names or initial or surname_first:
+        initial_after = (  # "Guy M.", "sven b.", "KAARINA N."
+            len(right.word) == 1 and len(left.word) > 1 and gap == " "
+            and text[right.end:right.end + 1] == "."
+            and (left.base in people or not is_safe(left.base)
+                 or (rank(left.base) > 15_000 and not left.base.endswith(_WORD_ENDINGS)))
+            and left.base not in clinical
+        )
+        if two_names or initial or surname_first or initial_after or caps_surname_first:
             left.kind = right.kind = "NAME"
     changed = True
     order = list(range(len(tokens)))
@@ -263,12 +324,68 @@ def _extend(text: str, tokens: list[_Token]) -> None:
 
 def find_names(text: str) -> Iterator[Found]:
     """Names (``NAME``) and places (``PLACE``) in ``text``; may overlap other finds."""
+    typed = text
+    text = _uncapitalised(text)
     tokens = [_Token(match) for match in _TOKEN.finditer(text)]
-    _first_pass(text, tokens)
+    _first_pass(text, tokens, typed)
     _extend(text, tokens)
+    clinical = clinical_terms()
     for match in _FACILITY_NAME.finditer(text):
+        if all(word.lower() in clinical for word in match.group(1).split()):
+            continue  # "GP clinic", "ED urgent care": a kind of place, not its name
         yield match.start(), match.end(), "PLACE"
     yield from _spans(text, tokens)
+    yield from _homes(text, tokens, clinical, typed)
+
+
+def _homes(
+    text: str, tokens: list[_Token], clinical: frozenset[str], typed: str
+) -> Iterator[Found]:
+    for i in range(1, len(tokens) - 1):
+        preposition, before = tokens[i], tokens[i - 1]
+        if not ((preposition.base == "in" and before.base in _HOME_IN)
+                or (preposition.base == "to" and before.base in _HOME_TO)
+                or (preposition.base == "from" and before.base in _TRAVEL)):
+            continue
+        first = tokens[i + 1]
+        if (not typed[first.start].isupper() or first.digits or first.base in clinical
+                or first.base in _MONTHS_AND_DAYS or first.base in _NOT_AFTER
+                or (first.word.isupper() and len(first.word) <= 4)
+                or text[preposition.end:first.start] != " "):
+            continue
+        last = i + 1
+        while (last + 1 < len(tokens) and last - i < 4
+               and text[tokens[last].end:tokens[last + 1].start] == " "
+               and (typed[tokens[last + 1].start].isupper()
+                    or tokens[last + 1].base in _PARTICLES)
+               and tokens[last + 1].base not in _NOT_AFTER
+               and not tokens[last + 1].digits):
+            last += 1
+        yield first.start, tokens[last].end, "PLACE"
+
+
+_CAPS_LINE = re.compile(r"[^\n]+")
+
+
+def _uncapitalised(text: str) -> str:
+    """``text`` with lines typed in capitals lowered (same length, so offsets hold): in
+    "WITNESSED BY VILMA WHILE" a capital says nothing, and a lower-case word is judged by
+    the vocabulary alone ("vilma" is not safe, "while" is)."""
+    if sum(c.isupper() for c in text) < 12:
+        return text
+    pieces = []
+    for match in _CAPS_LINE.finditer(text):
+        line = match.group()
+        letters = [c for c in line if c.isalpha()]
+        upper = sum(c.isupper() for c in letters)
+        lowered = line.lower()
+        if len(letters) >= 12 and upper >= 0.8 * len(letters) and len(lowered) == len(line):
+            line = lowered
+        pieces.append((match.start(), match.end(), line))
+    out = list(text)
+    for start, end, line in pieces:
+        out[start:end] = line
+    return "".join(out)
 
 
 def _spans(text: str, tokens: list[_Token]) -> Iterator[Found]:
@@ -295,9 +412,10 @@ def _spans(text: str, tokens: list[_Token]) -> Iterator[Found]:
         before = tokens[first - 1] if first else None
         if _PLACE_AFTER.match(text, tokens[j].end):
             kind = "PLACE"
-        elif (before is not None and before.base in _PLACE_BEFORE
-              and text[before.end:tokens[first].start] == " "
-              and tokens[first].word[0].isupper()):
+        elif before is not None and text[before.end:tokens[first].start] == " " and (
+            (before.base in _PLACE_BEFORE and tokens[first].word[0].isupper())
+            or (before.base == "from" and first >= 2 and tokens[first - 2].base in _TRAVEL)
+        ):
             kind, start = "PLACE", tokens[first].start
         yield start, end, kind
         i = j + 1

@@ -28,7 +28,8 @@ _IPV6 = re.compile(
 )
 _SSN = re.compile(r"\b(?!000|666|9[0-9]{2})[0-9]{3}([- ])(?!00)[0-9]{2}\1(?!0000)[0-9]{4}\b")
 _SSN_LABELLED = re.compile(
-    r"(?i)\b(?:ssn|social security(?: number| no\.?| #)?)\s*[:#]?\s*([0-9]{9})\b"
+    r"(?i)\b(?:ssn|social security(?: number| no\.?| #)?)\s*[:#]?\s*"
+    r"([0-9]{3}([- ]?)[0-9]{2}\2[0-9]{4})\b"
 )
 # Phone numbers: a labelled one in any shape, or a North American / international shape.
 _PHONE = re.compile(
@@ -38,17 +39,18 @@ _PHONE = re.compile(
     | [2-9][0-9]{2}[.\-][0-9]{3}[.\-][0-9]{4}                                  # 555-555-0100
     | \+[1-9][0-9]{0,3}(?:[\s.\-]?\(?[0-9]{1,5}\)?){2,6}                       # +44 20 7946 0958
     | 0[0-9]{2,5}[\s.\-]?[0-9]{3,4}[\s.\-]?[0-9]{3,4}                          # 020 7946 0958
-    )(?:\s*(?:x|ext\.?|extension)\s*[0-9]{1,6})?(?![\w/])"""
+    )(?:\s*(?:[xX]|ext\.?|EXT\.?|extension)\s*[0-9]{1,6})?(?![\w/])"""
 )
 _PHONE_LABELLED = re.compile(
     r"(?i)\b(?:ph(?:one)?|tel|telephone|cell|mobile|mob|fax|pager|callback|call ?back|"
-    r"contact)\b\.?\s*(?:no\.?|number|#)?\s*[:#]?\s*(\+?[0-9][0-9()\s.\-]{5,18}[0-9])"
+    r"contact)\b\.?\s*(?:no\.?|number|#)?\s*[:#]?\s*(\+?\(?[0-9][0-9()\s./\-]{5,18}[0-9]"
+    r"(?:\s*(?:[xX]|ext\.?)\s*[0-9]{1,6})?)"
 )
 # Any run of digit groups ("(0115)4960762", "+1-525-506-6559x55382", "391302180") is a
 # phone number when a word before it says so ("called at", "fax sent to", "cell").
 _NUMBER_RUN = re.compile(
     r"(?<![\w/.:\-])(?:\+[0-9]{1,3}[\s.\-]?)?(?:\(0?[0-9]{1,5}\)[\s.\-]?)?"
-    r"[0-9]+(?:[\s.\-][0-9]+)*(?:\s*(?:x|ext\.?)\s*[0-9]{1,6})?(?![\w/:\-]|\.[0-9])"
+    r"[0-9]+(?:[\s.\-/][0-9]+)*(?:\s*(?:[xX]|ext\.?)\s*[0-9]{1,6})?(?![\w/:\-]|\.[0-9])"
 )
 _PHONE_CUE = re.compile(
     r"(?i)\b(?:call(?:ed|ing|s)?|phone[ds]?|ph|tel|telephone|cell|mobile|mob|fax(?:ed)?|"
@@ -60,7 +62,8 @@ _EXTENSION = re.compile(r"(?i)\b(?:ext\.?|extension|x)\s*([0-9]{3,6})\b")
 # Record numbers: a label, then a token with digits.
 _LABELLED = [
     ("MRN", r"mrn|medical record(?: number| no\.?| #)?|mr#|mr\s*no\.?|hospital (?:number|no\.?)|"
-            r"chart(?: number| no\.?| #)|patient id|pt id|nhs(?: number| no\.?)?|record #?"),
+            r"chart(?: number| no\.?| #)|patient id|pt id|nhs(?: number| no\.?)?|record #?|"
+            r"urn|ur(?: number| no\.?| #)?|nhi(?: number| no\.?)?|hospital id"),
     ("ACCOUNT", r"acct|account(?: number| no\.?| #)?|a/c|billing (?:number|no\.?|#)|"
                 r"encounter(?: number| no\.?| #)?|fin|csn|visit(?: number| no\.?| #)|"
                 r"claim(?: number| no\.?| #)?|policy(?: number| no\.?| #)?|member id|"
@@ -70,7 +73,9 @@ _LABELLED = [
                 r"registration(?: number| no\.?| #)?|badge(?: number| no\.?| #)?|"
                 r"employee(?: id| number| no\.?| #)|staff id|permit(?: number| no\.?| #)?"),
     ("VEHICLE", r"plate(?: number| no\.?| #)?|licen[cs]e plate|licen[cs]e tag|vin|"
-                r"reg(?:istration)? plate|vehicle(?: id| number| no\.?| #)?"),
+                r"reg(?:istration)? plate|vehicle(?: id| number| no\.?| #)?|"
+                r"(?:car|vehicle|van|truck) (?:rego|reg(?:istration)?|tag)"
+                r"(?: number| no\.?| #)?|rego"),
     ("DEVICE", r"serial(?: number| no\.?| #)?|s/n|sn|device(?: id| number| no\.?| #)|"
                r"biomed(?: tag| number| no\.?| #)?|bme(?: tag| #)?|"
                r"asset(?: tag| number| no\.?| #)?|lot(?: number| no\.?| #)?|udi|"
@@ -109,7 +114,7 @@ _AGE = re.compile(
          |years?\s+of\s+age|yrs?\s+of\s+age)
     | (?P<b>[0-9]{2,3})(?:\s*-\s*|\s)year(?:s)?(?:\s*-\s*|\s)old
     | (?:aged?|age:)\s*(?P<c>[0-9]{2,3})\b
-    | (?P<d>[0-9]{2,3})\s?(?:(?-i:[MF])|yo[mf])\b(?=\s)
+    | (?P<d>[0-9]{2,3})\s?(?:(?-i:[MF])|yo[mf])\b(?=[\s,;.)]|$)
     )"""
 )
 
@@ -164,7 +169,10 @@ _ADDRESS_AFTER = re.compile(
 _ADDRESS_CONTEXT = re.compile(
     r"(?i)\b(?:(?:lives|living|resides|residing|staying|located)\s+(?:at|on)"
     r"|(?:home\s+)?address(?:\s+(?:is|was))?|addr\.?)\s*:?\s+"
-    r"(?=[0-9]|(?:flat|studio|unit|apt|h\.?\s?no)\b|[^\W\d_][^,.;\n]{0,30}[0-9])"
+    r"(?=[0-9]|(?:flat|studio|unit|apt|h\.?\s?no)\b|[^\W\d_][^,.;\n]{0,30}[0-9]"
+    # or words with a capital up to a comma and a capitalised town (no number at all)
+    r"|(?!(?:home|the|a|an|his|her|their|my|our|work|school|church)\b)"
+    r"[^\W\d_][^,.;\n]{0,40}?(?-i:[A-ZÀ-Þ])[^,.;\n]{0,40},\s*[^\W_])"
 )
 _ADDRESS_TAIL = re.compile(r"[^,;\n]*?(?=,|;|\n|\.\s|\.$|\s+and\s|\s+but\s|$)")
 _PO_BOX = re.compile(r"(?i)\b(?:p\.?\s?o\.?\s*box|post office box)\s*[0-9]+\b")
@@ -188,7 +196,8 @@ _STATE_ZIP = re.compile(rf"\b(?:{_STATE})\s+([0-9]{{5}}(?:-[0-9]{{4}})?)\b")
 
 
 # A time and a person are not an address ("0200 Pt Richard Hill").
-_NOT_IN_ADDRESS = re.compile(r"(?i)\b(?:pt|dr|mr|mrs|ms|rn|md|patient|nurse|at|on|and)\b")
+_NOT_IN_ADDRESS = re.compile(
+    r"(?i)\b(?:pt|dr|mr|mrs|ms|rn|md|patient|resident|nurse|at|on|and)\b")
 
 
 _NUMBER_ONLY = re.compile(
@@ -196,7 +205,31 @@ _NUMBER_ONLY = re.compile(
 )
 
 
+# "at 33 Musholmgade, Dunntown", "to 27 Vereda de Azevedo, Whangatahi": after "at" or
+# "to", a house number and capitalised words up to a comma and a capitalised town is an
+# address whatever the street's type is called in its language.
+_ADDRESS_BEFORE_TOWN = re.compile(
+    r"\b(?i:at|to)\s+([0-9]{1,5}(?:-?[A-Za-z])?(?:/[0-9]{1,4})?\s+"
+    r"(?:(?:[^\W\d_][\w'’.\-]*|[0-9]{1,3}(?i:st|nd|rd|th))\s+){0,4}"
+    r"[^\W\d_][\w'’.\-]*)(?=,\s*[^\W\d_])"
+)
+_COMPASS = frozenset({"north", "south", "east", "west", "n", "s", "e", "w"})
+# "at 12 Noon, pt", "to 20 Units, then": a time or a quantity, not a street
+_NOT_STREET = frozenset({
+    "noon", "midnight", "am", "pm", "am.", "pm.", "hrs", "hours", "hour", "min", "mins",
+    "minutes", "days", "weeks", "units", "mg", "mcg", "ml", "tabs", "tab", "times",
+    "percent", "degrees",
+})
+
+
 def _addresses(text: str) -> Iterator[Found]:
+    for match in _ADDRESS_BEFORE_TOWN.finditer(text):
+        words = match.group(1).split()[1:]
+        if (any(word[0].isupper() for word in words)
+                and not _NOT_IN_ADDRESS.search(match.group(1))
+                and not any(word.lower() in _NOT_STREET for word in words)
+                and not (len(words) == 1 and words[0].lower().strip(".") in _COMPASS)):
+            yield match.start(1), match.end(1), "ADDRESS"  # not "to 4 West, then"
     for match in _ADDRESS.finditer(text):
         if not _NOT_IN_ADDRESS.search(match.group()):
             yield match.start(), match.end(), "ADDRESS"
@@ -205,7 +238,7 @@ def _addresses(text: str) -> Iterator[Found]:
     for match in _ADDRESS_CONTEXT.finditer(text):
         start = match.end()
         tail = _ADDRESS_TAIL.match(text, start)
-        if tail is None or not any(c.isdigit() for c in tail.group()):
+        if tail is None or not tail.group().strip():
             continue
         end = tail.end()
         # "Flat 9, Mary Course": a first part that is only a number goes on to the next
@@ -230,7 +263,7 @@ def find_patterns(text: str) -> Iterator[Found]:
     for match in _SSN.finditer(text):
         yield match.start(), match.end(), "SSN"
     for match in _SSN_LABELLED.finditer(text):
-        yield match.start(1), match.end(1), "SSN"
+        yield match.start(1), match.end(1), "SSN!"
     for match in _PHONE.finditer(text):
         digits = sum(c.isdigit() for c in match.group())
         if 7 <= digits <= 15:
@@ -251,12 +284,12 @@ def find_patterns(text: str) -> Iterator[Found]:
         value = _VALUE.match(text, match.end())
         if value is None or kind is None:
             continue
-        yield value.start("v"), value.end("v"), kind
+        yield value.start("v"), value.end("v"), kind + "!"  # a label outranks a shape
     for match in _VIN.finditer(text):
         yield match.start(), match.end(), "VEHICLE"
     for match in _AGE.finditer(text):
         number = next(g for g in match.groups() if g)
-        if int(number) > 89:
+        if 89 < int(number) <= 125:  # "987F Mars Drive" is a house, not an age
             if match.group("c"):
                 yield match.start("c"), match.end("c"), "AGE"
             else:

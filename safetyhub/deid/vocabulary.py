@@ -73,6 +73,7 @@ NOT_RANKED = 1_000_000  # rank() of a word the safe list does not hold
 _SUFFIXES = ("s", "es", "ed", "d", "ing", "ly", "er", "ers", "'s")
 
 
+@functools.lru_cache(maxsize=65536)
 def is_safe(word: str) -> bool:
     """Whether ``word`` (lower case) is known to be safe: in the vocabulary, an inflection
     of a word in it, or one letter away from a long word in it (a misspelling)."""
@@ -86,7 +87,20 @@ def is_safe(word: str) -> bool:
                 return True
     if 6 <= len(word) <= 20 and word not in person_names():
         return any(candidate in safe for candidate in _one_edit(word))
+    if 4 <= len(word) <= 5 and word.isalpha() and word not in person_names():
+        # a short word with a letter dropped or two swapped ("whle", "doctr", "nver") is
+        # a slip when it comes back as a common word; a name rarely does
+        ranks = _ranks()
+        return any(ranks.get(candidate, NOT_RANKED) <= 3000
+                   for candidate in _dropped_or_swapped(word))
     return False
+
+
+def _dropped_or_swapped(word: str) -> set[str]:
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    swaps = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    inserts = [a + c + b for a, b in splits for c in _LETTERS]
+    return set(swaps + inserts)
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
