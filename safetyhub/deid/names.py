@@ -312,8 +312,14 @@ def _extend(text: str, tokens: list[_Token]) -> None:
                     token.base in _PARTICLES and j > i and i > 0 and tokens[i - 1].kind
                     and text[tokens[i - 1].end:token.start] in (" ", ". ")
                 )
+                if j > i and (token.base in _ROLES or token.base in _TITLES):
+                    continue  # "Nurse Kelly Ramos": the role says who follows, is not them
                 common = token.word.islower() and rank(token.base) <= _COMMON_GIVEN
-                if initial or particle or token.rare or (
+                # "John Baxter": a capitalised surname after a capitalised given name, even
+                # one the clinical list holds for a brand
+                surname = (j < i and token.word.istitle() and other.word.istitle()
+                           and other.base in given and token.base in people)
+                if initial or particle or token.rare or surname or (
                         token.base in people and same_case and not common
                                and token.base not in clinical
                                and token.base not in _NOT_AFTER):

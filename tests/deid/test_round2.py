@@ -99,3 +99,15 @@ LEFT_ALONE = [
 @pytest.mark.parametrize("text", LEFT_ALONE)
 def test_left_alone(text: str) -> None:
     assert _found(text) == []
+
+
+# Found in integration (the lessons review): a role before a name is not part of it, and a
+# surname the clinical list holds for a brand is still a surname after a given name.
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Nurse Kelly Ramos found him.", [("Kelly Ramos", "NAME")]),
+    ("Mr. John Baxter fell.", [("John Baxter", "NAME")]),
+    ("Kelly Nurse came in.", [("Kelly Nurse", "NAME")]),
+    ("The Baxter pump alarmed twice.", []),
+])
+def test_names_beside_roles_and_brands(text: str, expected: list[tuple[str, str]]) -> None:
+    assert _found(text) == expected
