@@ -128,5 +128,6 @@ from .models_rollups import (  # noqa: E402, F401
     ActionRollup,
     AreaScoreRollup,
     EventRollup,
+    NetworkFigures,
     RollupState,
 )
