@@ -173,3 +173,22 @@ def test_the_page_and_api_say_how_old_the_figures_are(db, owner, org):
     assert "Figures as of" in page.content.decode()
     api = client.get(f"/api/v1/networks/{network.slug}/dashboard").json()
     assert dt.datetime.fromisoformat(api["figures_as_of"]) == built
+
+
+def test_a_new_sharing_choice_stores_the_networks_sums_with_the_newcomer(
+        db, django_capture_on_commit_callbacks):
+    organizations = [OrganizationFactory(slug=f"old-{i}") for i in range(2)]
+    network = network_with(*organizations, slug="growing")
+    NetworkMember.objects.filter(network=network).update(shares_event_counts=True)
+    rollups.refresh_all()
+    before = NetworkFigures.objects.get(network=network, period="year").stamp
+    newcomer = OrganizationFactory(slug="newcomer")
+    member = NetworkMember.objects.create(network=network, organization=newcomer)
+    with django_capture_on_commit_callbacks(execute=True):
+        member.shares_event_counts = True
+        member.save()
+    stored = NetworkFigures.objects.get(network=network, period="year")
+    assert stored.stamp != before
+    members = list(NetworkMember.objects.filter(network=network, left_at__isnull=True)
+                   .values_list("organization_id", *aggregates.STREAMS))
+    assert stored.stamp == aggregates._stamp(network, members, LAST)[0]
