@@ -92,6 +92,7 @@ from safetyhub.network import aggregates, rollups  # noqa: E402
 from safetyhub.network.models import (  # noqa: E402
     EventRollup,
     Network,
+    NetworkFigures,
     NetworkLead,
     NetworkMember,
 )
@@ -354,6 +355,20 @@ def main() -> None:
 def time_pages(network: Network, own: Organization, lead: User, safety_lead: User) -> None:
     print(f"{'what':56} {'median ms':>9} {'p95 ms':>8} {'first ms':>9}")
     runs = ARGS.runs
+    # What a page pays the first time after the members' figures change: the network's sums
+    # straight from the members' rollup rows (one SQL statement per table), per period.
+    last = rollups.last_complete_month()
+    first = rollups._first_month(last)
+    for period in aggregates.PERIODS:
+        months = aggregates._columns(first, last, period)
+        timed(f"network sums from the members' rollups, by {period}",
+              lambda months=months, period=period: aggregates._sum_afresh(
+                  network, period, months, list(dict.fromkeys(months.values()))), runs)
+    # The worker's step after rebuilding rollups: sum and store them for every period; pages
+    # then read the stored sums (one row) while nothing changes.
+    NetworkFigures.objects.filter(network=network).delete()
+    timed("worker: sum and store the network's sums (both periods)",
+          lambda: aggregates.store_network_sums(network=network), 1)
     timed("dashboard query, a lead (network figures)",
           lambda: aggregates.dashboard(network=network), runs)
     timed("dashboard query, a member (own figures beside)",
@@ -368,9 +383,21 @@ def time_pages(network: Network, own: Organization, lead: User, safety_lead: Use
           lambda: client.get(url + "?period=quarter"), runs)
     timed("dashboard API (GET), a member",
           lambda: client.get("/api/v1/networks/bench/dashboard"), runs)
+    timed("dashboard API by quarter (GET), a member",
+          lambda: client.get("/api/v1/networks/bench/dashboard?period=quarter"), runs)
     lead_client = Client()
     lead_client.force_login(lead)
     timed("dashboard page (GET), a lead", lambda: lead_client.get(url), runs)
+    timed("dashboard page by quarter (GET), a lead",
+          lambda: lead_client.get(url + "?period=quarter"), runs)
+    timed("dashboard API by quarter (GET), a lead",
+          lambda: lead_client.get("/api/v1/networks/bench/dashboard?period=quarter"), runs)
+
+    def after_a_change() -> None:
+        NetworkFigures.objects.filter(network=network).delete()
+        client.get(url + "?period=quarter")
+
+    timed("page by quarter, the first after a change (sums afresh)", after_a_change, runs)
     baseline = timed("baseline: the page of a network with no figures",
                      lambda: client.get(reverse("network:dashboard", args=["empty"])), runs)
     print(f"the figures add {page - baseline:.0f} ms to the page; "

@@ -47,6 +47,8 @@ class DashboardOut(Schema):
     period: str
     first_month: str
     last_month: str
+    # The oldest build of the members' figures included (ISO time; null: none built yet).
+    figures_as_of: str | None
     own_organization: str | None
     events: TableOut
     harm_rates: list[dict]
@@ -86,6 +88,7 @@ def network_dashboard(request: HttpRequest, network_slug: str, period: Period = 
     return {
         "network": access.network.slug, "period": dash.period,
         "first_month": dash.first.isoformat(), "last_month": dash.last.isoformat(),
+        "figures_as_of": dash.figures_as_of.isoformat() if dash.figures_as_of else None,
         "own_organization": own.slug if own else None,
         "events": _table(dash.events),
         "harm_rates": [{"label": label, "cells": [_cell(c) for c in cells],

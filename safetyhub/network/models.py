@@ -139,5 +139,6 @@ from .models_rollups import (  # noqa: E402, F401
     ActionRollup,
     AreaScoreRollup,
     EventRollup,
+    NetworkFigures,
     RollupState,
 )

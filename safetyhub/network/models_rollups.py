@@ -93,3 +93,26 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return f"Rollups of {self.organization_id} built {self.built_at:%Y-%m-%d %H:%M}"
+
+
+class NetworkFigures(models.Model):
+    """A network's dashboard sums for one period ("year" or "quarter"): per table (events,
+    harmed, actions), each cell's, row's, column's and the whole's total with the number of
+    organizations counting it — what suppression needs, a few hundred figures, summed once
+    from the members' rollups instead of at every page. `stamp` fingerprints what they were
+    summed from (the current members, their sharing choices and when each one's rollups were
+    built); a page whose stamp differs sums afresh and stores the result."""
+
+    network = models.ForeignKey("network.Network", on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=10)
+    through_month = models.DateField()
+    stamp = models.CharField(max_length=64)
+    built_at = models.DateTimeField()
+    figures = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["network", "period"],
+                                               name="network_figures_one_per_period")]
+
+    def __str__(self) -> str:
+        return f"Figures of network {self.network_id} by {self.period}"

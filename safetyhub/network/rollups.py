@@ -223,4 +223,20 @@ def refresh_all(*, today: dt.date | None = None) -> int:
         built += refresh_organization(organization_id=organization_id, today=today,
                                       streams=sharing[organization_id],
                                       categories=categories)
+    store_network_sums(today=today)
     return built
+
+
+def store_network_sums(*, organization_id: int | None = None,
+                       today: dt.date | None = None) -> None:
+    """Sum and store the dashboard figures of every network (or those `organization_id` is a
+    current member of) from the rollups just built, so that pages read them ready-made."""
+    from .aggregates import store_network_sums as store
+    from .models import Network
+
+    networks = Network.objects.all()
+    if organization_id is not None:
+        networks = networks.filter(members__organization_id=organization_id,
+                                   members__left_at__isnull=True).distinct()
+    for network in networks:
+        store(network=network, today=today)

@@ -8,6 +8,8 @@ def refresh_rollups(*, organization_id: int) -> bool:
     """Rebuild one organization's rollups (rollups.refresh_organization): queued when a member
     turns a sharing choice on, so its figures reach the network's dashboards without waiting
     for the night."""
-    from .rollups import refresh_organization
+    from .rollups import refresh_organization, store_network_sums
 
-    return refresh_organization(organization_id=organization_id)
+    built = refresh_organization(organization_id=organization_id)
+    store_network_sums(organization_id=organization_id)
+    return built
