@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('network', '0002_aggregates'),
+        ('network', '0005_aggregates'),
     ]
 
     operations = [
