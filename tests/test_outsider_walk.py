@@ -111,11 +111,18 @@ def network_row_ids(network) -> list[str]:
     return sorted(ids)
 
 
+# Derived rows a page may store on reading (a cache of sums of the members' rollups): a
+# visit refills them, and they hold nothing that was not already there.
+DERIVED = {"network.NetworkFigures"}
+
+
 def snapshot(org, network=None) -> dict:
     state = {}
     if network is not None:
         state["network"] = list(type(network).objects.filter(pk=network.pk).values())
         for model in apps.get_models():
+            if model._meta.label in DERIVED:
+                continue
             if any(f.name == "network" and f.is_relation for f in model._meta.get_fields()):
                 state[f"network:{model._meta.label}"] = list(
                     model.objects.filter(network=network).values())
