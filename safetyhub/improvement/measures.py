@@ -344,7 +344,9 @@ def _plain(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def _finite(value, name: str, errors: dict) -> float | None:
+def finite_number(value, name: str, errors: dict) -> float | None:
+    """`value` as a float, or None with the reason in `errors[name]` (shared goals check
+    their values the same way)."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -371,8 +373,8 @@ def save_data_point(
     Returns (point, created)."""
     _refuse_if_computed(measure, "numerator")
     errors: dict[str, str] = {}
-    numerator = _finite(numerator, "numerator", errors)
-    denominator = _finite(denominator, "denominator", errors)
+    numerator = finite_number(numerator, "numerator", errors)
+    denominator = finite_number(denominator, "denominator", errors)
     if not isinstance(period, dt.date) or isinstance(period, dt.datetime):
         errors["period"] = "must be a date"
     note = " ".join(str(note or "").split())

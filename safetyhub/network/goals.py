@@ -231,18 +231,6 @@ def value_errors(goal: SharedGoal, month: dt.date | None, numerator: float | Non
     return errors
 
 
-def _finite(value, name: str, errors: dict) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        errors[name] = "must be a number"
-        return None
-    if not math.isfinite(value):
-        errors[name] = "must be a finite number"
-        return None
-    return float(value)
-
-
 def _sentence(reason: str) -> str:
     reason = reason[:1].upper() + reason[1:]
     return reason if reason.endswith((".", ")")) else reason + "."
@@ -291,8 +279,8 @@ def save_value(*, goal: SharedGoal, organization: Organization, month: dt.date,
     month's value. Returns (value, created)."""
     _participation_for_data(goal, organization, "month")
     errors: dict[str, str] = {}
-    numerator = _finite(numerator, "numerator", errors)
-    denominator = _finite(denominator, "denominator", errors)
+    numerator = measure_services.finite_number(numerator, "numerator", errors)
+    denominator = measure_services.finite_number(denominator, "denominator", errors)
     if not isinstance(month, dt.date) or isinstance(month, dt.datetime):
         errors["month"] = "must be a month, such as 2026-03"
         month = None
