@@ -6,6 +6,7 @@ load networks through `access_network` and nothing else; leads-only pages add
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -55,6 +56,17 @@ def access_network(*, user, slug) -> NetworkAccess:
     if not (lead or organizations):
         raise Http404("No such network.")
     return NetworkAccess(network=network, is_lead=lead, organizations=organizations)
+
+
+def network_row[M: models.Model](model: type[M], *, network: Network, pk,
+                                 queryset: QuerySet | None = None) -> M:
+    """One row of `model` in `network`: the same 404 for a missing row, a malformed id and
+    another network's row (the network's counterpart of core's `tenant_row`)."""
+    rows = queryset if queryset is not None else model._default_manager.all()
+    try:
+        return rows.get(network=network, pk=int(pk))
+    except (model.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404(f"No such {model._meta.verbose_name}.") from None
 
 
 def require_lead(access: NetworkAccess) -> None:

@@ -11,14 +11,13 @@ import datetime as dt
 from enum import StrEnum
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from ninja import Field, Router, Schema, Status
 
 from safetyhub.core.api import api_organization
 from safetyhub.core.inputs import Id, Line, Text
 
 from . import queries, services
-from .access import access_network, access_own_membership, require_lead
+from .access import access_network, access_own_membership, network_row, require_lead
 from .models import Network, NetworkInvitation
 
 router = Router(tags=["network"])
@@ -164,9 +163,7 @@ def invitation_create(request, network_slug: str, payload: NetworkInvitationCrea
 @router.delete("/networks/{network_slug}/invitations/{invitation_id}", response={204: None})
 def invitation_revoke(request, network_slug: str, invitation_id: Id):
     network = _led_network(request, network_slug)
-    invitation = NetworkInvitation.objects.filter(network=network, pk=invitation_id).first()
-    if invitation is None:
-        raise Http404("No such invitation.")
+    invitation = network_row(NetworkInvitation, network=network, pk=invitation_id)
     services.revoke_invitation(invitation=invitation, by=request.user)
     return Status(204, None)
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from safetyhub.core.models import Organization
 
-from .access import NetworkAccess, current_members
+from .access import NetworkAccess, current_members, network_row
 from .goals import first_of_month, has_denominator, month_under_way
 from .models_goals import GoalParticipation, GoalValue, SharedGoal
 from .suppression import MIN_ORGANIZATIONS
@@ -44,11 +44,8 @@ def goals_of(network) -> QuerySet[SharedGoal]:
 def access_goal(*, access: NetworkAccess, pk) -> SharedGoal:
     """A goal of the network reached through `access_network`; the same 404 for a missing
     goal and another network's."""
-    try:
-        return SharedGoal.objects.select_related("network").get(network=access.network,
-                                                                pk=int(pk))
-    except (SharedGoal.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise Http404("No such goal.") from None
+    return network_row(SharedGoal, network=access.network, pk=pk,
+                       queryset=SharedGoal.objects.select_related("network"))
 
 
 def access_org_goal(*, organization: Organization, pk) -> SharedGoal:

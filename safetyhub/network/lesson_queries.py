@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils.safestring import SafeString
 
 from safetyhub import spc
@@ -16,7 +15,7 @@ from safetyhub.core.models import Organization
 from safetyhub.improvement.spc_chart import spc_svg
 
 from . import library
-from .access import NetworkAccess, current_members
+from .access import NetworkAccess, current_members, network_row
 from .models import Network
 from .models_lessons import LessonComment, LessonDraft, PublishedLesson
 
@@ -32,11 +31,8 @@ def access_draft(*, user, organization: Organization, pk) -> LessonDraft:
 
 def access_lesson(*, access: NetworkAccess, pk) -> PublishedLesson:
     """A published lesson of the network the person reached through `access_network`."""
-    try:
-        return PublishedLesson.objects.get(network=access.network, pk=int(pk),
-                                           withdrawn_at__isnull=True)
-    except (PublishedLesson.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise Http404("No such lesson.") from None
+    return network_row(PublishedLesson, network=access.network, pk=pk,
+                       queryset=PublishedLesson.objects.filter(withdrawn_at__isnull=True))
 
 
 def member_networks(organization: Organization) -> list[Network]:

@@ -14,7 +14,7 @@ from safetyhub.core.rules import active_memberships
 from safetyhub.core.views.organizations import add_errors
 
 from . import pages, queries, services
-from .access import access_own_membership
+from .access import access_own_membership, network_row
 from .decorators import network_view
 from .forms import InvitationForm, JoinForm, LeadForm, LeaveForm, NetworkForm, SharingForm
 from .models import NetworkInvitation, NetworkLead, NetworkMember
@@ -102,20 +102,10 @@ def invitation_create(request):
     return _members_page(request, invitation_form=form, status=422)
 
 
-def _network_row[M](model: type[M], request, pk: str) -> M:
-    """A row of this network by id: the same 404 for missing, malformed and other networks'."""
-    if not str(pk).isdigit():
-        raise Http404("No such record.")
-    row = model.objects.filter(network=request.network_access.network, pk=int(pk)).first()
-    if row is None:
-        raise Http404("No such record.")
-    return row
-
-
 @require_POST
 @network_view(leads_only=True)
 def invitation_revoke(request, pk: str):
-    invitation = _network_row(NetworkInvitation, request, pk)
+    invitation = network_row(NetworkInvitation, network=request.network_access.network, pk=pk)
     try:
         services.revoke_invitation(invitation=invitation, by=request.user)
     except ValidationError as exc:
@@ -145,7 +135,7 @@ def lead_add(request):
 @require_POST
 @network_view(leads_only=True)
 def lead_remove(request, pk: str):
-    lead = _network_row(NetworkLead, request, pk)
+    lead = network_row(NetworkLead, network=request.network_access.network, pk=pk)
     try:
         services.remove_lead(lead=lead, by=request.user)
     except ValidationError as exc:
