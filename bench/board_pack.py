@@ -44,8 +44,8 @@ from safetyhub.core import board_pack, services  # noqa: E402
 from safetyhub.core.demo import load_demo_data  # noqa: E402
 from safetyhub.core.models import Organization, User  # noqa: E402
 from safetyhub.frameworks.models import Pack, PackItem  # noqa: E402
-from safetyhub.improvement import measures  # noqa: E402
 from safetyhub.improvement import services as plan  # noqa: E402
+from safetyhub.measures import services as measures  # noqa: E402
 
 RUNS = 7
 TODAY = dt.date(2026, 11, 15)

@@ -39,8 +39,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from safetyhub.core import charts
-from safetyhub.improvement import spc_chart
-from safetyhub.improvement.spc_chart import Marker, spc_svg
+from safetyhub.measures import chart as spc_chart
+from safetyhub.measures.chart import Marker, spc_svg
 from safetyhub.spc import explain, qic
 
 TYPES = ("run", "i", "p", "pp", "u", "up", "c", "g", "t")

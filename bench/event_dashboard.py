@@ -87,7 +87,7 @@ from safetyhub.events.models import (  # noqa: E402
 )
 from safetyhub.events.signal_watch import watch  # noqa: E402
 from safetyhub.events.taxonomy import active_taxonomy_pack, taxonomy_of  # noqa: E402
-from safetyhub.improvement.measure_queries import chart_for, measures_for  # noqa: E402
+from safetyhub.measures.queries import chart_for, measures_for  # noqa: E402
 
 UNITS = 100
 MONTHS = 36
@@ -279,7 +279,7 @@ def time_pages(org: Organization, lead: User, taxonomy, units: list[Site]) -> No
     results["measure chart"] = timed(
         "measure from events: chart (query + SPC)",
         lambda: chart_for(measures_for(organization=org).get(pk=measure.pk)), ARGS.runs)
-    murl = reverse("improvement:measure", args=[slug, measure.pk])
+    murl = reverse("measures:measure", args=[slug, measure.pk])
     results["measure page"] = timed("measure from events: page (GET)",
                                     lambda: client.get(murl), ARGS.runs)
     eurl = reverse("events:equity", args=[slug]) + "?stratum=age"

@@ -57,7 +57,8 @@ from django.db import connection  # noqa: E402
 
 from safetyhub.core import search  # noqa: E402
 from safetyhub.core.models import Membership, Organization, Role, User  # noqa: E402
-from safetyhub.improvement.models import Initiative, Measure, PdsaCycle  # noqa: E402
+from safetyhub.improvement.models import Initiative, PdsaCycle  # noqa: E402
+from safetyhub.measures.models import Measure  # noqa: E402
 
 COMMON = ["falls", "medication", "handover", "sepsis", "pressure", "injuries", "hygiene",
           "hand", "discharge", "safety", "huddle", "ward", "night", "staffing", "rounds",

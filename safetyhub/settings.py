@@ -142,6 +142,7 @@ INSTALLED_APPS = [
     "safetyhub.frameworks",
     "safetyhub.assessments",
     "safetyhub.improvement",
+    "safetyhub.measures",
     "safetyhub.events",
     "safetyhub.investigations",
     "safetyhub.network",

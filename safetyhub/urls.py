@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("safetyhub.frameworks.urls")),
     path("", include("safetyhub.assessments.urls")),
     path("", include("safetyhub.improvement.urls")),
+    path("", include("safetyhub.measures.urls")),
     path("", include("safetyhub.events.urls")),
     path("", include("safetyhub.investigations.urls")),
     path("", include("safetyhub.network.urls")),

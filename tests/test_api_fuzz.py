@@ -30,8 +30,8 @@ from safetyhub.assessments.models import Assessment
 from safetyhub.core import services as core_services
 from safetyhub.core.models import Role
 from safetyhub.frameworks.models import Pack, PackItem
-from safetyhub.improvement import measures
 from safetyhub.improvement import services as improvement
+from safetyhub.measures import services as measures
 from safetyhub.network import services as network_services
 
 from .factories import MembershipFactory, SiteFactory, UserFactory, network_with

@@ -24,8 +24,8 @@ from safetyhub.assessments import services
 from safetyhub.assessments.models import Assessment
 from safetyhub.core import services as core_services
 from safetyhub.frameworks.models import Pack, PackItem
-from safetyhub.improvement import measures
 from safetyhub.improvement import services as plan
+from safetyhub.measures import services as measures
 
 from .assessments.test_readiness import start as start_readiness
 from .assessments.test_reports import CONSENSUS, build_cycle, pdf_text
@@ -160,11 +160,11 @@ def work_pages(org, work) -> list[str]:
         reverse("improvement:initiative_edit", args=[slug, work["initiative"].pk]),
         reverse("improvement:cycle", args=[slug, work["cycle"].pk]),
         reverse("improvement:from_priority", args=[slug, done.pk, work["item"].key]),
-        reverse("improvement:dashboard", args=[slug]),
-        reverse("improvement:measures", args=[slug]),
-        reverse("improvement:measure_new", args=[slug]),
-        reverse("improvement:measure", args=[slug, work["measure"].pk]),
-        reverse("improvement:measure_edit", args=[slug, work["measure"].pk]),
+        reverse("measures:dashboard", args=[slug]),
+        reverse("measures:list", args=[slug]),
+        reverse("measures:new", args=[slug]),
+        reverse("measures:measure", args=[slug, work["measure"].pk]),
+        reverse("measures:edit", args=[slug, work["measure"].pk]),
         reverse("board_packs", args=[slug]),
         reverse("board_pack", args=[slug, work["board"].pk]),
     ]

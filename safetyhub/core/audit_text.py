@@ -21,11 +21,15 @@ VERBS = {
 }
 # Record types written by hand (not models) and what to call them.
 NAMED_TYPES = {"core.AuditLog": "the audit log", "core.Account": "the account"}
+# Models that moved to another app: older entries keep the label they were written with (the
+# chain hashes it), and are read with the model's new home.
+MOVED_TYPES = {f"improvement.{name}": f"measures.{name}"
+               for name in ("Measure", "DataPoint", "PhaseSplit")}
 
 
 def _model(object_type: str) -> type[models.Model] | None:
     try:
-        return apps.get_model(object_type)
+        return apps.get_model(MOVED_TYPES.get(object_type, object_type))
     except (LookupError, ValueError):
         return None
 

@@ -48,8 +48,8 @@ MAX_OFFSET = 10**9
 # lines. (C1 controls are left alone: they are printable in some legacy encodings' texts.)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAK = re.compile(r"[\n\r\x85\u2028\u2029]")
-SAFETYHUB_APPS = frozenset({"core", "frameworks", "assessments", "improvement", "events",
-                            "investigations", "network"})
+SAFETYHUB_APPS = frozenset({"core", "frameworks", "assessments", "improvement", "measures",
+                            "events", "investigations", "network"})
 UNGUARDED = frozenset({"core.AuditEntry", "core.ChainHead"})  # written from checked values
 
 

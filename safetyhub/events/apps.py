@@ -78,7 +78,7 @@ def _register_measures() -> None:
     """Measures from events: an improvement measure may count its numerator from reports
     (improvement.measure_sources), and patient days and the settings are audited."""
     from safetyhub.core import audit, daily_jobs, demo
-    from safetyhub.improvement import measure_sources
+    from safetyhub.measures import sources as measure_sources
 
     from .demo import load_event_demo
     from .event_measures import SOURCE

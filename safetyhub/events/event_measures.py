@@ -25,9 +25,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from safetyhub.core.models import Organization, Site, User
-from safetyhub.improvement import measures as measure_services
-from safetyhub.improvement.measure_sources import PointSource
-from safetyhub.improvement.models import DataPoint, Initiative, Measure
+from safetyhub.improvement.models import Initiative
+from safetyhub.measures import services as measure_services
+from safetyhub.measures.models import DataPoint, Measure
+from safetyhub.measures.sources import PointSource
 
 from .models import EventCountSource, EventReport, PatientDays
 from .taxonomy import KINDS, Taxonomy, active_taxonomy_pack, taxonomy_of

@@ -54,7 +54,7 @@ class EventCountSource(models.Model):
     a category (or all), at or above a harm level (or any), on a unit (or everywhere), per
     period of the measure. Counted whenever the measure's chart is read."""
 
-    measure = models.OneToOneField("improvement.Measure", on_delete=models.CASCADE,
+    measure = models.OneToOneField("measures.Measure", on_delete=models.CASCADE,
                                    related_name="event_source")
     organization = models.ForeignKey("core.Organization", on_delete=models.CASCADE,
                                      related_name="+")

@@ -18,7 +18,7 @@ from django.db import transaction
 
 from safetyhub.core.models import Organization, Site, User
 from safetyhub.core.spreadsheets import clip
-from safetyhub.improvement import measures as measure_io
+from safetyhub.measures import services as measure_io
 
 from .models import AggregateSettings, PatientDays
 

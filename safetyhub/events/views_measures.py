@@ -22,9 +22,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from safetyhub.core.decorators import org_view
 from safetyhub.core.models import Site
-from safetyhub.improvement import measure_queries
-from safetyhub.improvement.models import Measure
-from safetyhub.improvement.spc_chart import spc_svg
+from safetyhub.measures import queries as measure_queries
+from safetyhub.measures.chart import spc_svg
+from safetyhub.measures.models import Measure
 
 from . import event_measures, patient_days
 from .dashboard import dashboard as dashboard_query
@@ -198,7 +198,7 @@ def signals(request):
             explanations=list(w.signal.explanations), unit=unit, compact=True)})
     return render(request, "events/signals.html", {
         "result": result, "shown": shown, "more": result.signals[SHOWN_SIGNALS:],
-        "can_measure": request.user.has_perm("improvement.add_measure", org),
+        "can_measure": request.user.has_perm("measures.add_measure", org),
     })
 
 
@@ -344,7 +344,7 @@ class EventMeasureForm(SourceForm):
 
 
 @require_http_methods(["GET", "POST"])
-@org_view("improvement.add_measure")
+@org_view("measures.add_measure")
 def event_measure_new(request):
     org = request.organization
     default_since = month_range(24)[0]
@@ -364,7 +364,7 @@ def event_measure_new(request):
         else:
             messages.success(request, f"Added “{measure.name}”: its chart counts event "
                                       "reports whenever it is read.")
-            return redirect("improvement:measure", org_slug=org.slug, pk=measure.pk)
+            return redirect("measures:measure", org_slug=org.slug, pk=measure.pk)
     return render(request, "events/event_measure_form.html", {"form": form, "measure": None},
                   status=422 if form.errors else 200)
 
@@ -378,7 +378,7 @@ def event_measure_edit(request, pk: int):
         source = measure.event_source
     except EventCountSource.DoesNotExist:
         raise Http404("This measure does not count event reports.") from None
-    if not request.user.has_perm("improvement.change_measure", measure):
+    if not request.user.has_perm("measures.change_measure", measure):
         raise PermissionDenied("Only organization admins, patient-safety leads and the team "
                                "of an initiative the measure belongs to can change it.")
     initial = {name: getattr(source, name) for name in
@@ -391,8 +391,8 @@ def event_measure_edit(request, pk: int):
             _add_errors(form, exc)
         else:
             messages.success(request, "Saved what the measure counts.")
-            return redirect("improvement:measure", org_slug=org.slug, pk=measure.pk)
+            return redirect("measures:measure", org_slug=org.slug, pk=measure.pk)
     return render(request, "events/event_measure_form.html", {
         "form": form, "measure": measure,
-        "back": reverse("improvement:measure", args=[org.slug, measure.pk])},
+        "back": reverse("measures:measure", args=[org.slug, measure.pk])},
         status=422 if form.errors else 200)

@@ -24,10 +24,11 @@ from safetyhub.core.models import Organization, User
 from safetyhub.core.queries import site_tree
 from safetyhub.frameworks.access import access_pack
 from safetyhub.frameworks.models import PackItem
+from safetyhub.measures.models import Measure
 
 from . import queries, services
 from .access import access_cycle, access_initiative
-from .models import Initiative, Measure, PdsaCycle
+from .models import Initiative, PdsaCycle
 from .rules import ASSIGN_RULE
 
 router = Router(tags=["improvement"])

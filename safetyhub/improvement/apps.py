@@ -12,13 +12,10 @@ class ImprovementConfig(AppConfig):
         from . import my_work as sources
         from . import notifications
         from .daily_jobs import measures_data_due, overdue_initiatives
-        from .models import DataPoint, Initiative, Measure, PdsaCycle, PhaseSplit, ProgressNote
+        from .models import Initiative, PdsaCycle, ProgressNote
 
         audit.register(Initiative, exclude=["updated_at"])
         audit.register(ProgressNote)
-        audit.register(Measure)
-        audit.register(DataPoint, exclude=["updated_at"])
-        audit.register(PhaseSplit)
         audit.register(PdsaCycle, exclude=["updated_at"])
 
         my_work.register_source("improvement.initiatives", "Initiatives you own",
@@ -45,13 +42,13 @@ class ImprovementConfig(AppConfig):
 
 
 def _register_search() -> None:
-    """The action plan and the measures are read by every member (rules.py)."""
+    """The action plan is read by every member (rules.py)."""
     from django.urls import reverse
 
     from safetyhub.core import search
     from safetyhub.core.rules import is_member
 
-    from .models import Initiative, Measure, PdsaCycle
+    from .models import Initiative, PdsaCycle
 
     def members_see(queryset):
         def visible(user, org):
@@ -71,10 +68,4 @@ def _register_search() -> None:
         # both the cycle's and its initiative's organization, as access_cycle asks
         visible=members_see(lambda org: PdsaCycle.objects.filter(
             organization=org, initiative__organization=org)),
-    )
-    search.register_source(
-        Measure, key="measure", label="Measures",
-        fields=["name", "numerator", "denominator", "unit", "definition_source"],
-        url=lambda m, org: reverse("improvement:measure", args=[org.slug, m.pk]),
-        visible=members_see(lambda org: Measure.objects.filter(organization=org)),
     )

@@ -10,9 +10,10 @@ from django.db.models import Prefetch
 
 from safetyhub.core import board_pack
 from safetyhub.core.models import Organization
+from safetyhub.measures.models import Measure
+from safetyhub.measures.queries import chart_for
 
-from .measure_queries import chart_for
-from .models import Initiative, Measure, PdsaCycle
+from .models import Initiative, PdsaCycle
 from .services import CLOSED, is_overdue
 
 SPC_METHOD = (

@@ -8,9 +8,11 @@ import datetime as dt
 from django.db.models import Q
 
 from safetyhub.core.models import Membership, Role
+from safetyhub.measures import sources as measure_sources
+from safetyhub.measures.models import DataPoint, Measure
 
-from . import measure_sources, notifications
-from .models import DataPoint, Initiative, Measure
+from . import notifications
+from .models import Initiative
 from .services import CLOSED
 
 

@@ -12,9 +12,10 @@ from safetyhub.core.models import Organization, Site, User
 from safetyhub.core.queries import site_tree
 from safetyhub.frameworks.models import PackItem
 from safetyhub.frameworks.queries import visible_packs
+from safetyhub.measures.models import Measure
 
 from . import queries
-from .models import Initiative, Measure, PdsaCycle
+from .models import Initiative, PdsaCycle
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -13,9 +13,11 @@ from django.utils import timezone
 
 from safetyhub.core.models import Organization, User
 from safetyhub.core.my_work import Hint, Status, WorkItem
+from safetyhub.measures import queries as measure_queries
+from safetyhub.measures import sources as measure_sources
+from safetyhub.measures.models import Measure
 
-from . import measure_queries, measure_sources
-from .models import Initiative, Measure, PdsaCycle
+from .models import Initiative, PdsaCycle
 from .queries import plan_counts, plan_initiatives
 from .rules import is_plan_lead, is_read_only_role
 from .services import CLOSED, is_overdue
@@ -100,7 +102,7 @@ def data_due(user: User, organization: Organization) -> list[WorkItem]:
         qs = qs.filter(Q(initiatives__owner=user) | Q(initiatives__team=user)).distinct()
     items = []
     for m in qs.annotate(latest=Max("points__period")).order_by("name", "pk"):
-        link = reverse("improvement:measure", args=[organization.slug, m.pk])
+        link = reverse("measures:measure", args=[organization.slug, m.pk])
         if m.latest is None:
             items.append(WorkItem(title=m.name, link=link, kind="Measure data due",
                                   detail="No data yet: enter the first periods."))
@@ -140,11 +142,11 @@ def measures_status(user: User, organization: Organization) -> Status:
     measures dashboard shows (measure_queries.signal_status). A fixed number of queries."""
     charts = [measure_queries.chart_for(m)
               for m in measure_queries.measures_for(organization=organization)]
-    dashboard = reverse("improvement:dashboard", args=[organization.slug])
+    dashboard = reverse("measures:dashboard", args=[organization.slug])
     if not charts:
         return Status(value="No measures yet",
                       detail="Add measures from the library to see whether changes help.",
-                      link=reverse("improvement:measures", args=[organization.slug]),
+                      link=reverse("measures:list", args=[organization.slug]),
                       link_text="Measures")
     kinds = [chart.status.kind for chart in charts]
     signals = sum(1 for chart in charts if chart.status.is_signal)

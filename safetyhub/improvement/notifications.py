@@ -7,8 +7,9 @@ from django.urls import reverse
 
 from safetyhub.core import notifications
 from safetyhub.core.models import User
+from safetyhub.measures.models import Measure
 
-from .models import Initiative, Measure, PdsaCycle
+from .models import Initiative, PdsaCycle
 
 OWNER = "improvement.owner"
 PDSA_COMPLETED = "improvement.pdsa_completed"
@@ -72,6 +73,6 @@ def measure_data_due(*, measure: Measure, recipients: list, start: dt.date, end:
     return notifications.notify(
         recipients=recipients, kind=DATA_DUE, organization=measure.organization,
         title=f"Data due for “{measure.name}”: {period}",
-        link=reverse("improvement:measure", kwargs={"org_slug": measure.organization.slug,
+        link=reverse("measures:measure", kwargs={"org_slug": measure.organization.slug,
                                                     "pk": measure.pk}),
         dedupe_key=f"measure-data-due:{measure.pk}:{start.isoformat()}")

@@ -11,8 +11,9 @@ from safetyhub.core.models import Membership, Organization, Site, User
 from safetyhub.core.queries import site_tree
 from safetyhub.frameworks.models import Pack, PackItem
 from safetyhub.frameworks.queries import NAP_PACK, newest_versions
+from safetyhub.measures.models import Measure
 
-from .models import Initiative, Measure, PdsaCycle, ProgressNote
+from .models import Initiative, PdsaCycle, ProgressNote
 from .services import CLOSED, is_overdue
 
 NO_OWNER = "none"

@@ -19,7 +19,7 @@ from django.db.models import Q
 from safetyhub.core.models import Role
 from safetyhub.core.rules import has_role, is_member
 
-from .models import Initiative, Measure
+from .models import Initiative
 
 is_plan_lead = has_role(Role.ORG_ADMIN, Role.SAFETY_LEAD)
 # Said on the edit page and in the 403 answers of the page and the API.
@@ -88,35 +88,3 @@ rules.add_perm("improvement.add_initiative", is_plan_lead)
 rules.add_perm("improvement.change_initiative", leads_plan | works_on)
 rules.add_perm("improvement.assign_initiative", leads_plan | owns)
 rules.add_perm("improvement.change_cycle", cycle_leads_plan | cycle_works_on)
-
-
-def measure_initiative_ids(measure: Measure) -> frozenset[int]:
-    """Ids of the initiatives the measure belongs to (prefetched ones used as they are)."""
-    cache = getattr(measure, "_prefetched_objects_cache", {})
-    if "initiatives" in cache:
-        return frozenset(i.pk for i in cache["initiatives"])
-    cached = measure.__dict__.get("_initiative_ids")
-    if cached is None:
-        cached = measure.__dict__["_initiative_ids"] = frozenset(
-            measure.initiatives.values_list("pk", flat=True))
-    return cached
-
-
-@rules.predicate
-def leads_measures(user, measure) -> bool:
-    return is_plan_lead(user, measure.organization_id)
-
-
-@rules.predicate
-def works_on_measure(user, measure) -> bool:
-    """Owner or team member of an initiative the measure belongs to, in a role that may
-    write."""
-    org = measure.organization_id
-    if not is_member(user, org) or is_read_only_role(user, org):
-        return False
-    mine = team_initiative_ids(user, org)
-    return bool(mine) and not mine.isdisjoint(measure_initiative_ids(measure))
-
-
-rules.add_perm("improvement.add_measure", is_plan_lead)
-rules.add_perm("improvement.change_measure", leads_measures | works_on_measure)

@@ -18,9 +18,10 @@ from safetyhub.core.inputs import check_date
 from safetyhub.core.models import AuditEntry, Membership, Organization, Site, User
 from safetyhub.frameworks.models import PackItem, PackLink
 from safetyhub.frameworks.queries import visible_packs
+from safetyhub.measures.models import Measure
 
 from . import notifications
-from .models import Initiative, Measure, PdsaCycle, ProgressNote
+from .models import Initiative, PdsaCycle, ProgressNote
 from .rules import forget_teams
 
 FRAMEWORK_KIND = "framework"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import urls_measures, views
+from . import views
 
 app_name = "improvement"
 P = "o/<slug:org_slug>/plan/"
@@ -18,4 +18,3 @@ urlpatterns = [
     path(P + "from-priority/<int:assessment_pk>/<str:key>/", views.from_priority,
          name="from_priority"),
 ]
-urlpatterns += urls_measures.urlpatterns

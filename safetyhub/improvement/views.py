@@ -20,6 +20,7 @@ from safetyhub.core.decorators import org_view
 from safetyhub.core.views.organizations import add_errors
 from safetyhub.frameworks.access import access_pack_item
 from safetyhub.frameworks.models import PackItem
+from safetyhub.measures.services import add_from_library, library
 
 from . import queries, services
 from .access import access_cycle, access_initiative
@@ -32,7 +33,6 @@ from .forms import (
     PlanFilterForm,
     StatusForm,
 )
-from .measures import add_from_library, library
 from .models import Initiative
 from .rules import ASSIGN_RULE
 
@@ -46,7 +46,7 @@ NOT_ALLOWED = ("Only the initiative's owner and team, a patient-safety lead or a
 def measure_link(org_slug: str, pk: int) -> str | None:
     """The measure's page, once the measures pages exist (plain text until then)."""
     try:
-        return reverse("improvement:measure", kwargs={"org_slug": org_slug, "pk": pk})
+        return reverse("measures:measure", kwargs={"org_slug": org_slug, "pk": pk})
     except NoReverseMatch:
         return None
 
@@ -260,7 +260,7 @@ def _render_initiative(request, initiative: Initiative, *, note_form: NoteForm |
         "measures": _with_links(org.slug, linked),
         "other_measures": [m for m in queries.organization_measures(organization=org)
                            if m.pk not in {m.pk for m in linked}],
-        "library": library() if request.user.has_perm("improvement.add_measure", org) else (),
+        "library": library() if request.user.has_perm("measures.add_measure", org) else (),
         "can_change": request.user.has_perm(CHANGE, initiative),
         "can_assign": request.user.has_perm(ASSIGN, initiative),
         "source_readable": source is not None and request.user.has_perm(
@@ -349,7 +349,7 @@ def initiative_measure(request, pk: int):
                                                      "pk": initiative.pk}) + "#measures"
     try:
         if request.POST.get("library_key"):
-            if not request.user.has_perm("improvement.add_measure", org):
+            if not request.user.has_perm("measures.add_measure", org):
                 raise PermissionDenied("Only patient-safety leads and organization admins "
                                        "add measures.")
             measure = add_from_library(organization=org, key=request.POST["library_key"],

@@ -27,7 +27,7 @@ from safetyhub.core.models import Organization, Site, User
 from safetyhub.events.dashboard import months_between
 from safetyhub.events.models import EventReport
 from safetyhub.events.taxonomy import Taxonomy, active_taxonomy_pack, taxonomy_of
-from safetyhub.improvement.spc_chart import spc_svg
+from safetyhub.measures.chart import spc_svg
 
 from .models import Review
 from .models_actions import AggregateScope

@@ -23,7 +23,7 @@ from safetyhub.core.access import require_permission
 from safetyhub.core.api import api_organization
 from safetyhub.core.inputs import Day, Id, Line, Pagination, Text
 from safetyhub.core.models import Site, User
-from safetyhub.improvement.models import Measure
+from safetyhub.measures.models import Measure
 
 from . import action_queries, aggregate
 from . import services_actions as services

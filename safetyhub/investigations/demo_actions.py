@@ -16,8 +16,8 @@ import datetime as dt
 from django.utils import timezone
 
 from safetyhub.core.models import Organization, Role
-from safetyhub.improvement import measures as measure_services
-from safetyhub.improvement.models import Measure
+from safetyhub.measures import services as measure_services
+from safetyhub.measures.models import Measure
 
 from . import aggregate, services
 from . import services_actions as actions

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from safetyhub.core.models import Membership, Organization, Role, Site, User
-from safetyhub.improvement.models import Measure
+from safetyhub.measures.models import Measure
 
 from . import hierarchy
 from .models_actions import ReviewAction

@@ -38,7 +38,7 @@ class ReviewAction(models.Model):
     cancel_reason = models.TextField(blank=True)
     # The improvement measure (process or outcome) whose run/control chart shows whether the
     # action worked, and what the team expects to see on it.
-    measure = models.ForeignKey("improvement.Measure", null=True, blank=True,
+    measure = models.ForeignKey("measures.Measure", null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="review_actions")
     expected_effect = models.TextField(blank=True)
     # The initiative made from this action on the action plan (both ways: the initiative's

@@ -16,9 +16,10 @@ from django.utils import timezone
 from safetyhub.core import audit
 from safetyhub.core.inputs import check_date
 from safetyhub.core.models import Membership, Role, User
-from safetyhub.improvement import measures as measure_services
 from safetyhub.improvement import services as plan_services
-from safetyhub.improvement.models import Initiative, Measure
+from safetyhub.improvement.models import Initiative
+from safetyhub.measures import services as measure_services
+from safetyhub.measures.models import Measure
 
 from . import hierarchy
 from .models import Review

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from safetyhub.core.access import require_permission
 from safetyhub.core.decorators import org_view
 from safetyhub.core.views.organizations import add_errors
-from safetyhub.improvement.measure_queries import chart_for
+from safetyhub.measures.queries import chart_for
 
 from . import action_queries, aggregate, hierarchy
 from . import services_actions as services

@@ -23,7 +23,7 @@ from ninja.files import UploadedFile
 
 from safetyhub.core.api import api_organization
 from safetyhub.core.inputs import Id, Number
-from safetyhub.improvement.models import Measure
+from safetyhub.measures.models import Measure
 
 from . import goal_queries as queries
 from . import goals as services

@@ -30,7 +30,7 @@ SEED = 13
 def _falls_measure(organization: Organization):
     """Riverside General's own event-derived measure of falls with injury (made if absent)."""
     from safetyhub.events.event_measures import create_event_measure
-    from safetyhub.improvement.models import Measure
+    from safetyhub.measures.models import Measure
 
     existing = Measure.objects.filter(organization=organization, name=TITLE,
                                       event_source__isnull=False).first()

@@ -8,8 +8,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from safetyhub.core.models import Organization
-from safetyhub.improvement import measure_sources
-from safetyhub.improvement.models import Measure
+from safetyhub.measures import sources as measure_sources
+from safetyhub.measures.models import Measure
 
 from .models_goals import GoalParticipation, SharedGoal
 

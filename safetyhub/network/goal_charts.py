@@ -1,5 +1,5 @@
 """A shared goal's run or control chart, drawn by the SPC engine and the measures' renderer
-(`safetyhub.spc.qic`, improvement/spc_chart.py `spc_svg`): the network's chart from its
+(`safetyhub.spc.qic`, measures/chart.py `spc_svg`): the network's chart from its
 monthly sums (suppressed months are missing points, never drawn), and an organization's own
 chart from its values, on the same scale and chart type."""
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.utils.safestring import SafeString
 
 from safetyhub import spc
-from safetyhub.improvement.spc_chart import CHART_NAMES, spc_svg
+from safetyhub.measures.chart import CHART_NAMES, spc_svg
 
 from .goal_queries import MonthRow
 from .goals import has_denominator

@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from safetyhub.core.inputs import MAX_MAGNITUDE
 from safetyhub.core.models import Organization, User
-from safetyhub.improvement import measure_sources
-from safetyhub.improvement import measures as measure_services
-from safetyhub.improvement.models import Measure
+from safetyhub.measures import services as measure_services
+from safetyhub.measures import sources as measure_sources
+from safetyhub.measures.models import Measure
 
 from .access import current_members
 from .models import Network

@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString
 from safetyhub import spc
 from safetyhub.core.access import tenant_row
 from safetyhub.core.models import Organization
-from safetyhub.improvement.spc_chart import spc_svg
+from safetyhub.measures.chart import spc_svg
 
 from . import library
 from .access import NetworkAccess, current_members, network_row

@@ -137,7 +137,7 @@ def _factor_titles(report, keys) -> str:
 
 def _chart_of(measure) -> dict | None:
     """A measure's chart as numbers (no periods, no ids): its values and denominators."""
-    from safetyhub.improvement.measure_queries import chart_for
+    from safetyhub.measures.queries import chart_for
 
     chart = chart_for(measure)
     if not chart.points:

@@ -78,7 +78,7 @@ class GoalParticipation(models.Model):
     organization = models.ForeignKey("core.Organization", on_delete=models.CASCADE,
                                      related_name="+")
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.ENTERED)
-    measure = models.ForeignKey("improvement.Measure", null=True, blank=True,
+    measure = models.ForeignKey("measures.Measure", null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="+",
                                 help_text="the organization's measure its values come from")
     joined_at = models.DateTimeField(default=timezone.now)

@@ -14,7 +14,8 @@ from safetyhub.assessments import services
 from safetyhub.assessments.models import Assessment
 from safetyhub.core.models import Role
 from safetyhub.frameworks.models import Pack, PackItem
-from safetyhub.improvement.models import Initiative, Measure, PdsaCycle
+from safetyhub.improvement.models import Initiative, PdsaCycle
+from safetyhub.measures.models import Measure
 
 from ..factories import PASSWORD, MembershipFactory, UserFactory
 from .conftest import field, login

@@ -10,7 +10,8 @@ from playwright.sync_api import expect
 
 from safetyhub.core.models import Role
 from safetyhub.frameworks.models import PackItem
-from safetyhub.improvement import measures, services
+from safetyhub.improvement import services
+from safetyhub.measures import services as measures
 
 from ..factories import PASSWORD, MembershipFactory, UserFactory
 from .conftest import login

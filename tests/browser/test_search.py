@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from safetyhub.improvement import services
-from safetyhub.improvement.models import Measure
+from safetyhub.measures.models import Measure
 
 from ..factories import PASSWORD
 from .conftest import fits, login

@@ -11,8 +11,8 @@ from pypdf import PdfReader
 from safetyhub.core import board_pack, services
 from safetyhub.core.models import AuditEntry, BoardPack, Role
 from safetyhub.core.pdf import ChartPainter
-from safetyhub.improvement import measures
 from safetyhub.improvement import services as plan
+from safetyhub.measures import services as measures
 from tests.assessments.test_reports import CONSENSUS, build_cycle
 from tests.conftest import client_for
 from tests.factories import MembershipFactory, UserFactory

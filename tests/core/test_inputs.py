@@ -13,8 +13,8 @@ from safetyhub.core import services as core_services
 from safetyhub.core.inputs import text_problem
 from safetyhub.core.models import Organization, Site
 from safetyhub.frameworks.models import Pack
-from safetyhub.improvement import measures
-from safetyhub.improvement.models import DataPoint, Measure
+from safetyhub.measures import services as measures
+from safetyhub.measures.models import DataPoint, Measure
 
 from ..factories import SiteFactory
 

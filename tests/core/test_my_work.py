@@ -10,12 +10,13 @@ from django.utils import timezone
 from safetyhub.assessments import services as assessment_services
 from safetyhub.core import my_work
 from safetyhub.core.models import Role
-from safetyhub.improvement.models import DataPoint, Initiative, PdsaCycle
+from safetyhub.improvement.models import Initiative, PdsaCycle
+from safetyhub.measures.models import DataPoint
 
 from ..assessments.test_results import answer_all, start
 from ..conftest import client_for
 from ..factories import MembershipFactory
-from ..improvement.test_measures import SHIFT, add_points, make_measure
+from ..measures.test_measures import SHIFT, add_points, make_measure
 from ..queries import count_queries
 
 

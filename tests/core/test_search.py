@@ -13,7 +13,7 @@ from safetyhub.core import search
 from safetyhub.core.models import Role, SearchEntry
 from safetyhub.frameworks.models import Pack, PackItem
 from safetyhub.improvement import services as improvement
-from safetyhub.improvement.models import Measure
+from safetyhub.measures.models import Measure
 
 from ..conftest import client_for
 from ..factories import MembershipFactory, UserFactory
@@ -83,7 +83,7 @@ def test_search_finds_every_kind_of_record(org, owner):
     assert results.counts == {"initiative": 1, "pdsa": 1, "measure": 1, "assessment": 1}
     only = search.search(user=owner, organization=org, query="quokka", kinds=["measure"])
     assert [h.kind for h in only.hits] == ["measure"] and only.counts == results.counts
-    assert only.hits[0].url == reverse("improvement:measure", args=[
+    assert only.hits[0].url == reverse("measures:measure", args=[
         org.slug, Measure.objects.get().pk])
 
 

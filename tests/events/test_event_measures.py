@@ -14,9 +14,9 @@ from safetyhub.events.demo import bulk_reports
 from safetyhub.events.event_measures import create_event_measure, harm_levels_at_least
 from safetyhub.events.models import EventCountSource, EventReport, PatientDays
 from safetyhub.events.taxonomy import active_taxonomy_pack, taxonomy_of
-from safetyhub.improvement import measures as measure_services
-from safetyhub.improvement.measure_queries import chart_for, measures_for
-from safetyhub.improvement.models import DataPoint
+from safetyhub.measures import services as measure_services
+from safetyhub.measures.models import DataPoint
+from safetyhub.measures.queries import chart_for, measures_for
 from tests.conftest import client_for
 from tests.factories import SiteFactory
 
@@ -107,7 +107,7 @@ def test_a_counted_measure_takes_no_hand_entered_data(org, owner, west, falls):
         measure_services.import_data(measure=measure, file_name="x.csv",
                                      content=b"period,numerator\n2025-01-01,3\n", by=owner)
     assert not DataPoint.objects.filter(measure=measure).exists()
-    page = client_for(owner).get(reverse("improvement:measure", args=[org.slug, measure.pk]))
+    page = client_for(owner).get(reverse("measures:measure", args=[org.slug, measure.pk]))
     text = page.content.decode()
     assert "Computed whenever this page is read" in text
     assert "Enter a period" not in text
@@ -133,7 +133,7 @@ def test_a_counted_measure_costs_the_list_one_query(org, owner, west, falls):
     from django.test.utils import CaptureQueriesContext
 
     client = client_for(owner)
-    url = reverse("improvement:measures", args=[org.slug])
+    url = reverse("measures:list", args=[org.slug])
     client.get(url)
 
     def queries(n):

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from safetyhub.frameworks.builtin import builtin_pack_files, builtin_packs
-from safetyhub.improvement.measures import library
+from safetyhub.measures.services import library
 
 RELEASED = Path(__file__).with_name("data") / "released_packs.json"
 # Staging hosts and document-sharing mirrors: never the publisher's own address.

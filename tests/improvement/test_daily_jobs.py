@@ -13,8 +13,9 @@ from safetyhub.improvement.daily_jobs import (
     measures_data_due,
     overdue_initiatives,
 )
-from safetyhub.improvement.measures import save_data_point
-from safetyhub.improvement.models import Initiative, Measure
+from safetyhub.improvement.models import Initiative
+from safetyhub.measures.models import Measure
+from safetyhub.measures.services import save_data_point
 
 from .test_initiatives import make_initiative, make_measure, person
 

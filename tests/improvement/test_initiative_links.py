@@ -3,7 +3,8 @@ directly (one of the organization's, or a new one from the starter library), the
 choice led by the initiative's recommendation, and "Add to action plan" on tactic pages."""
 
 from safetyhub.core.models import AuditEntry, Role
-from safetyhub.improvement.models import Initiative, Measure
+from safetyhub.improvement.models import Initiative
+from safetyhub.measures.models import Measure
 
 from ..conftest import client_for
 from .test_initiatives import detail_url, make_initiative, make_measure, nap, person, tactic_of

@@ -14,7 +14,8 @@ from django.utils.html import escape
 from safetyhub.core.models import AuditEntry, Membership, Role
 from safetyhub.frameworks.models import Pack, PackItem
 from safetyhub.improvement import services
-from safetyhub.improvement.models import Initiative, Measure, ProgressNote
+from safetyhub.improvement.models import Initiative, ProgressNote
+from safetyhub.measures.models import Measure
 
 from ..conftest import client_for
 from ..factories import MembershipFactory, SiteFactory, UserFactory
@@ -697,7 +698,7 @@ def test_the_initiative_page(org, owner, owner_client, member):
     assert "First rounds held" in body and '<strong class="overdue-flag">Overdue</strong>' in body
     assert "No PDSA cycles yet" in body and "Start a PDSA cycle" in body
     try:
-        url = reverse("improvement:measure", kwargs={"org_slug": org.slug, "pk": measure.pk})
+        url = reverse("measures:measure", kwargs={"org_slug": org.slug, "pk": measure.pk})
     except NoReverseMatch:
         assert f"<li>{measure.name} <span" in body
     else:

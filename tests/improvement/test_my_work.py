@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from safetyhub.core.models import Role
 from safetyhub.improvement import my_work
-from safetyhub.improvement.models import DataPoint, Initiative, Measure, PdsaCycle
+from safetyhub.improvement.models import Initiative, PdsaCycle
+from safetyhub.measures.models import DataPoint, Measure
 
-from .test_measures import SHIFT, add_points, make_measure, person
+from ..measures.test_measures import SHIFT, add_points, make_measure, person
 
 Status = Initiative.Status
 

@@ -315,7 +315,7 @@ def test_the_study_section_lists_the_measures_charts(org, member, initiative):
     body = client_for(member).get(cycle_url(cycle)).content.decode()
     study = body.split('<h2 id="study"')[1].split("</section>")[0]
     try:
-        url = reverse("improvement:measure", kwargs={"org_slug": org.slug, "pk": measure.pk})
+        url = reverse("measures:measure", kwargs={"org_slug": org.slug, "pk": measure.pk})
     except NoReverseMatch:
         assert f"<li>{measure.name}</li>" in study
     else:

@@ -11,20 +11,21 @@ from django.utils import timezone
 
 from safetyhub.core.models import AuditEntry, Notification
 from safetyhub.core.my_work import my_work
-from safetyhub.improvement.models import Initiative, Measure
+from safetyhub.improvement.models import Initiative
 from safetyhub.improvement.services import create_initiative
 from safetyhub.investigations import action_queries, hierarchy
 from safetyhub.investigations import services_actions as services
 from safetyhub.investigations.models_actions import ReviewAction
 from safetyhub.investigations.my_work_actions import overdue_actions
 from safetyhub.investigations.notifications_actions import ACTION_OVERDUE, ACTION_OWNER
+from safetyhub.measures.models import Measure
 from tests.factories import OrganizationFactory, UserFactory
 
 IN_A_MONTH = timezone.localdate() + dt.timedelta(days=30)
 
 
 def _measure(org, **kw):
-    from safetyhub.improvement.measures import create_measure
+    from safetyhub.measures.services import create_measure
 
     values = {"name": "Bed alarms on for high-risk patients", "type": "process",
               "numerator": "patients at high risk with the alarm on", "direction": "increase"}

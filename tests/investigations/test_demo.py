@@ -44,9 +44,9 @@ def test_demo_has_an_rca2_in_progress_on_the_serious_event(db):
 
 
 def test_demo_has_a_completed_rca2_with_strong_actions_whose_measure_shows_the_drop(db):
-    from safetyhub.improvement.measure_queries import chart_for
     from safetyhub.investigations.demo import demo_closed_harm_event
     from safetyhub.investigations.demo_actions import AGGREGATE_TITLE, MEASURE_NAME
+    from safetyhub.measures.queries import chart_for
 
     load_demo_data()
     org = Organization.objects.get(slug="riverside-general")

@@ -225,7 +225,7 @@ def test_my_work_names_goals_whose_last_month_is_missing(goal, org, owner, membe
 def test_values_flow_from_the_organizations_event_derived_measure(goal, org, owner):
     from safetyhub.events.event_measures import create_event_measure
     from safetyhub.events.models import PatientDays
-    from safetyhub.improvement.measures import create_measure
+    from safetyhub.measures.services import create_measure
 
     site = SiteFactory(organization=org, kind="unit")
     for k in (1, 2):

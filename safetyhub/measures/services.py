@@ -29,9 +29,10 @@ from django.db import IntegrityError, transaction
 
 from safetyhub.core.models import Organization, Site, User
 from safetyhub.core.spreadsheets import clip, read_xlsx
+from safetyhub.improvement.models import Initiative
 
-from . import measure_sources
-from .models import DataPoint, Initiative, Measure, PhaseSplit
+from . import sources as measure_sources
+from .models import DataPoint, Measure, PhaseSplit
 
 __all__ = [
     "LIBRARY_PATH",
@@ -51,7 +52,7 @@ __all__ = [
     "value_errors",
 ]
 
-LIBRARY_PATH = Path(__file__).with_name("measure_library.yaml")
+LIBRARY_PATH = Path(__file__).with_name("library.yaml")
 
 # Charts a measure can use, and what each needs (shared/reference/spc.md §1, §10).
 CHARTS = [value for value, _ in Measure.Chart.choices]
@@ -123,7 +124,7 @@ class LibraryMeasure:
 
 @functools.cache
 def library() -> tuple[LibraryMeasure, ...]:
-    """The starter library (measure_library.yaml), checked once per process: a broken
+    """The starter library (library.yaml), checked once per process: a broken
     entry fails loudly, naming the entry and the field."""
     raw = yaml.safe_load(LIBRARY_PATH.read_text(encoding="utf-8"))
     entries, seen = [], set()

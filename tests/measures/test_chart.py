@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from safetyhub.core import charts
-from safetyhub.improvement import spc_chart
-from safetyhub.improvement.spc_chart import Marker, kind_of, spc_spec, spc_svg
+from safetyhub.measures import chart as spc_chart
+from safetyhub.measures.chart import Marker, kind_of, spc_spec, spc_svg
 from safetyhub.spc import explain, qic
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -11,7 +11,8 @@ from django.test import Client
 from safetyhub import spc
 from safetyhub.core import services as core_services
 from safetyhub.core.models import Role
-from safetyhub.improvement.models import DataPoint, Initiative, Measure, PdsaCycle, PhaseSplit
+from safetyhub.improvement.models import Initiative, PdsaCycle
+from safetyhub.measures.models import DataPoint, Measure, PhaseSplit
 
 from .test_measures import SHIFT, add_points, make_measure, month, person
 

@@ -12,8 +12,10 @@ from django.core.exceptions import ValidationError
 
 from safetyhub import spc
 from safetyhub.core.models import AuditEntry, Role
-from safetyhub.improvement import measure_queries, measures
-from safetyhub.improvement.models import DataPoint, Initiative, Measure, PdsaCycle, PhaseSplit
+from safetyhub.improvement.models import Initiative, PdsaCycle
+from safetyhub.measures import queries as measure_queries
+from safetyhub.measures import services as measures
+from safetyhub.measures.models import DataPoint, Measure, PhaseSplit
 
 from ..conftest import client_for
 from ..factories import MembershipFactory, UserFactory
@@ -125,7 +127,7 @@ def test_update_changes_only_the_given_fields_and_is_audited(falls):
     measures.update_measure(measure=falls, goal=2.5, chart="i")
     falls.refresh_from_db()
     assert (falls.goal, falls.chart, falls.name) == (2.5, "i", "Falls per 1,000 patient days")
-    entry = AuditEntry.objects.filter(object_type="improvement.Measure",
+    entry = AuditEntry.objects.filter(object_type="measures.Measure",
                                       action=AuditEntry.Action.UPDATE).latest("seq")
     assert entry.changes["goal"] == {"from": None, "to": 2.5}
     with pytest.raises(ValidationError):
@@ -164,7 +166,7 @@ def test_saving_a_period_again_changes_it(falls, owner):
     _point, created = measures.save_data_point(measure=falls, period=START, numerator=4,
                                               denominator=1000, note="recount", by=owner)
     assert not created and DataPoint.objects.get().numerator == 4
-    entry = AuditEntry.objects.filter(object_type="improvement.DataPoint").latest("seq")
+    entry = AuditEntry.objects.filter(object_type="measures.DataPoint").latest("seq")
     assert entry.changes["numerator"] == {"from": 3.0, "to": 4.0}
 
 
@@ -288,7 +290,7 @@ def test_a_phase_split_needs_a_reason_and_is_audited_with_it(falls, lead, lead_c
     assert response.status_code == 302
     split = PhaseSplit.objects.get()
     assert split.reason == "Hourly rounding began" and split.created_by == lead
-    entry = AuditEntry.objects.get(object_type="improvement.PhaseSplit",
+    entry = AuditEntry.objects.get(object_type="measures.PhaseSplit",
                                    action=AuditEntry.Action.CREATE)
     assert entry.actor == lead
     assert entry.changes["reason"] == {"from": None, "to": "Hourly rounding began"}
@@ -298,7 +300,7 @@ def test_a_phase_split_needs_a_reason_and_is_audited_with_it(falls, lead, lead_c
 
     lead_client.post(url(falls, f"splits/{split.pk}/remove/"))
     assert not PhaseSplit.objects.exists()
-    removed = AuditEntry.objects.get(object_type="improvement.PhaseSplit",
+    removed = AuditEntry.objects.get(object_type="measures.PhaseSplit",
                                      action=AuditEntry.Action.DELETE)
     assert removed.changes["reason"]["from"] == "Hourly rounding began"
 
@@ -447,17 +449,17 @@ def test_the_pdf_uses_the_same_svg_as_an_image_with_the_words_as_alt_text(falls)
 
     add_points(falls, SHIFT, [1000] * len(SHIFT))
     chart = measure_queries.chart_for(falls)
-    html = render_to_string("improvement/chart_figure.html", {"chart": chart, "print": True})
+    html = render_to_string("measures/chart_figure.html", {"chart": chart, "print": True})
     assert f'src="{chart.data_uri}"' in html
     assert "data:image/svg+xml;base64," in html
     assert "points in a row below the centre line" in html  # the alt text
-    web = render_to_string("improvement/chart_figure.html", {"chart": chart,
+    web = render_to_string("measures/chart_figure.html", {"chart": chart,
                                                              "svg": chart.svg()})
     assert "<svg" in web and chart.svg() in web
 
 
 def test_every_chart_option_says_in_one_line_what_it_does():
-    from safetyhub.improvement.views_measures import DataPointForm, MeasureForm, SplitForm
+    from safetyhub.measures.views import DataPointForm, MeasureForm, SplitForm
 
     options = {
         MeasureForm: ["type", "frequency", "direction", "multiplier", "goal", "chart",

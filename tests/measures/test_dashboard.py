@@ -7,8 +7,8 @@ import re
 import pytest
 
 from safetyhub.frameworks.models import Pack, PackItem
-from safetyhub.improvement import measure_queries
 from safetyhub.improvement.models import Initiative, PdsaCycle
+from safetyhub.measures import queries as measure_queries
 
 from ..conftest import client_for
 from ..queries import count_queries

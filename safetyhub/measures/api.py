@@ -4,8 +4,8 @@ records of `safetyhub.spc.qic`, the signals in plain words, the PDSA markers and
 
 Every endpoint resolves the organization with `api_organization` (404 for outsiders) and the
 measure with `access_measure` (404 for another organization's); every member reads, and
-writes follow the same permissions as the pages (`improvement.add_measure`,
-`improvement.change_measure` in measures.py). Bad input answers 422 naming the field (or the
+writes follow the same permissions as the pages (`measures.add_measure`,
+`measures.change_measure` in rules.py). Bad input answers 422 naming the field (or the
 file's row and column) and the rule, and changes nothing.
 """
 
@@ -22,17 +22,17 @@ from ninja.files import UploadedFile
 from safetyhub.core.access import access_site
 from safetyhub.core.api import api_organization
 from safetyhub.core.inputs import Day, Id, Number
+from safetyhub.improvement.models import Initiative
 
-from . import measure_queries as queries
-from . import measures as services
-from .measure_queries import access_measure
-from .models import Initiative, Measure
+from . import queries, services
+from .models import Measure
+from .queries import access_measure
 
 router = Router(tags=["measures"])
 
 VIEW = "core.view_organization"
-ADD = "improvement.add_measure"
-CHANGE = "improvement.change_measure"
+ADD = "measures.add_measure"
+CHANGE = "measures.change_measure"
 
 # Named apart from other apps' enums: OpenAPI has one namespace of schemas.
 MeasureType = StrEnum("MeasureType", {c.name: c.value for c in Measure.Type})

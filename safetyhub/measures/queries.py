@@ -24,10 +24,11 @@ from safetyhub.core import charts
 from safetyhub.core.access import tenant_row
 from safetyhub.core.models import Organization
 from safetyhub.frameworks.models import PackItem
+from safetyhub.improvement.models import Initiative, PdsaCycle
 
-from . import measure_sources
-from .models import DataPoint, Initiative, Measure, PdsaCycle, PhaseSplit
-from .spc_chart import CHART_NAMES, Marker, spc_spec, spc_svg
+from . import sources as measure_sources
+from .chart import CHART_NAMES, Marker, spc_spec, spc_svg
+from .models import DataPoint, Measure, PhaseSplit
 
 __all__ = [
     "MeasureChart",

@@ -11,8 +11,8 @@ from django.test import Client
 from openpyxl import Workbook
 
 from safetyhub.core.models import AuditEntry
-from safetyhub.improvement import measures
-from safetyhub.improvement.models import DataPoint
+from safetyhub.measures import services as measures
+from safetyhub.measures.models import DataPoint
 
 from .test_measures import make_measure, url
 
@@ -44,7 +44,7 @@ def test_a_good_csv_imports_every_row(falls, owner):
                                           dt.date(2025, 3, 1)]
     assert points[2].excluded and points[2].note == "ward closed half the month"
     assert all(p.created_by == owner for p in points)
-    assert AuditEntry.objects.filter(object_type="improvement.DataPoint",
+    assert AuditEntry.objects.filter(object_type="measures.DataPoint",
                                      action=AuditEntry.Action.CREATE).count() == 3
 
 

@@ -2,10 +2,10 @@
 it, its page (the run/control chart with its signals in plain words, the data table, data
 entry, import, phase splits), the chart as an SVG file, and the improvement dashboard
 (progress of the action plan by area and recommendation; every measure's latest chart and
-signal status). Views parse, call a service (measures.py) or a query (measure_queries.py),
+signal status). Views parse, call a service (services.py) or a query (queries.py),
 and render.
 
-Every member reads; measures.py says who writes. Rows are loaded only through
+Every member reads; rules.py says who writes. Rows are loaded only through
 `access_measure` / `access_split` (tenant_row: the same 404 for missing and foreign).
 A chart the data cannot make (a negative denominator, too few points …) is never a 500:
 the page names the point and the rule, and shows no chart."""
@@ -21,15 +21,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from safetyhub.core.decorators import org_view
 from safetyhub.core.models import Organization, Site
+from safetyhub.improvement.models import Initiative
 
-from . import measure_queries as queries
-from . import measure_sources
-from . import measures as services
-from .measure_queries import access_measure, access_split
-from .models import Initiative, Measure
+from . import queries, services
+from . import sources as measure_sources
+from .models import Measure
+from .queries import access_measure, access_split
 
-ADD = "improvement.add_measure"
-CHANGE = "improvement.change_measure"
+ADD = "measures.add_measure"
+CHANGE = "measures.change_measure"
 NOT_ALLOWED = ("Only organization admins, patient-safety leads and the team of an initiative "
                "the measure belongs to can change it.")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -153,7 +153,7 @@ class SplitForm(forms.Form):
 def measures(request):
     org = request.organization
     charts = [queries.chart_for(m) for m in queries.measures_for(organization=org)]
-    return render(request, "improvement/measure_list.html", {
+    return render(request, "measures/measure_list.html", {
         "charts": charts, "can_add": request.user.has_perm(ADD, org)})
 
 
@@ -170,10 +170,10 @@ def measure_new(request):
             except ValidationError as exc:
                 for message in exc.messages:
                     messages.error(request, message)
-                return redirect("improvement:measure_new", org_slug=org.slug)
+                return redirect("measures:new", org_slug=org.slug)
             messages.success(request, f"Added “{measure.name}” from the library. Enter its "
                                       "data below or import a file.")
-            return redirect("improvement:measure", org_slug=org.slug, pk=measure.pk)
+            return redirect("measures:measure", org_slug=org.slug, pk=measure.pk)
         form = MeasureForm(request.POST, organization=org)
         if form.is_valid():
             data = dict(form.cleaned_data)
@@ -185,8 +185,8 @@ def measure_new(request):
                 _add_errors(form, exc)
             else:
                 messages.success(request, f"Added “{measure.name}”.")
-                return redirect("improvement:measure", org_slug=org.slug, pk=measure.pk)
-    return render(request, "improvement/measure_new.html", {
+                return redirect("measures:measure", org_slug=org.slug, pk=measure.pk)
+    return render(request, "measures/measure_new.html", {
         "form": form, "library": services.library()},
         status=422 if form.errors else 200)
 
@@ -209,8 +209,8 @@ def measure_edit(request, pk: int):
             _add_errors(form, exc)
         else:
             messages.success(request, "Measure saved.")
-            return redirect("improvement:measure", org_slug=org.slug, pk=measure.pk)
-    return render(request, "improvement/measure_edit.html", {"form": form, "measure": measure},
+            return redirect("measures:measure", org_slug=org.slug, pk=measure.pk)
+    return render(request, "measures/measure_edit.html", {"form": form, "measure": measure},
                   status=422 if form.errors else 200)
 
 
@@ -222,7 +222,7 @@ def _detail(request, measure: Measure, *, data_form=None, import_form=None, spli
     computed = ({"description": found[0].describe(found[1]),
                  "edit_url": found[0].edit_url(found[1], request.organization)}
                 if found else None)
-    return render(request, "improvement/measure_detail.html", {
+    return render(request, "measures/measure_detail.html", {
         "measure": measure,
         "computed": computed,
         "can_enter": can_change and not computed,
@@ -267,7 +267,7 @@ def measure_data(request, pk: int):
         else:
             messages.success(request, f"Removed the point of "
                                       f"{queries.period_label(period, measure.frequency)}.")
-        return redirect("improvement:measure", org_slug=org.slug, pk=measure.pk)
+        return redirect("measures:measure", org_slug=org.slug, pk=measure.pk)
     form = DataPointForm(request.POST)
     if form.is_valid():
         try:
@@ -279,7 +279,7 @@ def measure_data(request, pk: int):
             label = queries.period_label(point.period, measure.frequency)
             messages.success(request, f"{'Added' if created else 'Changed'} the point of "
                                       f"{label}.")
-            return redirect("improvement:measure", org_slug=org.slug, pk=measure.pk)
+            return redirect("measures:measure", org_slug=org.slug, pk=measure.pk)
     return _detail(request, measure, data_form=form, status=422)
 
 
@@ -301,7 +301,7 @@ def measure_import(request, pk: int):
             errors = exc.message_dict.get("file", exc.messages)
         else:
             messages.success(request, result.summary())
-            return redirect("improvement:measure", org_slug=org.slug, pk=measure.pk)
+            return redirect("measures:measure", org_slug=org.slug, pk=measure.pk)
     return _detail(request, measure, import_form=form, import_errors=errors, status=422)
 
 
@@ -324,7 +324,7 @@ def measure_split(request, pk: int):
         else:
             messages.success(request, "New phase started; its centre line and limits are "
                                       "computed from its own points.")
-            return redirect("improvement:measure", org_slug=org.slug, pk=measure.pk)
+            return redirect("measures:measure", org_slug=org.slug, pk=measure.pk)
     return _detail(request, measure, split_form=form, status=422)
 
 
@@ -337,7 +337,7 @@ def measure_split_remove(request, pk: int, split_pk: int):
     _require_change(request, measure)
     services.remove_split(split=split)
     messages.success(request, "Phases joined again.")
-    return redirect("improvement:measure", org_slug=org.slug, pk=measure.pk)
+    return redirect("measures:measure", org_slug=org.slug, pk=measure.pk)
 
 
 @require_GET
@@ -365,7 +365,7 @@ def measure_chart_svg(request, pk: int):
 def dashboard(request):
     org = request.organization
     charts = [queries.chart_for(m) for m in queries.measures_for(organization=org)]
-    return render(request, "improvement/dashboard.html", {
+    return render(request, "measures/dashboard.html", {
         "progress": queries.plan_progress(organization=org),
         "statuses": list(Initiative.Status),
         "charts": charts,

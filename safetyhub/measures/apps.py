@@ -1,0 +1,39 @@
+from django.apps import AppConfig
+
+
+class MeasuresConfig(AppConfig):
+    name = "safetyhub.measures"
+    label = "measures"
+    verbose_name = "Measures"
+
+    def ready(self) -> None:
+        from safetyhub.core import audit
+
+        from .models import DataPoint, Measure, PhaseSplit
+
+        audit.register(Measure)
+        audit.register(DataPoint, exclude=["updated_at"])
+        audit.register(PhaseSplit)
+
+        _register_search()
+
+
+def _register_search() -> None:
+    """Measures are read by every member, like the plan they judge (rules.py)."""
+    from django.urls import reverse
+
+    from safetyhub.core import search
+    from safetyhub.core.rules import is_member
+
+    from .models import Measure
+
+    def visible(user, org):
+        measures = Measure.objects.filter(organization=org)
+        return measures if is_member(user, org) else measures.none()
+
+    search.register_source(
+        Measure, key="measure", label="Measures",
+        fields=["name", "numerator", "denominator", "unit", "definition_source"],
+        url=lambda m, org: reverse("measures:measure", args=[org.slug, m.pk]),
+        visible=visible,
+    )
