@@ -38,9 +38,18 @@ class Initiative(models.Model):
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Spread (services_spread): the initiative another unit adopted this one from. SET_NULL:
+    # the adopting unit's work stands on its own if the original ever goes.
+    spread_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="adopters")
 
     class Meta:
         ordering = ["due_on", "pk"]
+        constraints = [
+            # One adoption per site: two people spreading to the same unit at once make one.
+            models.UniqueConstraint(fields=["spread_from", "site"],
+                                    name="initiative_spread_once_per_site"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -35,6 +35,7 @@ from .forms import (
 )
 from .models import Initiative
 from .rules import ASSIGN_RULE
+from .views_spread import spread_section
 
 VIEW = "improvement.view_plan"
 CHANGE = "improvement.change_initiative"
@@ -266,6 +267,7 @@ def _render_initiative(request, initiative: Initiative, *, note_form: NoteForm |
         "source_readable": source is not None and request.user.has_perm(
             "assessments.view_assessment", source),
         "note_form": note_form or NoteForm(),
+        **spread_section(request, initiative),
     }, status=status)
 
 

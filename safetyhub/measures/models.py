@@ -63,6 +63,10 @@ class Measure(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Spread (improvement/services_spread): the measure whose definition this one copies,
+    # for an adopting unit. SET_NULL: the unit's measure and data stand on their own.
+    copied_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="copies")
 
     class Meta:
         db_table = "improvement_measure"
