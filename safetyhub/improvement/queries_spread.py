@@ -12,17 +12,18 @@ from safetyhub.core.queries import site_tree
 from safetyhub.measures.queries import MeasureChart, chart_for, measures_for
 
 from .models import Initiative
+from .services_spread import family_site_ids
 
 __all__ = ["Adopter", "MeasurePair", "spread_candidates", "spread_origin", "where_spread"]
 
 
 def spread_candidates(*, initiative: Initiative) -> list[tuple[Site, int]]:
     """Open sites and units in tree order (with their depth) that may adopt the initiative:
-    not its own, and not one that already adopted it. Two queries."""
-    taken = set(Initiative.objects.filter(spread_from=initiative, site__isnull=False)
-                .values_list("site_id", flat=True))
+    not its own, and none that already runs it (adopted it, or was spread to or from the same
+    original)."""
+    taken = family_site_ids(initiative) | {initiative.site_id}
     return [(site, depth) for site, depth in site_tree(organization=initiative.organization)
-            if site.is_active and site.pk != initiative.site_id and site.pk not in taken]
+            if site.is_active and site.pk not in taken]
 
 
 @dataclass

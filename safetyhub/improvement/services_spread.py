@@ -13,8 +13,9 @@ A copier that needs the measure copies (an aim tied to a measure) finds them wit
 `measure_copies(adopted)`.
 
 Bad input raises ValidationError({field: reason}) and creates nothing: `units` for a site
-that is missing, another organization's, closed, the initiative's own, named twice or that
-already adopted it; `owner` for an owner who is not an active member.
+that is missing, another organization's, closed, the initiative's own, named twice, or that
+already adopted it (or runs it through another spread of the same original); `owner` for an
+owner who is not an active member.
 """
 
 from __future__ import annotations
@@ -34,8 +35,16 @@ from .models import Initiative
 from .rules import forget_teams
 from .services import _active_member_ids
 
-__all__ = ["MEASURE_FIELDS", "Adoption", "adopted_site_ids", "measure_copies",
-           "register_spread_copier", "spread_copiers", "spread_initiative"]
+__all__ = [
+    "MEASURE_FIELDS",
+    "Adoption",
+    "adopted_site_ids",
+    "family_site_ids",
+    "measure_copies",
+    "register_spread_copier",
+    "spread_copiers",
+    "spread_initiative",
+]
 
 # What an adopting unit's measure takes from the original's: its definition. Not its data,
 # phase splits, frozen baseline or initiatives (the unit's own chart starts empty).
@@ -80,6 +89,26 @@ def adopted_site_ids(initiative: Initiative) -> set[int]:
                .values_list("site_id", flat=True))
 
 
+def family_site_ids(initiative: Initiative) -> set[int]:
+    """The sites that run the initiative in some form: those of the original it was spread
+    from (up to the first one) and of every initiative spread from that, at any depth.
+    Spreading there again would make a unit's second copy of the same work. One query per
+    step of the chain (chains are short: a spread of a spread)."""
+    root_id, parent_id, seen = initiative.pk, initiative.spread_from_id, {initiative.pk}
+    while parent_id is not None and parent_id not in seen:
+        seen.add(parent_id)
+        root_id = parent_id
+        parent_id = (Initiative.objects.filter(pk=parent_id)
+                     .values_list("spread_from_id", flat=True).first())
+    ids, frontier = {root_id}, {root_id}
+    while frontier:
+        frontier = set(Initiative.objects.filter(spread_from__in=frontier)
+                       .values_list("pk", flat=True)) - ids
+        ids |= frontier
+    return set(Initiative.objects.filter(pk__in=ids, site__isnull=False)
+               .values_list("site_id", flat=True))
+
+
 def measure_copies(adopted: Initiative) -> dict[int, Measure]:
     """{original measure id: its copy} of an adopted initiative (for spread copiers)."""
     return {m.copied_from_id: m for m in Measure.objects.filter(
@@ -91,6 +120,7 @@ def _check(initiative: Initiative, units: Sequence[Adoption]) -> dict[str, str]:
     if not units:
         return {"units": "Choose at least one site or unit to spread this initiative to."}
     taken = adopted_site_ids(initiative)
+    family = family_site_ids(initiative)
     seen: set[int] = set()
     problems = []
     for unit in units:
@@ -101,6 +131,9 @@ def _check(initiative: Initiative, units: Sequence[Adoption]) -> dict[str, str]:
             problems.append(f"“{site.name}” is this initiative's own site or unit.")
         elif site.pk in taken:
             problems.append(f"“{site.name}” already adopted this initiative.")
+        elif site.pk in family:
+            problems.append(f"“{site.name}” already runs this initiative (spread from the "
+                            "same original).")
         elif not site.is_active:
             problems.append(f"“{site.name}” is closed; choose an open site or unit.")
         elif site.pk in seen:

@@ -166,15 +166,28 @@ def test_spread_to_several_units_in_the_order_given(org, lead, original, east, h
     assert all(a.owner is None for a in adopted)
     assert Measure.objects.filter(copied_from__isnull=False).count() == 4
     assert spread_candidates(initiative=original) == []  # own and adopted are left out
+    # an adopter may spread further, but not to a unit that runs the same work already
+    further = unit(org, "6 North", parent=hospital)
+    assert [s for s, _ in spread_candidates(initiative=adopted[1])] == [further]
+    [grandchild] = spread_initiative(initiative=adopted[1], by=lead,
+                                     units=[Adoption(site=further)])
+    assert spread_candidates(initiative=grandchild) == []
+    assert spread_candidates(initiative=original) == []
 
 
 @pytest.mark.parametrize("case", ["other_org", "own", "adopted", "closed", "twice", "none",
-                                  "stranger"])
+                                  "stranger", "back_to_origin", "sibling"])
 def test_bad_units_are_refused_by_name_and_nothing_is_created(
         case, org, lead, original, west, east, hospital, other_org, outsider):
-    spread_initiative(initiative=original, by=lead, units=[Adoption(site=hospital)])
+    [adopted] = spread_initiative(initiative=original, by=lead,
+                                  units=[Adoption(site=hospital)])
     theirs = unit(other_org, "Secret Cardiac Unit")
     closed = unit(org, "Old ward", is_active=False)
+    if case == "back_to_origin":  # the adopted one, spread back to where it came from
+        original = adopted
+    if case == "sibling":  # the adopted one, spread to a unit that adopted the same original
+        spread_initiative(initiative=original, by=lead, units=[Adoption(site=east)])
+        original = adopted
     units, field, words = {
         "other_org": ([Adoption(site=east), Adoption(site=theirs)], "units",
                       "No such site or unit in this organization."),
@@ -186,6 +199,10 @@ def test_bad_units_are_refused_by_name_and_nothing_is_created(
         "none": ([], "units", "Choose at least one"),
         "stranger": ([Adoption(site=east, owner=outsider)], "owner",
                      "outsider@example.org"),
+        "back_to_origin": ([Adoption(site=west)], "units",
+                           "“4 West” already runs this initiative (spread from the same "
+                           "original)."),
+        "sibling": ([Adoption(site=east)], "units", "“5 East” already runs this initiative"),
     }[case]
     initiatives, measures = Initiative.objects.count(), Measure.objects.count()
     entries = AuditEntry.objects.count()
