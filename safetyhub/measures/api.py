@@ -174,7 +174,7 @@ class ImportMappingWrite(Schema):
 
 
 class ImportProblemRead(Schema):
-    field: str = Field(..., description="`file` (a problem of the file) or the column's role")
+    field: str = Field(..., description="`file`, or the mapping's field at fault")
     reason: str
     row: int | None = Field(None, description="the spreadsheet's row number (header = 1)")
     column: str | None = Field(None, description="period, numerator, denominator, excluded "
@@ -429,9 +429,15 @@ def point_import(request, slug: str, measure_id: int,
         result = services.import_data(measure=measure, file_name=file.name or "",
                                       content=content, by=request.user, mapping=plan)
     except services.ImportProblems as exc:
+        # the summary first, then each problem (as many as a page lists) with its row and
+        # column apart as well as in the sentence
+        summary, *listed = exc.messages
+        shown = exc.problems[:len(listed)]
         return Status(422, {"detail": [
-            {"field": p.column, "reason": p.reason, "row": p.row, "column": p.column}
-            for p in exc.problems]})
+            {"field": "file", "reason": summary},
+            *({"field": "file", "reason": str(p), "row": p.row, "column": p.column}
+              for p in shown),
+            *({"field": "file", "reason": more} for more in listed[len(shown):])]})
     if plan.columns:
         from .staged_imports import remember_mapping
 

@@ -169,17 +169,21 @@ def test_xlsx_with_a_bad_row_imports_nothing(falls, owner):
 
 
 def test_the_page_lists_the_problems_and_keeps_nothing(falls, owner_client):
+    # the upload is staged, and the mapping step lists every problem by row and column
     upload = SimpleUploadedFile("falls.csv", b"period,numerator,denominator\n"
                                              b"2025-01-01,3,1000\n2025-02-01,3,-4\n")
-    response = owner_client.post(url(falls, "import/"), {"file": upload})
-    assert response.status_code == 422
+    response = owner_client.post(url(falls, "import/"), {"file": upload}, follow=True)
+    assert response.status_code == 200
     body = response.content.decode()
-    assert "Nothing was imported: 1 problem in the file." in body
-    assert "row 3, column denominator: must be a number ≥ 0" in body
+    assert "1 problem: nothing can be imported until it is corrected" in body
+    assert "<td>3</td><td>denominator</td><td>must be a number ≥ 0</td>" in body
     assert not DataPoint.objects.exists()
 
     upload = SimpleUploadedFile("falls.csv", GOOD.encode())
     response = owner_client.post(url(falls, "import/"), {"file": upload}, follow=True)
+    initial = response.context["form"].initial
+    response = owner_client.post(response.redirect_chain[-1][0],
+                                 {**initial, "action": "import"}, follow=True)
     assert "Imported 3 rows: 3 added, 0 changed." in response.content.decode()
     assert DataPoint.objects.count() == 3
 

@@ -278,10 +278,13 @@ def test_the_api_answers_422_with_each_problem_by_row_and_column(falls, owner):
         "file": SimpleUploadedFile("x.csv", text.encode()), "period_column": "Month",
         "numerator_column": "Falls", "denominator_column": "Patient days"})
     assert response.status_code == 422
-    detail = response.json()["detail"]
+    summary, *detail = response.json()["detail"]
+    assert summary == {"field": "file", "row": None, "column": None,
+                       "reason": "Nothing was imported: 3 problems in the file. Correct them "
+                                 "and import the file again."}
     assert [(d["row"], d["column"]) for d in detail] == [
         (3, "numerator"), (4, "period"), (4, "denominator")]
-    assert detail[0]["reason"] == "“x” is not a number"
+    assert detail[0]["reason"] == "row 3, column numerator: “x” is not a number"
     assert not DataPoint.objects.exists() and not ImportMapping.objects.exists()
 
 
