@@ -234,8 +234,8 @@ WORDS = (
     ("period", ("period", "month", "date", "week", "quarter")),
     ("excluded", ("exclude",)),
     ("note", ("note", "comment")),
-    ("denominator", ("denominator", "patient days", "opportunities", "total", "discharges",
-                     "admissions")),
+    ("denominator", ("denominator", "patient days", "bed days", "opportunities", "total",
+                     "discharges", "admissions")),
     ("numerator", ("numerator", "count", "events", "value", "number of")),
 )
 

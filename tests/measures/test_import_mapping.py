@@ -144,4 +144,6 @@ def test_columns_are_guessed_from_the_header_names():
         "period": 0, "numerator": 1, "denominator": 2, "excluded": 3, "note": 4}
     assert guess_columns(["Date", "Number of falls", "Patient_Days"]) == {
         "period": 0, "numerator": 1, "denominator": 2}
+    assert guess_columns(["Month", "Falls", "Occupied bed days"]) == {
+        "period": 0, "denominator": 2}
     assert guess_columns(["", None, "colour"]) == {}
