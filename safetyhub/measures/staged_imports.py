@@ -33,7 +33,6 @@ from .services import (
     Checked,
     ImportResult,
     Mapping,
-    Problem,
     _refuse_if_computed,
     check_table,
     header_and_body,
@@ -173,10 +172,6 @@ def delete_stale_imports(*, today: dt.date) -> int:
     for staged in stale:  # one by one, so each deletion is in the audit trail
         staged.delete()
     return len(stale)
-
-
-def problems_of(exc: ValidationError) -> list[Problem]:
-    return list(getattr(exc, "problems", []))
 
 
 # --- the template ----------------------------------------------------------------------------

@@ -302,4 +302,11 @@ def test_the_api_names_a_missing_column_and_a_bad_format(falls, owner):
         "number_format": "roman"})
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"].endswith("number_format")
+    workbook = xlsx([["period", "numerator", "denominator"], ["Jan-25", 3, 1000]])
+    response = api.post(api_url(falls), {
+        "file": SimpleUploadedFile("x.xlsx", workbook), "period_column": "period",
+        "numerator_column": "numerator", "denominator_column": "denominator",
+        "sheet": "Falls"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["reason"] == "The workbook has no sheet “Falls”."
     assert not DataPoint.objects.exists()
