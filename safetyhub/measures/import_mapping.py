@@ -4,8 +4,9 @@
 (one number format per column: 1,234.5 or 1.234,5, or detected from the column), and a
 first guess at which column holds what from the header names.
 
-Pure functions with no Django imports: each returns the value or raises ValueError whose
-text is the reason, written to follow "row 7, column period: …".
+Pure functions (no models, no requests; only core's `clip` to quote a cell): each returns
+the value or raises ValueError whose text is the reason, written to follow "row 7, column
+period: …".
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 
-__all__ = ["FORMAT_CHOICES", "ROLES", "clip", "detect_number_format", "guess_columns",
+from safetyhub.core.spreadsheets import clip  # the one way a cell is quoted back
+
+__all__ = ["FORMAT_CHOICES", "ROLES", "detect_number_format", "guess_columns",
            "header_key", "parse_number", "parse_period"]
 
 ROLES = ("period", "numerator", "denominator", "excluded", "note")
@@ -61,12 +64,6 @@ _WEEK = re.compile(r"^(?:(\d{4})\s*-?\s*W(\d{1,2})(?:-?[1-7])?|W(\d{1,2})\s*[-/ 
                    re.IGNORECASE)
 
 HINT = "write 2025-03-01, 2025-03 or Mar-25 for a month"
-
-
-def clip(value: object, limit: int = 80) -> str:
-    """`value` as one short line for an error message (a cell can hold 32,767 characters)."""
-    text = " ".join(str(value).split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _year(text: str) -> int:
