@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from django.core.exceptions import ValidationError
 
 __all__ = ["MAX_COMPRESSION_RATIO", "MAX_MEMBERS", "MAX_UNCOMPRESSED_BYTES", "clip",
-           "read_xlsx"]
+           "read_xlsx", "xlsx_sheet_names"]
 
 logger = logging.getLogger(__name__)
 
@@ -80,9 +80,9 @@ def _check_zip(content: bytes, *, field: str, max_bytes: int) -> None:
 
 
 def read_xlsx(content: bytes, *, max_rows: int, max_columns: int, field: str = "file",
-              max_bytes: int = MAX_UNCOMPRESSED_BYTES) -> list[list]:
-    """The first sheet's values as rows of cells (None for an empty cell, trailing empty
-    cells left off), at most
+              max_bytes: int = MAX_UNCOMPRESSED_BYTES, sheet: str = "") -> list[list]:
+    """The first sheet's (or the sheet named `sheet`'s) values as rows of cells (None for an
+    empty cell, trailing empty cells left off), at most
     `max_rows` rows counted from the first (blank rows included) and `max_columns` columns.
     A sheet with more rows, or with a value in the column after the last one read (columns
     further right are never read: a sheet can claim 16,384), an oversized or over-compressed
@@ -98,7 +98,8 @@ def read_xlsx(content: bytes, *, max_rows: int, max_columns: int, field: str = "
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         try:
-            return _table(workbook, max_rows=max_rows, max_columns=max_columns, field=field)
+            return _table(workbook, max_rows=max_rows, max_columns=max_columns, field=field,
+                          sheet=sheet)
         finally:
             workbook.close()
     except ValidationError:
@@ -110,12 +111,34 @@ def read_xlsx(content: bytes, *, max_rows: int, max_columns: int, field: str = "
         raise ValidationError({field: [UNREADABLE]}) from None
 
 
-def _table(workbook, *, max_rows: int, max_columns: int, field: str) -> list[list]:
+def xlsx_sheet_names(content: bytes, *, field: str = "file",
+                     max_bytes: int = MAX_UNCOMPRESSED_BYTES) -> list[str]:
+    """The names of the workbook's sheets, in order (checked as `read_xlsx` checks)."""
+    if not _defused():
+        raise RuntimeError("defusedxml is required to read uploaded workbooks safely")
+    _check_zip(content, field=field, max_bytes=max_bytes)
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        try:
+            return list(workbook.sheetnames)
+        finally:
+            workbook.close()
+    except Exception as exc:
+        logger.info("unreadable workbook: %s: %s", type(exc).__name__, clip(exc, 200))
+        raise ValidationError({field: [UNREADABLE]}) from None
+
+
+def _table(workbook, *, max_rows: int, max_columns: int, field: str,
+           sheet: str = "") -> list[list]:
     if not workbook.worksheets:
         raise ValidationError({field: ["The workbook has no sheet."]})
-    sheet = workbook.worksheets[0]
+    if sheet and sheet not in workbook.sheetnames:
+        raise ValidationError({field: [f"The workbook has no sheet “{clip(sheet)}”."]})
+    worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
     table: list[list] = []
-    rows: Iterator = sheet.iter_rows(values_only=True, max_col=max_columns + 1)
+    rows: Iterator = worksheet.iter_rows(values_only=True, max_col=max_columns + 1)
     for row in rows:
         cells = list(row)
         if len(cells) > max_columns and any(_filled(c) for c in cells[max_columns:]):

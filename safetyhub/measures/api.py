@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
-from ninja import Field, File, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from safetyhub.core.access import access_site
@@ -38,6 +38,8 @@ CHANGE = "measures.change_measure"
 MeasureType = StrEnum("MeasureType", {c.name: c.value for c in Measure.Type})
 MeasureFrequency = StrEnum("MeasureFrequency", {c.name: c.value for c in Measure.Frequency})
 MeasureDirection = StrEnum("MeasureDirection", {c.name: c.value for c in Measure.Direction})
+ImportNumberFormat = StrEnum("ImportNumberFormat", {v.upper(): v for v in ("auto", "dot",
+                                                                          "comma")})
 CHART_HELP = ("chart type: one of " + ", ".join(services.CHARTS) + " (run, I, P, Laney P', U, "
               "Laney U', C, G, T)")
 
@@ -155,6 +157,32 @@ class ImportRead(Schema):
     added: int
     updated: int
     unchanged: int
+
+
+class ImportMappingWrite(Schema):
+    """Which columns hold what, by header name (any column left empty is not imported). With
+    no column named, the header names must be the standard ones (period, numerator …)."""
+
+    period_column: str = Field("", max_length=200)
+    numerator_column: str = Field("", max_length=200)
+    denominator_column: str = Field("", max_length=200)
+    excluded_column: str = Field("", max_length=200)
+    note_column: str = Field("", max_length=200)
+    number_format: ImportNumberFormat = Field(
+        "auto", description="auto (detected per column), dot (1,234.5) or comma (1.234,5)")
+    sheet: str = Field("", max_length=200, description="the workbook's sheet; empty: the first")
+
+
+class ImportProblemRead(Schema):
+    field: str = Field(..., description="`file`, or the mapping's field at fault")
+    reason: str
+    row: int | None = Field(None, description="the spreadsheet's row number (header = 1)")
+    column: str | None = Field(None, description="period, numerator, denominator, excluded "
+                                                 "or note")
+
+
+class ImportErrorRead(Schema):
+    detail: list[ImportProblemRead]
 
 
 class ChartPointRead(Schema):
@@ -380,16 +408,40 @@ def point_save(request, slug: str, measure_id: int, payload: DataPointWrite):
     return Status(201 if created else 200, body)
 
 
-@router.post("/orgs/{slug}/measures/{measure_id}/points/import", response=ImportRead)
-def point_import(request, slug: str, measure_id: int, file: UploadedFile = File(...)):  # noqa: B008
-    """Import a CSV or XLSX file (multipart field `file`): a header row (period, numerator,
-    denominator, excluded, note), then one row per period. All rows or none: any bad row
-    answers 422 listing every problem as "row 7, column denominator: must be a number ≥ 0",
-    and nothing is written."""
+@router.post("/orgs/{slug}/measures/{measure_id}/points/import",
+             response={200: ImportRead, 422: ImportErrorRead})
+def point_import(request, slug: str, measure_id: int,
+                 file: UploadedFile = File(...),  # noqa: B008
+                 mapping: Form[ImportMappingWrite] = None):
+    """Import a CSV or XLSX file (multipart field `file`): a header row, then one row per
+    period. Name the columns (`period_column`, `numerator_column` …, by header name) and
+    the `number_format`, or use the standard header names (period, numerator, denominator,
+    excluded, note). All rows or none: any bad row answers 422 listing every problem with
+    its `row` and `column`, and nothing is written. The columns used are remembered for the
+    measure's import page."""
     _org, measure = _measure(request, slug, measure_id, CHANGE)
     content = file.read(services.MAX_IMPORT_BYTES + 1)
-    result = services.import_data(measure=measure, file_name=file.name or "", content=content,
-                                  by=request.user)
+    chosen = mapping or ImportMappingWrite()
+    columns = {role: getattr(chosen, f"{role}_column").strip() for role in services.COLUMNS}
+    plan = services.Mapping(columns={k: v for k, v in columns.items() if v},
+                            number_format=str(chosen.number_format), sheet=chosen.sheet)
+    try:
+        result = services.import_data(measure=measure, file_name=file.name or "",
+                                      content=content, by=request.user, mapping=plan)
+    except services.ImportProblems as exc:
+        # the summary first, then each problem (as many as a page lists) with its row and
+        # column apart as well as in the sentence
+        summary, *listed = exc.messages
+        shown = exc.problems[:len(listed)]
+        return Status(422, {"detail": [
+            {"field": "file", "reason": summary},
+            *({"field": "file", "reason": str(p), "row": p.row, "column": p.column}
+              for p in shown),
+            *({"field": "file", "reason": more} for more in listed[len(shown):])]})
+    if plan.columns:
+        from .staged_imports import remember_mapping
+
+        remember_mapping(measure=measure, mapping=plan, by=request.user)
     return {"rows": result.rows, "added": result.added, "updated": result.updated,
             "unchanged": result.unchanged}
 

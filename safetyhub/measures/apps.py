@@ -16,6 +16,7 @@ class MeasuresConfig(AppConfig):
         audit.register(PhaseSplit)
 
         _register_search()
+        _register_imports()
 
 
 def _register_search() -> None:
@@ -37,3 +38,16 @@ def _register_search() -> None:
         url=lambda m, org: reverse("measures:measure", args=[org.slug, m.pk]),
         visible=visible,
     )
+
+
+def _register_imports() -> None:
+    """The remembered import columns are audited like the measure; a staged file is audited
+    without its bytes, and the daily job deletes those left for more than a day."""
+    from safetyhub.core import audit, daily_jobs
+
+    from .models import ImportMapping, StagedImport
+    from .staged_imports import delete_stale_imports
+
+    audit.register(ImportMapping, exclude=["updated_at"])
+    audit.register(StagedImport, exclude=["content"])
+    daily_jobs.register_daily_job("measures.stale_staged_imports", delete_stale_imports)

@@ -121,3 +121,6 @@ class PhaseSplit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measure}: new phase after {self.after_period}"
+
+
+from .models_import import ImportMapping, StagedImport  # noqa: E402, F401

@@ -28,7 +28,7 @@ from safetyhub.improvement.models import Initiative, PdsaCycle
 
 from . import sources as measure_sources
 from .chart import CHART_NAMES, Marker, spc_spec, spc_svg
-from .models import DataPoint, Measure, PhaseSplit
+from .models import DataPoint, Measure, PhaseSplit, StagedImport
 
 __all__ = [
     "MeasureChart",
@@ -425,3 +425,12 @@ def plan_progress(*, organization: Organization) -> list[AreaProgress]:
         areas.setdefault(-1, AreaProgress(area=None, rows=[])).rows.append(
             ProgressRow(recommendation=None, counts=dict(per_rec[None])))
     return list(areas.values())
+
+
+def access_staged_import(*, user, organization: Organization, measure: Measure,
+                         pk) -> StagedImport:
+    """A file the user staged for importing into `measure`; 404 for anything else (another
+    organization's, another measure's, or another person's upload)."""
+    return tenant_row(StagedImport, organization=organization, pk=pk,
+                      queryset=StagedImport.objects.filter(measure=measure, user=user)
+                      .select_related("measure"))

@@ -18,7 +18,6 @@ import datetime as dt
 import functools
 import io
 import math
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,14 +30,18 @@ from safetyhub.core.models import Organization, Site, User
 from safetyhub.core.spreadsheets import clip, read_xlsx
 from safetyhub.improvement.models import Initiative
 
+from . import import_mapping as reading
 from . import sources as measure_sources
 from .models import DataPoint, Measure, PhaseSplit
 
 __all__ = [
     "LIBRARY_PATH",
+    "ImportProblems",
     "ImportResult",
     "LibraryMeasure",
+    "Mapping",
     "add_from_library",
+    "check_table",
     "create_measure",
     "delete_data_point",
     "import_data",
@@ -447,17 +450,70 @@ class _Row:
     note: str
 
 
+@dataclass(frozen=True)
+class Mapping:
+    """Which columns of a file hold what: {role: header name} for the roles of
+    import_mapping.ROLES (period required; numerator and denominator as the chart needs),
+    the number format of the whole file (auto, dot, comma) and the workbook's sheet (empty:
+    the first). Columns not named are ignored; with no column named, the header names must
+    be the standard ones (COLUMN_ALIASES)."""
+
+    columns: dict[str, str]
+    number_format: str = reading.AUTO
+    sheet: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    column: str  # the role (period, numerator …)
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column}: {self.reason}"
+
+
+class ImportProblems(ValidationError):
+    """The rows of a file break rules: `problems` lists each by row and column (the API
+    returns them as they are; pages and messages read the ValidationError's text)."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        listed = [str(p) for p in problems[:MAX_LISTED_ERRORS]]
+        if len(problems) > len(listed):
+            listed.append(f"… and {len(problems) - len(listed)} more problems.")
+        super().__init__({"file": [
+            f"Nothing was imported: {len(problems)} problem"
+            f"{'' if len(problems) == 1 else 's'} in the file. Correct them and import the "
+            "file again.", *listed]})
+
+
+@dataclass
+class Checked:
+    """A table read with its columns: the rows that passed and every problem found."""
+
+    rows: list[_Row]
+    problems: list[Problem]
+    columns: dict[str, int]
+    number_formats: dict[str, str]
+
+
+# The template's example rows say so in their note, and are refused if imported unchanged.
+EXAMPLE_NOTE = "EXAMPLE – replace or delete this row"
+
+
 def import_data(*, measure: Measure, file_name: str, content: bytes,
-                by: User | None) -> ImportResult:
+                by: User | None, mapping: Mapping | None = None) -> ImportResult:
     """Import data points from a CSV or XLSX file: a header row naming the columns
     (period, numerator, denominator, excluded, note; `date`, `value`, `n` … are accepted
-    too), then one row per period. Every row is checked first; if any row is wrong nothing
-    is written and the ValidationError lists each problem as "row 7, column denominator:
-    must be a number ≥ 0". Otherwise every row is written in one transaction: a new point
-    for a new period, a change for a period already recorded."""
+    too, or any names when `mapping` says which column holds what), then one row per period.
+    Every row is checked first; if any row is wrong nothing is written and the
+    ValidationError (ImportProblems) lists each problem as "row 7, column denominator: must
+    be a number ≥ 0". Otherwise every row is written in one transaction: a new point for a
+    new period, a change for a period already recorded."""
     _refuse_if_computed(measure, "file")
     rows = parse_import(chart=measure.chart, frequency=measure.frequency, file_name=file_name,
-                        content=content)
+                        content=content, mapping=mapping)
     result = ImportResult(rows=len(rows))
     try:
         with transaction.atomic():
@@ -486,27 +542,42 @@ def import_data(*, measure: Measure, file_name: str, content: bytes,
     return result
 
 
-def parse_import(*, chart: str, frequency: str, file_name: str, content: bytes,
-                 check_row: RowCheck | None = None) -> list[_Row]:
-    """The checked rows of a CSV or XLSX file of values for a chart of type `chart` (see
-    `import_data`), or one ValidationError listing every problem by row and column. Shared
-    with other data imports (a network's shared goals), so a file reads the same everywhere;
-    `check_row(period, numerator, denominator)` adds the importer's own rules as
-    {column: reason}, listed with the rest."""
+def read_table(*, file_name: str, content: bytes, sheet: str = "") -> list[list]:
+    """The cells of an uploaded CSV or XLSX file (checked for size and kind)."""
     if not content:
         raise ValidationError({"file": ["The file is empty."]})
     if len(content) > MAX_IMPORT_BYTES:
         raise ValidationError({"file": [f"The file is larger than {MAX_IMPORT_BYTES:,} bytes; "
                                         "import it in parts."]})
-    name = (file_name or "").lower()
-    if content[:4] == b"PK\x03\x04" or name.endswith(".xlsx"):
-        table = read_xlsx_table(content)
-    elif name.endswith((".xls", ".ods", ".numbers")):
+    if is_xlsx(file_name, content):
+        return read_xlsx_table(content, sheet=sheet)
+    if (file_name or "").lower().endswith((".xls", ".ods", ".numbers")):
         raise ValidationError({"file": ["Save the spreadsheet as .xlsx or .csv and import "
                                         "that."]})
-    else:
-        table = read_csv_table(content)
-    return _rows(chart, frequency, table, check_row)
+    return read_csv_table(content)
+
+
+def is_xlsx(file_name: str, content: bytes) -> bool:
+    return content[:4] == b"PK\x03\x04" or (file_name or "").lower().endswith(".xlsx")
+
+
+def parse_import(*, chart: str, frequency: str, file_name: str, content: bytes,
+                 check_row: RowCheck | None = None,
+                 mapping: Mapping | None = None) -> list[_Row]:
+    """The checked rows of a CSV or XLSX file of values for a chart of type `chart` (see
+    `import_data`), or one ValidationError listing every problem by row and column. Shared
+    with other data imports (a network's shared goals), so a file reads the same everywhere;
+    `check_row(period, numerator, denominator)` adds the importer's own rules as
+    {column: reason}, listed with the rest."""
+    table = read_table(file_name=file_name, content=content,
+                       sheet=mapping.sheet if mapping else "")
+    checked = check_table(chart=chart, frequency=frequency, table=table, check_row=check_row,
+                          mapping=mapping)
+    if checked.problems:
+        raise ImportProblems(checked.problems)
+    if not checked.rows:
+        raise ValidationError({"file": ["The file has a header row but no data rows."]})
+    return checked.rows
 
 
 def read_csv_table(content: bytes) -> list[list]:
@@ -516,12 +587,7 @@ def read_csv_table(content: bytes) -> list[list]:
     except UnicodeDecodeError:
         raise ValidationError({"file": ["The file is not UTF-8 text: save it as “CSV UTF-8” "
                                         "or as .xlsx."]}) from None
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text))
     table = []
     try:
         for row in reader:
@@ -538,19 +604,43 @@ def read_csv_table(content: bytes) -> list[list]:
     return table
 
 
-def read_xlsx_table(content: bytes) -> list[list]:
+def _dialect(text: str):
+    """The CSV dialect: the delimiter the header row uses most (a file with decimal commas
+    is written with semicolons, and its data rows would mislead a sniffer), else sniffed."""
+    header = next((line for line in text[:4096].splitlines() if line.strip()), "")
+    counts = {delimiter: header.count(delimiter) for delimiter in (";", "\t", ",")}
+    delimiter = max(counts, key=counts.get)
+    if counts[delimiter]:
+        return type("Header", (csv.excel,), {"delimiter": delimiter})
+    try:
+        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+
+def read_xlsx_table(content: bytes, sheet: str = "") -> list[list]:
     # a header row and MAX_IMPORT_ROWS data rows
-    return read_xlsx(content, max_rows=MAX_IMPORT_ROWS + 1, max_columns=MAX_IMPORT_COLUMNS)
+    return read_xlsx(content, max_rows=MAX_IMPORT_ROWS + 1, max_columns=MAX_IMPORT_COLUMNS,
+                     sheet=sheet)
 
 
-def _rows(chart: str, frequency: str, table: list[list],
-          check_row: RowCheck | None = None) -> list[_Row]:
-    """Check every row; raise one ValidationError listing every problem."""
-    while table and all(_blank(c) for c in table[0]):
-        table = table[1:]
-    if not table:
+def header_and_body(table: list[list]) -> tuple[list, list[list], int]:
+    """The header row (blank rows above it skipped), the rows under it and the spreadsheet
+    number of the first of them."""
+    skipped = 0
+    while skipped < len(table) and all(_blank(c) for c in table[skipped]):
+        skipped += 1
+    if skipped == len(table):
         raise ValidationError({"file": ["The file has no header row and no data."]})
-    header = table[0]
+    return table[skipped], table[skipped + 1:], skipped + 2
+
+
+def needed_columns(chart: str) -> list[str]:
+    return ["period"] + ([] if chart == "t" else ["numerator"]) + (
+        ["denominator"] if chart in NEEDS_DENOMINATOR else [])
+
+
+def _columns_by_alias(header: list) -> dict[str, int]:
     columns: dict[str, int] = {}
     problems: list[str] = []
     for index, cell in enumerate(header):
@@ -566,39 +656,84 @@ def _rows(chart: str, frequency: str, table: list[list],
                             f"{_letter(columns[name])} ({name})")
         else:
             columns[name] = index
-    needed = ["period"] + ([] if chart == "t" else ["numerator"])
-    if chart in NEEDS_DENOMINATOR:
-        needed.append("denominator")
-    for name in needed:
-        if name not in columns:
-            problems.append(f"the header row has no “{name}” column")
     if problems:
         raise ValidationError({"file": [_sentence(p) for p in problems]})
-    body = table[1:]
+    return columns
+
+
+def _columns_by_mapping(header: list, mapping: Mapping) -> dict[str, int]:
+    keys = [reading.header_key(cell) for cell in header]
+    columns: dict[str, int] = {}
+    problems: list[str] = []
+    for role in COLUMNS:
+        name = reading.header_key(mapping.columns.get(role) or "")
+        if not name:
+            continue
+        if name not in keys:
+            problems.append(f"The header row has no column “{clip(mapping.columns[role])}” "
+                            f"(chosen for the {role}).")
+            continue
+        columns[role] = keys.index(name)
+    used = [index for index in columns.values()]
+    if len(set(used)) < len(used):
+        problems.append("One column is chosen for two roles: choose a column for each.")
+    if problems:
+        raise ValidationError({"file": problems})
+    return columns
+
+
+def check_table(*, chart: str, frequency: str, table: list[list],
+                check_row: RowCheck | None = None,
+                mapping: Mapping | None = None) -> Checked:
+    """Read every row of `table` (a header row, then data) as points of a `chart` chart:
+    the rows that pass and every problem by row and column. A problem with the header (a
+    column missing or unknown) raises ValidationError on `file`."""
+    header, body, first = header_and_body(table)
+    chosen = mapping is not None and bool(mapping.columns)
+    columns = _columns_by_mapping(header, mapping) if chosen else _columns_by_alias(header)
+    missing = [name for name in needed_columns(chart) if name not in columns]
+    if missing:
+        raise ValidationError({"file": [
+            (f"Choose the column that holds the {name}." if chosen
+             else f"The header row has no “{name}” column.") for name in missing]})
     if len(body) > MAX_IMPORT_ROWS:
         raise ValidationError({"file": [f"The file has more than {MAX_IMPORT_ROWS:,} rows; "
                                         "import it in parts."]})
 
+    def cell(cells: list, name: str):
+        index = columns.get(name)
+        return cells[index] if index is not None and index < len(cells) else None
+
+    # One number format per column (the ambiguity of "1,234" is settled for the whole
+    # column, never row by row).
+    number_format = mapping.number_format if mapping is not None else reading.AUTO
+    formats = {name: number_format if number_format != reading.AUTO
+               else reading.detect_number_format(cell(cells, name) for cells in body)
+               for name in ("numerator", "denominator")}
+    # A run or I chart plots the value as it is: "45%" there is 45. A P or U chart computes
+    # its rate from the counts, so a percentage in its columns is refused.
+    percent = chart in ("run", "i")
+
     rows: list[_Row] = []
-    errors: list[str] = []
+    problems: list[Problem] = []
     first_row_of: dict[dt.date, int] = {}
     for offset, cells in enumerate(body):
-        number = offset + 2
+        number = offset + first
         if all(_blank(c) for c in cells):
             continue
-
-        def cell(name: str, cells=cells):
-            index = columns.get(name)
-            return cells[index] if index is not None and index < len(cells) else None
-
         row_errors: dict[str, str] = {}
-        period = import_period(cell("period"), frequency, row_errors)
-        numerator = import_number(cell("numerator"), "numerator", row_errors)
-        denominator = import_number(cell("denominator"), "denominator", row_errors)
-        excluded = _flag(cell("excluded"), row_errors)
-        note = " ".join(str(cell("note") or "").split())
+        period = import_period(cell(cells, "period"), frequency, row_errors)
+        numerator = import_number(cell(cells, "numerator"), "numerator", row_errors,
+                                  number_format=formats["numerator"], percent=percent)
+        denominator = import_number(cell(cells, "denominator"), "denominator", row_errors,
+                                    number_format=formats["denominator"])
+        excluded = _flag(cell(cells, "excluded"), row_errors)
+        note = " ".join(str(cell(cells, "note") or "").split())
         if len(note) > 500:
             row_errors["note"] = "must be at most 500 characters"
+        elif note.startswith(EXAMPLE_NOTE[:7]):
+            row_errors["note"] = ("this is the template's example row: replace it with your "
+                                  "data or delete it")
         if "numerator" not in row_errors and "denominator" not in row_errors:
             for name, reason in value_errors(chart, numerator, denominator).items():
                 row_errors.setdefault(name, reason)
@@ -611,21 +746,11 @@ def _rows(chart: str, frequency: str, table: list[list],
                                                 f"{first_row_of[period]}")
             else:
                 first_row_of[period] = number
-        for name in COLUMNS:
-            if name in row_errors:
-                errors.append(f"row {number}, column {name}: {row_errors[name]}")
+        problems += [Problem(number, name, row_errors[name]) for name in COLUMNS
+                     if name in row_errors]
         if not row_errors:
             rows.append(_Row(number, period, numerator, denominator, excluded, note))
-    if errors:
-        listed = errors[:MAX_LISTED_ERRORS]
-        if len(errors) > len(listed):
-            listed.append(f"… and {len(errors) - len(listed)} more problems.")
-        raise ValidationError({"file": [
-            f"Nothing was imported: {len(errors)} problem{'' if len(errors) == 1 else 's'} "
-            "in the file. Correct them and import the file again.", *listed]})
-    if not rows:
-        raise ValidationError({"file": ["The file has a header row but no data rows."]})
-    return rows
+    return Checked(rows=rows, problems=problems, columns=columns, number_formats=formats)
 
 
 def _blank(value) -> bool:
@@ -641,59 +766,26 @@ def _letter(index: int) -> str:
     return letters
 
 
-_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-_QUARTER = re.compile(r"^(\d{4})[- ]?Q([1-4])$", re.IGNORECASE)
-
-
 def import_period(value, frequency: str, errors: dict) -> dt.date | None:
-    """An imported cell as the first day of its period, or None with the reason in `errors`."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if _blank(value):
-        errors["period"] = "is required (a date such as 2025-03-01)"
-        return None
-    text = str(value).strip()
+    """An imported cell as the first day of its period (import_mapping.parse_period: Jan-25,
+    2025-01, 01/2025, Excel dates and serials, quarters, weeks …), or None with the reason
+    in `errors`."""
     try:
-        return dt.date.fromisoformat(text[:10]) if len(text) >= 10 else _short_date(text)
-    except ValueError:
-        pass
-    errors["period"] = (f"“{clip(text)}” is not a date (write 2025-03-01; 2025-03 for a month, "
-                        "2025-Q1 for a quarter)")
-    return None
-
-
-def _short_date(text: str) -> dt.date:
-    if match := _MONTH.match(text):
-        return dt.date(int(match[1]), int(match[2]), 1)
-    if match := _QUARTER.match(text):
-        return dt.date(int(match[1]), 3 * int(match[2]) - 2, 1)
-    raise ValueError(text)
-
-
-def import_number(value, name: str, errors: dict) -> float | None:
-    """An imported cell as a bounded number (None when blank), else the reason in `errors`."""
-    if _blank(value):
+        return reading.parse_period(value, frequency)
+    except ValueError as exc:
+        errors["period"] = str(exc)
         return None
-    if isinstance(value, bool):
-        errors[name] = "must be a number"
+
+
+def import_number(value, name: str, errors: dict, *, number_format: str = reading.DOT,
+                  percent: bool = False) -> float | None:
+    """An imported cell as a bounded number (None when blank), else the reason in `errors`.
+    `number_format`: import_mapping.DOT (1,234.5) or COMMA (1.234,5)."""
+    try:
+        return reading.parse_number(value, number_format, percent=percent)
+    except ValueError as exc:
+        errors[name] = str(exc)
         return None
-    if isinstance(value, int | float):
-        number = float(value)
-    else:
-        text = str(value).strip()
-        try:
-            number = float(text)
-        except ValueError:
-            hint = (" (write it without thousands separators, e.g. 1234.5)"
-                    if re.fullmatch(r"[\d.,\s]+", text) else "")
-            errors[name] = f"“{clip(text)}” is not a number{hint}"
-            return None
-    if not math.isfinite(number):
-        errors[name] = "must be a finite number"
-        return None
-    return number
 
 
 def _flag(value, errors: dict) -> bool:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_import
 
 app_name = "measures"
 M = "o/<slug:org_slug>/measures/"
@@ -18,4 +18,7 @@ urlpatterns = [
          name="split_remove"),
     path(M + "<int:pk>/chart.svg", views.measure_chart_svg, name="chart_svg"),
     path("o/<slug:org_slug>/plan/dashboard/", views.dashboard, name="dashboard"),
+    path(M + "<int:pk>/import/<int:staged_pk>/", views_import.import_map, name="import_map"),
+    path(M + "<int:pk>/import/template.<str:kind>", views_import.import_template,
+         name="import_template"),
 ]

@@ -127,8 +127,8 @@ class DataPointForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label="CSV or XLSX file",
-                           help_text="A header row, then one row per period: period, "
-                                     "numerator, denominator (and optionally excluded, note).")
+                           help_text="A header row, then one row per period. Next you choose "
+                                     "which column holds what and see a preview.")
 
 
 class SplitForm(forms.Form):
@@ -286,6 +286,10 @@ def measure_data(request, pk: int):
 @require_POST
 @org_view()
 def measure_import(request, pk: int):
+    """Stage an uploaded file and go on to choose its columns (views_import.import_map):
+    the file is kept, so nothing is uploaded twice."""
+    from . import staged_imports
+
     org = request.organization
     measure = access_measure(user=request.user, organization=org, pk=pk)
     _require_change(request, measure)
@@ -295,13 +299,13 @@ def measure_import(request, pk: int):
         upload = form.cleaned_data["file"]
         content = upload.read(services.MAX_IMPORT_BYTES + 1)
         try:
-            result = services.import_data(measure=measure, file_name=upload.name,
-                                          content=content, by=request.user)
+            staged = staged_imports.stage_import(measure=measure, user=request.user,
+                                                 file_name=upload.name, content=content)
         except ValidationError as exc:
             errors = exc.message_dict.get("file", exc.messages)
         else:
-            messages.success(request, result.summary())
-            return redirect("measures:measure", org_slug=org.slug, pk=measure.pk)
+            return redirect("measures:import_map", org_slug=org.slug, pk=measure.pk,
+                            staged_pk=staged.pk)
     return _detail(request, measure, import_form=form, import_errors=errors, status=422)
 
 

@@ -85,7 +85,8 @@ def test_a_lead_measures_a_change_from_priority_to_pdsa_marker(page, live_server
     # Import a CSV with a shift: the chart shows the signal and says it in words.
     page.get_by_label(re.compile(r"^CSV or XLSX file")).set_input_files(
         {"name": "falls.csv", "mimeType": "text/csv", "buffer": shift_csv()})
-    page.get_by_role("button", name="Import").click()
+    page.get_by_role("button", name="Upload and choose the columns").click()
+    page.get_by_role("button", name="Import 22 points").click()
     expect(page.get_by_text("Imported 22 rows: 22 added, 0 changed.")).to_be_visible()
     chart = page.locator("figure.spc-chart svg[role=img]")
     expect(chart).to_be_visible()

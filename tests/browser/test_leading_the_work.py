@@ -126,7 +126,8 @@ def test_a_safety_team_runs_the_loop_on_phones(new_page, live_server, settings, 
     measures.get_by_role("link", name=re.compile("Patient falls")).click()
     page.get_by_label(re.compile(r"^CSV or XLSX file")).set_input_files(
         {"name": "falls.csv", "mimeType": "text/csv", "buffer": shift_csv()})
-    page.get_by_role("button", name="Import").click()
+    page.get_by_role("button", name="Upload and choose the columns").click()
+    page.get_by_role("button", name="Import 22 points").click()
     expect(page.get_by_text(re.compile(r"^Imported 22 rows"))).to_be_visible()
     measure = initiative.measures.get()
 

@@ -67,9 +67,9 @@ def test_every_problem_is_listed_with_its_row_and_column(org, owner):
     text = ("Period,Numerator,Denominator,Excluded\n"
             "2025-01-01,12,10,\n"         # row 2: y > n
             "2025-02-01,3,,\n"            # row 3: missing denominator
-            "March 2025,3,10,\n"          # row 4: not a date
+            "Smarch 2025,3,10,\n"         # row 4: not a date
             "2025-04-01,abc,10,\n"        # row 5: not a number
-            "2025-05-01,\"1,234\",2000,\n"  # row 6: thousands separator
+            "2025-05-01,\"1,234\",1000,\n"  # row 6: a thousands comma, then y > n
             "2025-06-01,3,10,maybe\n"     # row 7: not yes/no
             "2025-01-01,3,10,\n")         # row 8: duplicate period
     with pytest.raises(ValidationError) as err:
@@ -79,11 +79,11 @@ def test_every_problem_is_listed_with_its_row_and_column(org, owner):
         "numerator ≤ denominator)",
         "row 3, column denominator: is required for a P chart (the numerator is counted "
         "against it)",
-        "row 4, column period: “March 2025” is not a date (write 2025-03-01; 2025-03 for a "
-        "month, 2025-Q1 for a quarter)",
+        "row 4, column period: “Smarch 2025” is not a date (write 2025-03-01, 2025-03 or "
+        "Mar-25 for a month)",
         "row 5, column numerator: “abc” is not a number",
-        "row 6, column numerator: “1,234” is not a number (write it without thousands "
-        "separators, e.g. 1234.5)",
+        "row 6, column numerator: 1234 is larger than the denominator 1000 (a proportion "
+        "needs numerator ≤ denominator)",
         "row 7, column excluded: “maybe” is not yes or no",
         "row 8, column period: 2025-01-01 is also on row 2",
     ]
@@ -169,17 +169,21 @@ def test_xlsx_with_a_bad_row_imports_nothing(falls, owner):
 
 
 def test_the_page_lists_the_problems_and_keeps_nothing(falls, owner_client):
+    # the upload is staged, and the mapping step lists every problem by row and column
     upload = SimpleUploadedFile("falls.csv", b"period,numerator,denominator\n"
                                              b"2025-01-01,3,1000\n2025-02-01,3,-4\n")
-    response = owner_client.post(url(falls, "import/"), {"file": upload})
-    assert response.status_code == 422
+    response = owner_client.post(url(falls, "import/"), {"file": upload}, follow=True)
+    assert response.status_code == 200
     body = response.content.decode()
-    assert "Nothing was imported: 1 problem in the file." in body
-    assert "row 3, column denominator: must be a number ≥ 0" in body
+    assert "1 problem: nothing can be imported until it is corrected" in body
+    assert "<td>3</td><td>denominator</td><td>must be a number ≥ 0</td>" in body
     assert not DataPoint.objects.exists()
 
     upload = SimpleUploadedFile("falls.csv", GOOD.encode())
     response = owner_client.post(url(falls, "import/"), {"file": upload}, follow=True)
+    initial = response.context["form"].initial
+    response = owner_client.post(response.redirect_chain[-1][0],
+                                 {**initial, "action": "import"}, follow=True)
     assert "Imported 3 rows: 3 added, 0 changed." in response.content.decode()
     assert DataPoint.objects.count() == 3
 
