@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0014_support_coordinator_role'),
-        ('measures', '0001_initial'),
+        ('measures', '0002_spread'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
