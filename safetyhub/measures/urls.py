@@ -18,4 +18,5 @@ urlpatterns = [
          name="split_remove"),
     path(M + "<int:pk>/chart.svg", views.measure_chart_svg, name="chart_svg"),
     path("o/<slug:org_slug>/plan/dashboard/", views.dashboard, name="dashboard"),
+    path(M + "<int:pk>/split/shift/", views.measure_split_shift, name="split_shift"),
 ]

@@ -4,7 +4,12 @@ against the better direction, where a sustained shift began, and the change stat
 import pytest
 
 from safetyhub.measures.reading import (
-    change_statement, format_values, read_signals, shift_start, suggested_split, verdict,
+    change_statement,
+    format_values,
+    read_signals,
+    shift_start,
+    suggested_split,
+    verdict,
 )
 from safetyhub.spc import qic
 
