@@ -152,6 +152,11 @@ class ShiftSplitForm(forms.Form):
     reason = forms.CharField(label="Reason", max_length=300,
                              help_text="What changed in the process (kept in the audit log).")
 
+    def __init__(self, *args, **kwargs):
+        # its own ids: the page also holds the split form with a "reason" field
+        kwargs.setdefault("auto_id", "id_shift_%s")
+        super().__init__(*args, **kwargs)
+
 
 # --- pages ----------------------------------------------------------------------------------
 
