@@ -768,8 +768,12 @@ def start_phase_at_shift(*, measure: Measure, reason: str, by: User | None,
         raise ValidationError({"after_period": (
             f"The data changed: the shift now begins in {suggestion.start_label}. Look at "
             "the chart again before starting a phase.")})
-    split = split_phase(measure=measure, after_period=suggestion.after_period, reason=reason,
-                        by=by)
+    try:
+        split = split_phase(measure=measure, after_period=suggestion.after_period,
+                            reason=reason, by=by)
+    except IntegrityError:  # a simultaneous second click won the race (split_unique)
+        return PhaseSplit.objects.get(measure=measure,
+                                      after_period=suggestion.after_period), False
     return split, True
 
 
