@@ -214,10 +214,9 @@ class MeasureChart:
     @property
     def notes(self) -> list[tuple[int, str, str]]:
         """(number, period label, note) of each point with a note, in chart order."""
-        noted = [(label, getattr(p, "note", "")) for p, label in
-                 zip(self.points, self.labels, strict=True)]
-        return [(i, label, note) for i, (label, note) in
-                enumerate(((lb, n) for lb, n in noted if n), 1)]
+        noted = [(label, note) for p, label in zip(self.points, self.labels, strict=True)
+                 if (note := getattr(p, "note", ""))]
+        return [(i, label, note) for i, (label, note) in enumerate(noted, 1)]
 
     @property
     def better(self) -> str:

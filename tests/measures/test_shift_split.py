@@ -77,7 +77,9 @@ def test_a_stale_offer_is_refused_naming_the_new_start(falls, owner_client):
     response = owner_client.post(url(falls, "split/shift/"),
                                  {**offer(falls), "after_period": "2025-10-01"})
     assert response.status_code == 422
-    assert "the shift now begins in Jan 2026" in response.content.decode()
+    body = response.content.decode()
+    assert "the shift now begins in Jan 2026" in body
+    assert 'value="Hourly rounding on every ward"' in body  # what was typed is kept
     assert not PhaseSplit.objects.exists()
 
 
