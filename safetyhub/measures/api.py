@@ -225,6 +225,26 @@ class ChartSplitRead(Schema):
     active: bool = Field(..., description="false when no point lies after it (yet)")
 
 
+class ChartReadingRead(Schema):
+    kind: str = Field(..., description="shift, crossings or limit")
+    verdict: str = Field(..., description="improvement, deterioration or change (no direction)")
+    sentence: str
+    start: int = Field(..., description="position where the signal begins (1 = first point)")
+
+
+class SuggestedSplitRead(Schema):
+    after_period: dt.date = Field(..., description="the new phase would start after it")
+    after_label: str
+    start_label: str
+
+
+class ShiftSplitWrite(Schema):
+    reason: str = Field(..., description="what changed in the process (kept in the audit log)")
+    after_period: Day | None = Field(None, description="the suggested period as read from "
+                                                       "the chart; a second request with it "
+                                                       "returns the split already made")
+
+
 class MeasureChartRead(Schema):
     measure_id: int
     chart: str
@@ -240,6 +260,13 @@ class MeasureChartRead(Schema):
     markers: list[ChartMarkerRead]
     unplaced_markers: list[str]
     splits: list[ChartSplitRead]
+    readings: list[ChartReadingRead] = Field(..., description="the latest phase's signals, "
+                                                              "judged by the direction")
+    suggested_split: SuggestedSplitRead | None = Field(
+        ..., description="where a sustained shift of the latest phase began, if any")
+    statement: str | None = Field(..., description="after a split: the change of the centre "
+                                                   "line between the last two phases, with "
+                                                   "the goal")
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -474,4 +501,22 @@ def measure_chart(request, slug: str, measure_id: int):
                     "active": s in chart.splits}
                    for s in sorted([*chart.splits, *chart.inactive_splits],
                                    key=lambda s: s.after_period)],
+        "readings": [r.__dict__ for r in chart.readings],
+        "suggested_split": chart.suggested_split.__dict__ if chart.suggested_split else None,
+        "statement": chart.statement,
     }
+
+
+@router.post("/orgs/{slug}/measures/{measure_id}/splits/shift",
+             response={200: ChartSplitRead, 201: ChartSplitRead})
+def split_at_shift(request, slug: str, measure_id: int, payload: ShiftSplitWrite):
+    """Start a new phase where the latest phase's sustained shift began (the chart's
+    `suggested_split`), for a reason: 201 with the split; 200 with the split already made
+    when `after_period` names one; 422 naming the field when the chart shows no shift, the
+    data changed since `after_period` was read, or the reason is empty."""
+    _org, measure = _measure(request, slug, measure_id, CHANGE)
+    split, created = services.start_phase_at_shift(
+        measure=measure, reason=payload.reason, by=request.user,
+        after_period=payload.after_period)
+    return Status(201 if created else 200, {"id": split.pk, "after_period": split.after_period,
+                                            "reason": split.reason, "active": True})

@@ -11,13 +11,16 @@ colour-blind-safe palette from core.charts):
 * the data as a line with a point per period, the line broken between phases;
 * the centre line of each phase as a step line — solid ink, or dashed in the signal colour
   when the phase has a runs signal (a run too long, too few crossings);
-* the control limits of each phase as thin step lines (none on run charts);
+* the control limits of each phase as thin dashed step lines (none on run charts), so that
+  a grey-scale print still tells them from the data;
 * a thin vertical rule between phases, and a dotted one after the last baseline point when
   the limits are frozen;
 * points outside the limits as larger diamonds in the signal colour (shape *and* colour),
   excluded points as hollow grey squares, points exactly on the centre line in grey, with a
   key below the chart for the signal and excluded points and the dashed centre line;
 * the goal as a dash-dot green line labelled "Goal …" at the right;
+* each note entered with the data as a number above its point (the page lists the notes
+  by number), and which way is better ("Lower is better") below the chart;
 * each PDSA cycle as a labelled vertical rule ("PDSA 2: <change>", the change shortened on
   the chart), labels staggered in rows above the plot so that neighbours do not overwrite
   each other.
@@ -153,6 +156,8 @@ def spc_spec(
     goal: float | None = None,
     freeze: int | None = None,
     compact: bool = False,
+    notes: Sequence[tuple[int, str]] = (),
+    better: str = "",
 ) -> dict:
     """The Vega-Lite spec of one run or control chart.
 
@@ -161,7 +166,9 @@ def spc_spec(
     chart and `unplaced` the sentences for cycles outside the chart's range; `freeze` the
     last baseline position (drawn only when the chart has one phase); `compact` draws the
     dashboard's smaller chart: fewer axis labels, short PDSA labels, no value labels, no
-    key and no axis title.
+    key and no axis title. `notes` are (position, text) of the points with a note, drawn as
+    numbers 1, 2, … above their points (the page lists the notes by number); `better`
+    ("Lower is better") is written below the chart.
 
     Speed: vl-convert measures every text by laying its glyphs out as paths (about 0.14 ms a
     character), which makes text the dearest part of a chart, and each Vega-Lite layer,
@@ -235,7 +242,7 @@ def spc_spec(
             if not values:
                 continue
             if field != "cl":
-                style = (LIMIT, (1, 0), 1)
+                style = (LIMIT, (4, 3), 1)  # dashed: a limit is told from data in print
             elif points[positions[0] - 1].runs_signal:
                 style = (SIGNAL, (6, 4), 1.5)
             else:
@@ -255,6 +262,17 @@ def spc_spec(
             kinds[kind] = None
             dots.append(_dot(k, p.y, kind))
 
+    # Notes: a number above the noted point, the same number as in the list below the chart.
+    for number_, (k, _text) in enumerate(notes, 1):
+        y_value = points[k - 1].y
+        if y_value is None:
+            y_value = frame.lo
+        centred.append({"x": k, "y": frame.y_px(frame.py(y_value) - 11), "text": str(number_),
+                        "a": 0})
+
+    if better:
+        right.append({"x": x1, "y": frame.y_px(frame.height + (28 if compact else 46)),
+                      "text": better})
     if not compact:
         if goal is not None:
             left.append({"x": frame.x_px(frame.px(n + 0.5) + 4), "y": goal,
@@ -311,7 +329,8 @@ def spc_spec(
         "usermeta": {"title": f"{CHART_NAMES.get(chart, chart)}: {title}"},
         "description": describe(title=title, chart=chart, labels=labels, points=points,
                                 explanations=explanations, unit=unit, markers=markers,
-                                unplaced=unplaced, goal=goal, freeze=freeze),
+                                unplaced=unplaced, goal=goal, freeze=freeze, notes=notes,
+                                better=better),
         "width": frame.width,
         "height": frame.height,
         "padding": 6,
@@ -331,6 +350,8 @@ def describe(
     unplaced: Sequence[str] = (),
     goal: float | None = None,
     freeze: int | None = None,
+    notes: Sequence[tuple[int, str]] = (),
+    better: str = "",
 ) -> str:
     """The chart in words, for its aria-label and the PDF's alt text."""
     name = CHART_NAMES.get(chart, chart)
@@ -356,6 +377,8 @@ def describe(
     excluded = [labels[k] for k, p in enumerate(points) if not p.include]
     if excluded:
         said.append(f"Excluded from the calculations: {', '.join(excluded)}.")
+    if better:
+        said.append(f"{better}.")
     if goal is not None:
         said.append(f"Goal: {number(goal)}.")
     if explanations:
@@ -365,6 +388,9 @@ def describe(
     if markers:
         said.append("Changes tested: " + "; ".join(m.said or m.label for m in markers) + ".")
     said.extend(unplaced)
+    if notes:
+        said.append("Notes: " + "; ".join(f"{i} ({labels[k - 1]}): {text}"
+                                           for i, (k, text) in enumerate(notes, 1)) + ".")
     return " ".join(said)
 
 
@@ -419,6 +445,10 @@ class _Frame:
 
     def y_px(self, py: float) -> float:
         return self.hi - py * (self.hi - self.lo) / self.height
+
+    def py(self, y: float) -> float:
+        """Pixels from the plot's top edge down to value `y`."""
+        return (self.hi - y) * self.height / (self.hi - self.lo)
 
 
 def _nice_step(raw: float) -> float:

@@ -26,6 +26,7 @@ from safetyhub.core.models import Organization
 from safetyhub.frameworks.models import PackItem
 from safetyhub.improvement.models import Initiative, PdsaCycle
 
+from . import reading
 from . import sources as measure_sources
 from .chart import CHART_NAMES, Marker, spc_spec, spc_svg
 from .models import DataPoint, Measure, PhaseSplit, StagedImport
@@ -109,6 +110,16 @@ class SignalStatus:
         return self.kind in ("improvement", "concern", "signal")
 
 
+@dataclass(frozen=True)
+class SuggestedSplit:
+    """Where a sustained shift of the latest phase began: a new phase would start at
+    `start_label`, after the period `after_period` (`after_label`)."""
+
+    after_period: dt.date
+    after_label: str
+    start_label: str
+
+
 @dataclass
 class MeasureChart:
     measure: Measure
@@ -153,12 +164,74 @@ class MeasureChart:
                         "value": self.values[k - 1] if self.values else point.numerator})
         return out
 
+    @cached_property
+    def readings(self) -> list[reading.Signal]:
+        """The latest phase's signals in words, judged by the measure's direction."""
+        if not self.records:
+            return []
+        return reading.read_signals(self.records, self.labels, self.measure.direction)
+
+    @cached_property
+    def earlier_explanations(self) -> list[str]:
+        """The engine's sentences for the phases before the latest one."""
+        if not self.records or self.records[-1].part == 1:
+            return []
+        latest = f"part {self.records[-1].part}: "
+        return [s for s in self.explanations if not s.startswith(latest)]
+
+    @cached_property
+    def suggested_split(self) -> SuggestedSplit | None:
+        """A new phase where the latest phase's sustained shift began, unless a split is
+        already there."""
+        if not self.records:
+            return None
+        k = reading.suggested_split(self.records)
+        if k is None:
+            return None
+        after = self.points[k - 1].period
+        if any(s.after_period == after for s in (*self.splits, *self.inactive_splits)):
+            return None
+        return SuggestedSplit(after_period=after, after_label=self.labels[k - 1],
+                              start_label=self.labels[k])
+
+    @cached_property
+    def statement(self) -> str | None:
+        """After a split: the change of the centre line from the previous phase to the
+        latest, in the measure's unit, with the goal ("from 3.0 to 1.5 …; goal 2.0 met")."""
+        if not self.records or self.records[-1].part == 1:
+            return None
+        latest = self.records[-1].part
+        before = next((r.cl for r in self.records if r.part == latest - 1
+                       and r.cl is not None), None)
+        after = next((r.cl for r in self.records if r.part == latest and r.cl is not None),
+                     None)
+        if before is None or after is None:
+            return None
+        m = self.measure
+        return reading.change_statement(before=before, after=after, unit=m.unit, goal=m.goal,
+                                        direction=m.direction)
+
+    @property
+    def notes(self) -> list[tuple[int, str, str]]:
+        """(number, period label, note) of each point with a note, in chart order."""
+        noted = [(label, note) for p, label in zip(self.points, self.labels, strict=True)
+                 if (note := getattr(p, "note", ""))]
+        return [(i, label, note) for i, (label, note) in enumerate(noted, 1)]
+
+    @property
+    def better(self) -> str:
+        """"Lower is better", "Higher is better" or ""."""
+        return reading.better_words(self.measure.direction).capitalize()
+
     def _chart_args(self, compact: bool) -> dict:
         m = self.measure
+        notes = [(k, note) for k, p in enumerate(self.points, 1)
+                 if (note := getattr(p, "note", ""))]
         return {"title": m.name, "chart": m.chart, "labels": self.labels,
                 "points": self.records, "explanations": self.explanations, "unit": m.unit,
                 "markers": self.markers, "unplaced": self.unplaced, "goal": m.goal,
-                "freeze": self.freeze, "compact": compact}
+                "freeze": self.freeze, "compact": compact, "notes": notes,
+                "better": self.better}
 
     def spec(self, *, compact: bool = False) -> dict | None:
         return spc_spec(**self._chart_args(compact)) if self.records else None
@@ -336,6 +409,8 @@ def signal_status(chart: MeasureChart) -> SignalStatus:
             sides.add(side)
     if not sentences and not first.runs_signal and not sides:
         return SignalStatus("common", "Common-cause variation only")
+    # the same signals in words judged by the measure's direction (reading.py)
+    sentences = tuple(s.sentence for s in chart.readings) or sentences
     direction = chart.measure.direction
     if len(sides) == 1 and direction in ("increase", "decrease"):
         side = next(iter(sides))

@@ -836,6 +836,40 @@ def split_phase(*, measure: Measure, after_period: dt.date, reason: str,
 
 
 @transaction.atomic
+def start_phase_at_shift(*, measure: Measure, reason: str, by: User | None,
+                         after_period: dt.date | None = None) -> tuple[PhaseSplit, bool]:
+    """Start a new phase where the latest phase's sustained shift began: after the period
+    before the shift's first point (the chart's `suggested_split`). Returns the split and
+    whether it was made now. `after_period` is the period the person was offered: a second
+    click on the same offer returns the split the first one made instead of another, and an
+    offer the data no longer make (a point changed since) is refused, naming the field."""
+    from .queries import chart_for  # queries reads, services write: the one import back
+
+    if not " ".join(str(reason or "").split()):
+        raise ValidationError({"reason": "Say why the process changed here (the reason is "
+                                         "kept in the audit log)."})
+    if after_period is not None:
+        existing = PhaseSplit.objects.filter(measure=measure, after_period=after_period).first()
+        if existing is not None:
+            return existing, False
+    suggestion = chart_for(measure).suggested_split
+    if suggestion is None:
+        raise ValidationError({"after_period": "The chart shows no sustained shift to start a "
+                                               "new phase from."})
+    if after_period is not None and after_period != suggestion.after_period:
+        raise ValidationError({"after_period": (
+            f"The data changed: the shift now begins in {suggestion.start_label}. Look at "
+            "the chart again before starting a phase.")})
+    try:
+        split = split_phase(measure=measure, after_period=suggestion.after_period,
+                            reason=reason, by=by)
+    except IntegrityError:  # a simultaneous second click won the race (split_unique)
+        return PhaseSplit.objects.get(measure=measure,
+                                      after_period=suggestion.after_period), False
+    return split, True
+
+
+@transaction.atomic
 def remove_split(*, split: PhaseSplit) -> None:
     """Join the phases again (the removal is audited, with the split's reason)."""
     split.delete()

@@ -21,4 +21,5 @@ urlpatterns = [
     path(M + "<int:pk>/import/<int:staged_pk>/", views_import.import_map, name="import_map"),
     path(M + "<int:pk>/import/template.<str:kind>", views_import.import_template,
          name="import_template"),
+    path(M + "<int:pk>/split/shift/", views.measure_split_shift, name="split_shift"),
 ]

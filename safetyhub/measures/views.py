@@ -145,6 +145,19 @@ class SplitForm(forms.Form):
         self.fields["after_period"].choices = [("", "Choose a period"), *choices]
 
 
+class ShiftSplitForm(forms.Form):
+    """The one-click offer to start a new phase where a sustained shift began."""
+
+    after_period = forms.DateField(widget=forms.HiddenInput)
+    reason = forms.CharField(label="Reason", max_length=300,
+                             help_text="What changed in the process (kept in the audit log).")
+
+    def __init__(self, *args, **kwargs):
+        # its own ids: the page also holds the split form with a "reason" field
+        kwargs.setdefault("auto_id", "id_shift_%s")
+        super().__init__(*args, **kwargs)
+
+
 # --- pages ----------------------------------------------------------------------------------
 
 
@@ -215,7 +228,7 @@ def measure_edit(request, pk: int):
 
 
 def _detail(request, measure: Measure, *, data_form=None, import_form=None, split_form=None,
-            import_errors=(), status: int = 200):
+            import_errors=(), status: int = 200, shift_form=None):
     chart = queries.chart_for(measure)
     can_change = request.user.has_perm(CHANGE, measure)
     found = measure_sources.source_of(measure)
@@ -228,10 +241,15 @@ def _detail(request, measure: Measure, *, data_form=None, import_form=None, spli
         "can_enter": can_change and not computed,
         "chart": chart,
         "svg": chart.svg(),
+        # phones get the compact chart: fewer axis labels, legible at 360 px
+        "svg_narrow": chart.svg(compact=True),
         "can_change": can_change,
         "data_form": data_form or DataPointForm(),
         "import_form": import_form or ImportForm(),
         "split_form": split_form or SplitForm(chart=chart),
+        "shift_form": shift_form or (ShiftSplitForm(initial={
+            "after_period": chart.suggested_split.after_period})
+            if chart.suggested_split else None),
         "import_errors": import_errors,
         "initiatives": list(measure.initiatives.all()),
         "library_entry": services.library_entry(measure.library_key)
@@ -330,6 +348,30 @@ def measure_split(request, pk: int):
                                       "computed from its own points.")
             return redirect("measures:measure", org_slug=org.slug, pk=measure.pk)
     return _detail(request, measure, split_form=form, status=422)
+
+
+@require_POST
+@org_view()
+def measure_split_shift(request, pk: int):
+    """Accept the chart's offer: a new phase from where the sustained shift began."""
+    org = request.organization
+    measure = access_measure(user=request.user, organization=org, pk=pk)
+    _require_change(request, measure)
+    form = ShiftSplitForm(request.POST)
+    if form.is_valid():
+        try:
+            split, created = services.start_phase_at_shift(
+                measure=measure, by=request.user, reason=form.cleaned_data["reason"],
+                after_period=form.cleaned_data["after_period"])
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            label = queries.period_label(split.after_period, measure.frequency)
+            messages.success(request, f"New phase started after {label}; its centre line and "
+                                      "limits come from its own points." if created else
+                             f"The chart already starts a new phase after {label}.")
+            return redirect("measures:measure", org_slug=org.slug, pk=measure.pk)
+    return _detail(request, measure, shift_form=form, status=422)
 
 
 @require_POST

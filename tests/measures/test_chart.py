@@ -184,3 +184,26 @@ def test_the_same_svg_draws_in_a_pdf(svg):
             f'alt="{charts.description_of(svg)}"></body></html>')
     pdf = weasyprint.HTML(string=html).write_pdf()
     assert pdf.startswith(b"%PDF")
+
+
+def test_notes_are_numbered_above_their_points_and_said_and_the_better_side_is_written():
+    kwargs = chart_kwargs(notes=[(13, "Rounding began"), (20, "New beds")],
+                          better="Lower is better")
+    spec = spc_spec(**kwargs)
+    numbers = [row for row in rows(spec, "text", align="center") if row["text"] in ("1", "2")]
+    assert [(row["x"], row["text"]) for row in numbers] == [(13, "1"), (20, "2")]
+    points = kwargs["points"]
+    assert all(row["y"] > points[row["x"] - 1].y for row in numbers)  # above the point
+    assert "Lower is better" in [row["text"] for row in rows(spec, "text", align="right")]
+    assert ("Notes: 1 (M13 2025): Rounding began; 2 (M20 2025): New beds."
+            in spec["description"])
+    assert "Lower is better." in spec["description"]
+    root = parse(spc_svg(cache=False, **kwargs))
+    assert "Lower is better" in texts(root) and "1" in texts(root)
+
+
+def test_control_limits_are_dashed_so_print_needs_no_colour():
+    spec = spc_spec(**chart_kwargs())
+    limits = [one for one in layer(spec, "line", interpolate="step")
+              if {r["d"] for r in one["data"]["values"]} & {"ucl1", "lcl1"}]
+    assert limits and all(one["mark"]["strokeDash"] != [1, 0] for one in limits)
