@@ -17,6 +17,8 @@ class ImprovementConfig(AppConfig):
         audit.register(Initiative, exclude=["updated_at"])
         audit.register(ProgressNote)
         audit.register(PdsaCycle, exclude=["updated_at"])
+        from .models_ratings import ProgressRating
+        audit.register(ProgressRating)
 
         my_work.register_source("improvement.initiatives", "Initiatives you own",
                                 sources.initiatives_owned, empty=sources.plan_hint)

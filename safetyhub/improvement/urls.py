@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_ratings
 
 app_name = "improvement"
 P = "o/<slug:org_slug>/plan/"
@@ -17,4 +17,5 @@ urlpatterns = [
     path(P + "cycles/<int:pk>/", views.cycle_detail, name="cycle"),
     path(P + "from-priority/<int:assessment_pk>/<str:key>/", views.from_priority,
          name="from_priority"),
+    path(P + "<int:pk>/ratings/", views_ratings.rate, name="initiative_rate"),
 ]

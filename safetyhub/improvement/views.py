@@ -123,6 +123,8 @@ def _board_context(request, query: QueryDict | None = None) -> dict:
     context["editable"] = {i.pk for i in context["initiatives"]
                            if request.user.has_perm(CHANGE, i)}
     context["statuses"] = Initiative.Status.choices
+    from .services_ratings import annotate_current_ratings
+    annotate_current_ratings(context["initiatives"])
     return context
 
 
@@ -247,7 +249,9 @@ def initiative_edit(request, pk: int):
 
 
 def _render_initiative(request, initiative: Initiative, *, note_form: NoteForm | None = None,
-                       status: int = 200):
+                       status: int = 200, rating_form=None):
+    from .views_ratings import ratings_context
+
     org = request.organization
     source = initiative.source_assessment
     linked = list(queries.measures_of_initiative(initiative))
@@ -266,6 +270,7 @@ def _render_initiative(request, initiative: Initiative, *, note_form: NoteForm |
         "source_readable": source is not None and request.user.has_perm(
             "assessments.view_assessment", source),
         "note_form": note_form or NoteForm(),
+        **ratings_context(request, initiative, rating_form),
     }, status=status)
 
 
