@@ -27,9 +27,6 @@ def discussion_context(request, assessment: Assessment, sections, *, shown: bool
         return {"discussion": None}
     found = consensus.summary(assessment=assessment)
     keys = found.discuss_keys
-    for _section, rows in sections:
-        for row in rows:
-            row.needs_discussion = row.item.key in keys
     context = {
         "discussion": found,
         "discuss_only": request.GET.get(DISCUSS_PARAM) == "1",
