@@ -35,6 +35,7 @@ from .forms import (
 )
 from .models import Initiative
 from .rules import ASSIGN_RULE
+from .services_ratings import annotate_current_ratings
 
 VIEW = "improvement.view_plan"
 CHANGE = "improvement.change_initiative"
@@ -123,7 +124,6 @@ def _board_context(request, query: QueryDict | None = None) -> dict:
     context["editable"] = {i.pk for i in context["initiatives"]
                            if request.user.has_perm(CHANGE, i)}
     context["statuses"] = Initiative.Status.choices
-    from .services_ratings import annotate_current_ratings
     annotate_current_ratings(context["initiatives"])
     return context
 
@@ -250,7 +250,7 @@ def initiative_edit(request, pk: int):
 
 def _render_initiative(request, initiative: Initiative, *, note_form: NoteForm | None = None,
                        status: int = 200, rating_form=None):
-    from .views_ratings import ratings_context
+    from .views_ratings import ratings_context  # it imports this module: a cycle otherwise
 
     org = request.organization
     source = initiative.source_assessment
