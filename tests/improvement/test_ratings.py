@@ -194,3 +194,20 @@ def test_the_api_refuses_readers_and_outsiders(member_client, outsider_client, i
     assert outsider_client.get(f"{API}/{initiative.organization.slug}/initiatives/"
                                f"{initiative.pk}/ratings").status_code == 404
     assert not ProgressRating.objects.exists()
+
+
+def test_the_board_reads_ratings_in_one_query_whatever_the_number_of_cards(org, owner,
+                                                                           owner_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_with(n: int) -> int:
+        for k in range(n - ProgressRating.objects.count()):
+            rated = make_initiative(org, owner, title=f"Rated {k}")
+            ratings.rate_month(initiative=rated, by=owner, month=THIS_MONTH, rating="2")
+        owner_client.get(f"/o/{org.slug}/plan/board/")  # the session's first-visit reads
+        with CaptureQueriesContext(connection) as captured:
+            assert owner_client.get(f"/o/{org.slug}/plan/board/").status_code == 200
+        return len(captured)
+
+    assert queries_with(1) == queries_with(3)
