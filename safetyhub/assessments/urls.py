@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import cycles, readiness, reports, results, statements
+from .views import consensus, cycles, readiness, reports, results, statements
 
 app_name = "assessments"
 P = "o/<slug:org_slug>/assessments/"
@@ -38,4 +38,5 @@ urlpatterns = [
     path(P + "<int:pk>/report/", reports.report_html, name="report"),
     path(P + "<int:pk>/report.pdf", reports.report_pdf, name="report_pdf"),
     path(P + "<int:pk>/responses.xlsx", reports.responses_xlsx, name="xlsx"),
+    path(P + "<int:pk>/accept-unanimous/", consensus.accept_unanimous, name="accept_unanimous"),
 ]

@@ -12,11 +12,12 @@ class ImprovementConfig(AppConfig):
         from . import my_work as sources
         from . import notifications
         from .daily_jobs import measures_data_due, overdue_initiatives
-        from .models import Initiative, PdsaCycle, ProgressNote
+        from .models import Initiative, PdsaCycle, ProgressNote, ProgressRating
 
         audit.register(Initiative, exclude=["updated_at"])
         audit.register(ProgressNote)
         audit.register(PdsaCycle, exclude=["updated_at"])
+        audit.register(ProgressRating)
 
         my_work.register_source("improvement.initiatives", "Initiatives you own",
                                 sources.initiatives_owned, empty=sources.plan_hint)

@@ -106,3 +106,6 @@ class PdsaCycle(models.Model):
 
     def __str__(self) -> str:
         return f"PDSA {self.number}: {self.change}"
+
+
+from .models_ratings import *  # noqa: E402, F403

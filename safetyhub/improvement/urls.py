@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_spread
+from . import views, views_ratings, views_spread
 
 app_name = "improvement"
 P = "o/<slug:org_slug>/plan/"
@@ -17,7 +17,6 @@ urlpatterns = [
     path(P + "cycles/<int:pk>/", views.cycle_detail, name="cycle"),
     path(P + "from-priority/<int:assessment_pk>/<str:key>/", views.from_priority,
          name="from_priority"),
-]
-urlpatterns += [
+    path(P + "<int:pk>/ratings/", views_ratings.rate, name="initiative_rate"),
     path(P + "<int:pk>/spread/", views_spread.spread, name="spread"),
 ]

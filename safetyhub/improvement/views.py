@@ -35,6 +35,7 @@ from .forms import (
 )
 from .models import Initiative
 from .rules import ASSIGN_RULE
+from .services_ratings import annotate_current_ratings
 from .views_spread import spread_section
 
 VIEW = "improvement.view_plan"
@@ -124,6 +125,7 @@ def _board_context(request, query: QueryDict | None = None) -> dict:
     context["editable"] = {i.pk for i in context["initiatives"]
                            if request.user.has_perm(CHANGE, i)}
     context["statuses"] = Initiative.Status.choices
+    annotate_current_ratings(context["initiatives"])
     return context
 
 
@@ -248,7 +250,9 @@ def initiative_edit(request, pk: int):
 
 
 def _render_initiative(request, initiative: Initiative, *, note_form: NoteForm | None = None,
-                       status: int = 200):
+                       status: int = 200, rating_form=None):
+    from .views_ratings import ratings_context  # it imports this module: a cycle otherwise
+
     org = request.organization
     source = initiative.source_assessment
     linked = list(queries.measures_of_initiative(initiative))
@@ -268,6 +272,7 @@ def _render_initiative(request, initiative: Initiative, *, note_form: NoteForm |
             "assessments.view_assessment", source),
         "note_form": note_form or NoteForm(),
         **spread_section(request, initiative),
+        **ratings_context(request, initiative, rating_form),
     }, status=status)
 
 

@@ -35,6 +35,7 @@ from ..queries import (
     own_answers,
 )
 from ..rules import agreed_by_rule, consensus_is_open, sees_answer_of
+from .consensus import discussion_context
 
 ANSWER_FIELDS = ("value", "criteria_met", "note", "evidence_links")
 CONSENSUS_FIELDS = (*ANSWER_FIELDS, "rationale")
@@ -468,6 +469,11 @@ def _consensus_sheet(request, assessment, *, row: Row | None = None, status: int
         request, assessment, read_only=_consensus_read_only(request, assessment))
     if row is not None:
         _replace(sections, row)
+    discussion = discussion_context(request, assessment, sections,
+                                    shown=results.sees_all_members)
+    pages = _paginate(request, sections, row=row, base=_sheet_url(assessment, consensus=True))
+    if discussion.get("discuss_only"):
+        pages.update(discussion.pop("filtered"))
     return render(request, "assessments/consensus_sheet.html", {
         "assessment": assessment, "me": me, "problem_row": row, "page_error": page_error,
         "team": results.team,
@@ -477,8 +483,8 @@ def _consensus_sheet(request, assessment, *, row: Row | None = None, status: int
         "can_write": request.user.has_perm("assessments.write_agreed_answers", assessment),
         "agreed_by_rule": agreed_by_rule(assessment),
         "max_upload": _max_upload(),
-        **_paginate(request, sections, row=row,
-                    base=_sheet_url(assessment, consensus=True)),
+        **pages,
+        **discussion,
     }, status=status)
 
 
