@@ -17,9 +17,15 @@ class ImprovementConfig(AppConfig):
         audit.register(Initiative, exclude=["updated_at"])
         audit.register(ProgressNote)
         audit.register(PdsaCycle, exclude=["updated_at"])
+        from .models import Aim, DriverNode
+
+        audit.register(Aim, exclude=["updated_at"])
+        audit.register(DriverNode, exclude=["updated_at"])
 
         my_work.register_source("improvement.initiatives", "Initiatives you own",
                                 sources.initiatives_owned, empty=sources.plan_hint)
+        my_work.register_source("improvement.aims", "Aims to write", sources.aims_to_write,
+                                empty="Every active initiative you own has an aim.")
         my_work.register_source("improvement.cycles", "PDSA cycles in progress",
                                 sources.cycles_in_progress,
                                 empty="No PDSA cycle is in progress on your initiatives.")

@@ -97,3 +97,9 @@ class PdsaCycle(models.Model):
 
     def __str__(self) -> str:
         return f"PDSA {self.number}: {self.change}"
+
+
+# The aim statement and the driver diagram live in their own modules; imported here so
+# Django finds their models.
+from .models_aims import Aim  # noqa: E402, F401
+from .models_drivers import DriverNode  # noqa: E402, F401

@@ -18,3 +18,20 @@ urlpatterns = [
     path(P + "from-priority/<int:assessment_pk>/<str:key>/", views.from_priority,
          name="from_priority"),
 ]
+
+# Aim statement and driver diagram (views_aims.py).
+from . import views_aims  # noqa: E402
+
+urlpatterns += [
+    path(P + "<int:pk>/aim/", views_aims.aim_edit, name="aim_edit"),
+    path(P + "<int:pk>/diagram/", views_aims.diagram, name="diagram"),
+    path(P + "<int:pk>/diagram/new/", views_aims.node_new, name="diagram_node_new"),
+    path(P + "<int:pk>/diagram/<int:node_pk>/edit/", views_aims.node_edit,
+         name="diagram_node_edit"),
+    path(P + "<int:pk>/diagram/<int:node_pk>/move/", views_aims.node_move,
+         name="diagram_node_move"),
+    path(P + "<int:pk>/diagram/<int:node_pk>/delete/", views_aims.node_delete,
+         name="diagram_node_delete"),
+    path(P + "<int:pk>/diagram.svg", views_aims.diagram_download_svg, name="diagram_svg"),
+    path(P + "<int:pk>/diagram.pdf", views_aims.diagram_download_pdf, name="diagram_pdf"),
+]

@@ -34,6 +34,7 @@ from .forms import (
     StatusForm,
 )
 from .models import Initiative
+from .queries_aims import aim_card
 from .rules import ASSIGN_RULE
 
 VIEW = "improvement.view_plan"
@@ -266,6 +267,7 @@ def _render_initiative(request, initiative: Initiative, *, note_form: NoteForm |
         "source_readable": source is not None and request.user.has_perm(
             "assessments.view_assessment", source),
         "note_form": note_form or NoteForm(),
+        "aim_card": aim_card(initiative),
     }, status=status)
 
 
