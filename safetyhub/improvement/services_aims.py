@@ -43,7 +43,8 @@ def how_much(aim: Aim) -> str:
     "to 95%", or "by 50%"."""
     unit = f" {aim.unit}" if aim.unit else ""
     if aim.target_is_percent:
-        return f"by {_number(aim.target)}%" + (f" from {_number(aim.baseline)}{unit}"
+        pct = f"{aim.target:g}"  # "50", "12.5": percentages are written without ".0"
+        return f"by {pct}%" + (f" from {_number(aim.baseline)}{unit}"
                                                if aim.baseline is not None else "")
     if aim.baseline is not None:
         return f"from {_number(aim.baseline)} to {_number(aim.target)}{unit}"
