@@ -112,17 +112,16 @@ class NodeRead(Schema):
     cycle_ids: list[int]
     measure_ids: list[int]
 
-    @staticmethod
-    def resolve_cycle_ids(node: DriverNode) -> list[int]:
-        return [c.pk for c in node.cycles.all()]
 
-    @staticmethod
-    def resolve_measure_ids(node: DriverNode) -> list[int]:
-        return [m.pk for m in node.measures.all()]
+def _with_ids(node: DriverNode) -> DriverNode:
+    """The ids of its links, from the prefetched rows (NodeRead reads them)."""
+    node.cycle_ids = [c.pk for c in node.cycles.all()]
+    node.measure_ids = [m.pk for m in node.measures.all()]
+    return node
 
 
 class OutlineNode(NodeRead):
-    children: list[OutlineNode] = []
+    children: list[OutlineNode] = Field(default_factory=list, alias="outline_children")
 
 
 class DiagramRead(Schema):
@@ -153,9 +152,11 @@ class NodeMove(Schema):
     direction: MoveDirection
 
 
-def _outline(tree: list[Branch]) -> list[dict]:
-    return [{**NodeRead.from_orm(b.node).model_dump(), "children": _outline(b.children)}
-            for b in tree]
+def _outline(tree: list[Branch]) -> list[DriverNode]:
+    """The tree's nodes, each carrying its children (read by OutlineNode)."""
+    for branch in tree:
+        branch.node.outline_children = _outline(branch.children)
+    return [_with_ids(b.node) for b in tree]
 
 
 def _cycles(initiative, ids: list[int]) -> list[PdsaCycle]:
@@ -187,8 +188,8 @@ def _node(request, org, initiative, node_id: int, field: str = "id") -> DriverNo
 
 
 def _node_out(node: DriverNode) -> DriverNode:
-    return DriverNode.objects.select_related("tactic__pack").prefetch_related(
-        "cycles", "measures").get(pk=node.pk)
+    return _with_ids(DriverNode.objects.select_related("tactic__pack").prefetch_related(
+        "cycles", "measures").get(pk=node.pk))
 
 
 def _renamed(exc: ValidationError) -> ValidationError:
@@ -210,8 +211,9 @@ def diagram_read(request, slug: str, initiative_id: int):
             response=list[NodeRead])
 def node_list(request, slug: str, initiative_id: int):
     _org, initiative = _initiative(request, slug, initiative_id)
-    return (DriverNode.objects.filter(initiative=initiative).select_related("tactic__pack")
-            .prefetch_related("cycles", "measures").order_by("parent_id", "position", "pk"))
+    return [_with_ids(n) for n in DriverNode.objects.filter(initiative=initiative)
+            .select_related("tactic__pack").prefetch_related("cycles", "measures")
+            .order_by("parent_id", "position", "pk")]
 
 
 @router.post("/orgs/{slug}/initiatives/{initiative_id}/diagram/nodes",
