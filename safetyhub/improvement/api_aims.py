@@ -13,6 +13,7 @@ import datetime as dt
 from enum import StrEnum
 
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.http import Http404
 from ninja import Field, Router, Schema, Status
 
@@ -213,7 +214,7 @@ def node_list(request, slug: str, initiative_id: int):
     _org, initiative = _initiative(request, slug, initiative_id)
     return [_with_ids(n) for n in DriverNode.objects.filter(initiative=initiative)
             .select_related("tactic__pack").prefetch_related("cycles", "measures")
-            .order_by("parent_id", "position", "pk")]
+            .order_by(F("parent_id").asc(nulls_first=True), "position", "pk")]
 
 
 @router.post("/orgs/{slug}/initiatives/{initiative_id}/diagram/nodes",

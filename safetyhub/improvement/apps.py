@@ -25,7 +25,7 @@ class ImprovementConfig(AppConfig):
         my_work.register_source("improvement.initiatives", "Initiatives you own",
                                 sources.initiatives_owned, empty=sources.plan_hint)
         my_work.register_source("improvement.aims", "Aims to write", sources.aims_to_write,
-                                empty="Every active initiative you own has an aim.")
+                                empty="No active initiative of yours is waiting for an aim.")
         my_work.register_source("improvement.cycles", "PDSA cycles in progress",
                                 sources.cycles_in_progress,
                                 empty="No PDSA cycle is in progress on your initiatives.")

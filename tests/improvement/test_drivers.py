@@ -240,3 +240,28 @@ def test_api_builds_moves_and_deletes_nodes_and_names_a_bad_parent(
     assert viewer.get(base).status_code == 200
     assert call(viewer, "post", f"{base}/nodes", {"kind": "primary", "text": "x"}
                 ).status_code == 403
+
+
+def test_the_diagram_page_makes_as_many_queries_for_one_branch_as_for_three(
+        org, owner, initiative, member):
+    from ..queries import count_queries
+
+    client = client_for(member)
+    falls = make_measure(org)
+    cycle = services.start_cycle(initiative=initiative, by=member, change="Try it")
+
+    def branch(k: int) -> None:
+        primary = services_drivers.add_node(initiative=initiative, by=member, kind="primary",
+                                            text=f"Driver {k}")
+        secondary = services_drivers.add_node(initiative=initiative, by=member,
+                                              kind="secondary", parent=primary,
+                                              text=f"Secondary {k}")
+        services_drivers.add_node(initiative=initiative, by=member, kind="change",
+                                  parent=secondary, text=f"Idea {k}", cycles=[cycle],
+                                  measures=[falls], tactic=tactic_of("R01"))
+
+    branch(1)
+    one = count_queries(client, diagram_url(initiative))
+    branch(2)
+    branch(3)
+    assert count_queries(client, diagram_url(initiative)) == one
