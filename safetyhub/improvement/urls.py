@@ -34,4 +34,5 @@ urlpatterns += [
          name="diagram_node_delete"),
     path(P + "<int:pk>/diagram.svg", views_aims.diagram_download_svg, name="diagram_svg"),
     path(P + "<int:pk>/diagram.pdf", views_aims.diagram_download_pdf, name="diagram_pdf"),
+    path(P + "<int:pk>/diagram.txt", views_aims.diagram_download_text, name="diagram_text"),
 ]

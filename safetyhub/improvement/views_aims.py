@@ -235,3 +235,16 @@ def diagram_download_pdf(request, pk: int):
                  changes={"driver_diagram": "pdf"})
     return _download(pdf, content_type="application/pdf",
                      name=f"driver-diagram-{slugify(initiative.title)[:60]}.pdf")
+
+
+@require_GET
+@org_view(VIEW)
+def diagram_download_text(request, pk: int):
+    """The outline as indented plain text (for an email, a document, a slide)."""
+    initiative = _initiative(request, pk)
+    lines = [f"Driver diagram: {initiative.title}", f"Aim: {_aim_text(initiative)}"]
+    for node, depth in flat(diagram_tree(initiative)):
+        extra = f" (tactic: {node.tactic.title})" if node.tactic else ""
+        lines.append(f"{'  ' * depth}- {node.get_kind_display()}: {node.text}{extra}")
+    return _download("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8",
+                     name=f"driver-diagram-{slugify(initiative.title)[:60]}.txt")

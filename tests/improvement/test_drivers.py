@@ -172,7 +172,8 @@ def test_viewers_read_only_and_outsiders_404(org, initiative, tree, outsider):
     for url in [diagram_url(initiative), diagram_url(initiative, "new/"),
                 diagram_url(initiative, f"{primary.pk}/edit/"),
                 f"/o/{org.slug}/plan/{initiative.pk}/diagram.svg",
-                f"/o/{org.slug}/plan/{initiative.pk}/diagram.pdf"]:
+                f"/o/{org.slug}/plan/{initiative.pk}/diagram.pdf",
+                f"/o/{org.slug}/plan/{initiative.pk}/diagram.txt"]:
         assert stranger.get(url).status_code == 404, url
     assert stranger.post(diagram_url(initiative, f"{primary.pk}/delete/")).status_code == 404
     assert DriverNode.objects.filter(pk=primary.pk).exists()
@@ -191,6 +192,13 @@ def test_the_downloads(initiative, member, tree):
     assert svg["Content-Type"] == "image/svg+xml" and b"Reliable risk checks" in svg.content
     pdf = client.get(f"/o/{initiative.organization.slug}/plan/{initiative.pk}/diagram.pdf")
     assert pdf.content.startswith(b"%PDF")
+    text = client.get(f"/o/{initiative.organization.slug}/plan/{initiative.pk}/diagram.txt")
+    assert text.content.decode().splitlines()[1:] == [
+        "Aim: Fewer falls (no aim written yet)",
+        "  - Primary driver: Reliable risk checks",
+        "    - Secondary driver: Risk assessed on admission",
+        "      - Change idea: Falls checklist at handover",
+        "  - Primary driver: Safe environment"]
 
 
 # --- API -----------------------------------------------------------------------------------
