@@ -141,6 +141,7 @@ api.add_router("/", "safetyhub.assessments.api_consensus.router")
 api.add_router("/", "safetyhub.improvement.api.router")
 api.add_router("/", "safetyhub.improvement.api_spread.router")
 api.add_router("/", "safetyhub.improvement.api_ratings.router")
+api.add_router("/", "safetyhub.improvement.api_aims.router")
 api.add_router("/", "safetyhub.measures.api.router")
 # Before events.api: its /orgs/{slug}/events/{event_id} would otherwise take /events/fhir.
 api.add_router("/", "safetyhub.events.api_fhir.router")

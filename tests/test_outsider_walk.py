@@ -162,7 +162,25 @@ def victim(db):
     _victim_investigation(org, event)
     _victim_resolution_and_support(org, event)
     _victim_lesson(org, event)
+    _victim_plan(org, admin)
     return org
+
+
+def _victim_plan(org, admin) -> None:
+    """An initiative with an aim and a driver diagram (primary → secondary → change idea):
+    the plan's aim and diagram URLs have rows of the victim's to aim at."""
+    from safetyhub.improvement import services as plan
+    from safetyhub.improvement import services_aims, services_drivers
+
+    initiative = plan.create_initiative(organization=org, by=admin, title="Victim initiative",
+                                        status="active")
+    services_aims.set_aim(initiative=initiative, by=admin, what="Reduce falls",
+                          who="victim-secret-element patients", target=2.0,
+                          by_when=dt.date(2099, 6, 30))
+    node = None
+    for kind in ("primary", "secondary", "change"):
+        node = services_drivers.add_node(initiative=initiative, by=admin, kind=kind,
+                                         parent=node, text=f"victim-secret-element {kind}")
 
 
 def _victim_investigation(org, event) -> None:

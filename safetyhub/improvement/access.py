@@ -25,3 +25,12 @@ def access_cycle(*, user, organization: Organization, pk) -> PdsaCycle:
         queryset=PdsaCycle.objects.filter(initiative__organization=organization)
         .select_related("initiative__organization", "initiative__owner", "created_by"),
     )
+
+
+def access_driver_node(*, user, organization: Organization, initiative: Initiative, pk):
+    """A node of `initiative`'s driver diagram (the same 404 for one of another diagram)."""
+    from .models_drivers import DriverNode
+
+    return tenant_row(DriverNode, organization=organization, pk=pk,
+                      queryset=DriverNode.objects.filter(initiative=initiative)
+                      .select_related("tactic__pack", "parent"))

@@ -12,15 +12,26 @@ class ImprovementConfig(AppConfig):
         from . import my_work as sources
         from . import notifications
         from .daily_jobs import measures_data_due, overdue_initiatives
-        from .models import Initiative, PdsaCycle, ProgressNote, ProgressRating
+        from .models import (
+            Aim,
+            DriverNode,
+            Initiative,
+            PdsaCycle,
+            ProgressNote,
+            ProgressRating,
+        )
 
         audit.register(Initiative, exclude=["updated_at"])
         audit.register(ProgressNote)
         audit.register(PdsaCycle, exclude=["updated_at"])
         audit.register(ProgressRating)
+        audit.register(Aim, exclude=["updated_at"])
+        audit.register(DriverNode, exclude=["updated_at"])
 
         my_work.register_source("improvement.initiatives", "Initiatives you own",
                                 sources.initiatives_owned, empty=sources.plan_hint)
+        my_work.register_source("improvement.aims", "Aims to write", sources.aims_to_write,
+                                empty="No active initiative of yours is waiting for an aim.")
         my_work.register_source("improvement.cycles", "PDSA cycles in progress",
                                 sources.cycles_in_progress,
                                 empty="No PDSA cycle is in progress on your initiatives.")

@@ -13,8 +13,10 @@ from safetyhub.core.models import Organization
 from safetyhub.measures.models import Measure
 from safetyhub.measures.queries import chart_for
 
-from .models import Initiative, PdsaCycle
+from .models import Aim, Initiative, PdsaCycle
 from .services import CLOSED, is_overdue
+from .services_aims import goal_reading
+from .services_aims import sentence as aim_sentence
 
 SPC_METHOD = (
     "Each key measure is drawn as a run chart or a Shewhart control chart (the chart named "
@@ -28,12 +30,12 @@ SPC_METHOD = (
 def plan_section(*, organization: Organization, period: board_pack.Period,
                  options: board_pack.Options) -> dict | None:
     initiatives = list(Initiative.objects.filter(organization=organization)
-                       .select_related("owner").order_by("due_on", "pk"))
+                       .select_related("owner", "aim__measure").order_by("due_on", "pk"))
     if not initiatives:
         return None
     today = options.today
     counts = Counter(i.status for i in initiatives)
-    open_rows = [{"initiative": i, "overdue": is_overdue(i, today)}
+    open_rows = [{"initiative": i, "overdue": is_overdue(i, today), **_aim_of(i)}
                  for i in initiatives if i.status not in CLOSED]
     # Overdue first (longest overdue at the top), then by due date (undated last).
     open_rows.sort(key=lambda r: (not r["overdue"], r["initiative"].due_on is None,
@@ -45,6 +47,16 @@ def plan_section(*, organization: Organization, period: board_pack.Period,
         "rows": open_rows, "overdue": overdue, "total": len(initiatives), "today": today,
         "headlines": [("Initiatives overdue", f"{overdue} of {len(open_rows)} open")],
     }
+
+
+def _aim_of(initiative: Initiative) -> dict:
+    """The initiative's aim sentence and whether its goal is met (read from its measure's
+    chart), for the plan's table."""
+    try:
+        aim = initiative.aim
+    except Aim.DoesNotExist:
+        return {}
+    return {"aim": aim_sentence(aim), "goal": goal_reading(aim)}
 
 
 def reading(chart) -> str:

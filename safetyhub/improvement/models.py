@@ -108,4 +108,8 @@ class PdsaCycle(models.Model):
         return f"PDSA {self.number}: {self.change}"
 
 
-from .models_ratings import *  # noqa: E402, F403
+# The aim statement, the driver diagram and the progress ratings live in their own modules;
+# imported here so Django finds their models.
+from .models_aims import Aim  # noqa: E402, F401
+from .models_drivers import DriverNode  # noqa: E402, F401
+from .models_ratings import ProgressRating  # noqa: E402, F401

@@ -34,6 +34,7 @@ from .forms import (
     StatusForm,
 )
 from .models import Initiative
+from .queries_aims import aim_card
 from .rules import ASSIGN_RULE
 from .services_ratings import annotate_current_ratings
 from .views_spread import spread_section
@@ -273,6 +274,7 @@ def _render_initiative(request, initiative: Initiative, *, note_form: NoteForm |
         "note_form": note_form or NoteForm(),
         **spread_section(request, initiative),
         **ratings_context(request, initiative, rating_form),
+        "aim_card": aim_card(initiative),
     }, status=status)
 
 
