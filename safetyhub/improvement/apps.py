@@ -50,6 +50,14 @@ class ImprovementConfig(AppConfig):
 
         board_pack.register()
 
+        # An initiative that spreads takes its aim and driver diagram along.
+        from .services_aims import copy_aim_on_spread
+        from .services_drivers import copy_diagram_on_spread
+        from .services_spread import register_spread_copier
+
+        register_spread_copier(copy_aim_on_spread)
+        register_spread_copier(copy_diagram_on_spread)
+
         _register_search()
 
 

@@ -6,7 +6,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
-
 # The scale's points, also enforced in the database so no path can store another value.
 SCALE_POINTS = [Decimal(n) / 2 for n in range(1, 11)]
 

@@ -199,3 +199,22 @@ def goal_reading(aim: Aim) -> GoalReading:
     return GoalReading(met, f"Goal {_number(measure.goal)}{unit} "
                             f"{'met' if met else 'not met yet'}: the {phase}'s centre line is "
                             f"{_number(centre)}{unit}.")
+
+
+def copy_aim_on_spread(original: Initiative, adopted: Initiative) -> None:
+    """Spread copier (services_spread): the adopting unit starts from the original's aim,
+    tracked by its own copy of the measure. Its baseline is the unit's own to find, so it is
+    left empty, and the original's unit named in "for whom" becomes the adopting unit."""
+    from .services_spread import measure_copies  # it imports this app's services
+
+    aim = Aim.objects.filter(initiative=original).select_related("initiative__site").first()
+    if aim is None:
+        return
+    who = aim.who
+    if original.site is not None and adopted.site is not None:
+        who = who.replace(original.site.name, adopted.site.name)
+    Aim.objects.create(
+        initiative=adopted, organization_id=adopted.organization_id, what=aim.what,
+        who=who[:MAX_PART], baseline=None, target=aim.target,
+        target_is_percent=aim.target_is_percent, unit=aim.unit, by_when=aim.by_when,
+        measure=measure_copies(adopted).get(aim.measure_id), created_by=adopted.created_by)

@@ -187,3 +187,34 @@ def delete_node(*, node: DriverNode, by: User) -> int:
             n.delete()
         node.delete()
     return len(doomed) + 1
+
+
+def copy_diagram_on_spread(original: Initiative, adopted: Initiative) -> None:
+    """Spread copier (services_spread): the adopting unit gets the original's driver diagram,
+    node for node, with each change idea's measures replaced by the unit's own copies. PDSA
+    cycles stay with the unit that ran them: the adopter tests the changes itself."""
+    from .services_spread import measure_copies  # it imports this app's services
+
+    copies = measure_copies(adopted)
+    new_ids: dict[int, DriverNode] = {}
+    nodes = (DriverNode.objects.filter(initiative=original).prefetch_related("measures")
+             .order_by("parent_id", "position", "pk"))
+    pending = list(nodes)
+    while pending:  # parents before their children, whatever the ids
+        waiting = []
+        for node in pending:
+            if node.parent_id is not None and node.parent_id not in new_ids:
+                waiting.append(node)
+                continue
+            copy = DriverNode.objects.create(
+                initiative=adopted, organization_id=adopted.organization_id, kind=node.kind,
+                parent=new_ids.get(node.parent_id), position=node.position, text=node.text,
+                tactic_id=node.tactic_id, created_by=adopted.created_by)
+            linked = [copies[m.pk] for m in node.measures.all() if m.pk in copies]
+            if linked:
+                copy.measures.set(linked)
+                _record_links(copy, "measures", [], linked)
+            new_ids[node.pk] = copy
+        if len(waiting) == len(pending):
+            break  # a parent outside the diagram: never written by add_node
+        pending = waiting

@@ -380,3 +380,42 @@ def test_the_initiative_page_makes_the_same_queries_for_1_and_3_adopters(org, le
     _adopt_n(org, lead, original, 2)
     three = count_queries(client, detail_url(original))
     assert one == three
+
+
+def test_the_aim_and_the_driver_diagram_spread_with_the_unit_s_own_measure(
+        org, lead, member, original, east):
+    from safetyhub.improvement import services_aims, services_drivers
+    from safetyhub.improvement.models import Aim, DriverNode
+
+    falls = original.measures.get(name="Falls per 1,000 patient days")
+    services_aims.set_aim(initiative=original, by=lead, what="Reduce falls with injury",
+                          who="adult inpatients on 4 West", target=2.0, unit=falls.unit,
+                          by_when=dt.date.today() + dt.timedelta(days=200), measure=falls)
+    Kind = DriverNode.Kind
+    primary = services_drivers.add_node(initiative=original, by=lead, kind=Kind.PRIMARY,
+                                        text="Reliable rounding")
+    secondary = services_drivers.add_node(initiative=original, by=lead, kind=Kind.SECONDARY,
+                                          text="Staff know the round", parent=primary)
+    cycle = services.start_cycle(initiative=original, by=lead, change="Hourly rounds",
+                                 started_on=dt.date(2025, 2, 1))
+    services_drivers.add_node(initiative=original, by=lead, kind=Kind.CHANGE,
+                              text="Round every hour", parent=secondary, cycles=[cycle],
+                              measures=[falls])
+
+    [adopted] = spread_initiative(initiative=original, by=lead,
+                                  units=[Adoption(site=east, owner=member)])
+
+    copy_of_falls = Measure.objects.get(initiatives=adopted, copied_from=falls)
+    aim = Aim.objects.get(initiative=adopted)
+    assert (aim.what, aim.who, aim.target, aim.baseline, aim.measure) == (
+        "Reduce falls with injury", "adult inpatients on 5 East", 2.0, None, copy_of_falls)
+    nodes = {n.kind: n for n in DriverNode.objects.filter(initiative=adopted)}
+    assert [nodes[k].text for k in (Kind.PRIMARY, Kind.SECONDARY, Kind.CHANGE)] == [
+        "Reliable rounding", "Staff know the round", "Round every hour"]
+    assert nodes[Kind.CHANGE].parent == nodes[Kind.SECONDARY]
+    assert nodes[Kind.SECONDARY].parent == nodes[Kind.PRIMARY]
+    assert list(nodes[Kind.CHANGE].measures.all()) == [copy_of_falls]
+    assert not nodes[Kind.CHANGE].cycles.exists()  # the unit tests the change itself
+    # The original keeps its own.
+    assert DriverNode.objects.filter(initiative=original).count() == 3
+    assert Aim.objects.get(initiative=original).measure == falls
