@@ -58,6 +58,12 @@ class ImprovementConfig(AppConfig):
         register_spread_copier(copy_aim_on_spread)
         register_spread_copier(copy_diagram_on_spread)
 
+        from safetyhub.core import demo
+
+        from .demo import load_improvement_demo
+
+        demo.register_demo_loader(load_improvement_demo)
+
         _register_search()
 
 
