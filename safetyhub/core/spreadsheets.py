@@ -88,6 +88,23 @@ def read_xlsx(content: bytes, *, max_rows: int, max_columns: int, field: str = "
     further right are never read: a sheet can claim 16,384), an oversized or over-compressed
     zip, malformed XML and anything else openpyxl cannot read raise ValidationError on
     `field`."""
+    def table(workbook) -> list[list]:
+        return _table(workbook, max_rows=max_rows, max_columns=max_columns, field=field,
+                      sheet=sheet)
+
+    return _with_workbook(content, field=field, max_bytes=max_bytes, read=table)
+
+
+def xlsx_sheet_names(content: bytes, *, field: str = "file",
+                     max_bytes: int = MAX_UNCOMPRESSED_BYTES) -> list[str]:
+    """The names of the workbook's sheets, in order (checked as `read_xlsx` checks)."""
+    return _with_workbook(content, field=field, max_bytes=max_bytes,
+                          read=lambda workbook: list(workbook.sheetnames))
+
+
+def _with_workbook(content: bytes, *, field: str, max_bytes: int, read):
+    """`read(workbook)` of an uploaded workbook, opened safely; anything unreadable is a
+    ValidationError on `field`."""
     if not _defused():
         # openpyxl only uses defusedxml when it is installed and OPENPYXL_DEFUSEDXML is not
         # "False"; without it, XML entities in an upload would be expanded.
@@ -98,8 +115,7 @@ def read_xlsx(content: bytes, *, max_rows: int, max_columns: int, field: str = "
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         try:
-            return _table(workbook, max_rows=max_rows, max_columns=max_columns, field=field,
-                          sheet=sheet)
+            return read(workbook)
         finally:
             workbook.close()
     except ValidationError:
@@ -107,25 +123,6 @@ def read_xlsx(content: bytes, *, max_rows: int, max_columns: int, field: str = "
     except Exception as exc:
         # openpyxl raises whatever its parser meets (ParseError, KeyError, defusedxml's
         # EntitiesForbidden, TypeError on a wrong attribute …): all mean "not readable".
-        logger.info("unreadable workbook: %s: %s", type(exc).__name__, clip(exc, 200))
-        raise ValidationError({field: [UNREADABLE]}) from None
-
-
-def xlsx_sheet_names(content: bytes, *, field: str = "file",
-                     max_bytes: int = MAX_UNCOMPRESSED_BYTES) -> list[str]:
-    """The names of the workbook's sheets, in order (checked as `read_xlsx` checks)."""
-    if not _defused():
-        raise RuntimeError("defusedxml is required to read uploaded workbooks safely")
-    _check_zip(content, field=field, max_bytes=max_bytes)
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        try:
-            return list(workbook.sheetnames)
-        finally:
-            workbook.close()
-    except Exception as exc:
         logger.info("unreadable workbook: %s: %s", type(exc).__name__, clip(exc, 200))
         raise ValidationError({field: [UNREADABLE]}) from None
 
