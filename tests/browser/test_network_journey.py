@@ -74,6 +74,9 @@ def test_a_lesson_is_reviewed_published_found_and_tried_and_outsiders_see_nothin
     expect(page.get_by_text("Redaction undone")).to_be_visible()
     # Selecting the words in the text as written fills the form (the plain form works
     # without script too: see test_lessons_views).
+    # The hint shows once the page's script is ready to listen (a deferred script may run
+    # after the text is already on screen).
+    expect(page.locator("#selection-hint")).to_be_visible()
     page.evaluate("""() => {
       const text = document.querySelector('[data-review-field="what_happened"]');
       const node = [...text.childNodes].find((n) => n.nodeType === 3 &&
