@@ -174,7 +174,7 @@ def measures_status(user: User, organization: Organization) -> Status:
                       link_text="Measures")
     kinds = [chart.status.kind for chart in charts]
     signals = sum(1 for chart in charts if chart.status.is_signal)
-    parts = [f"{n} {word}" for n, word in ((kinds.count("concern"), "concern"),
+    parts = [f"{n} {word}" for n, word in ((kinds.count("concern"), "deterioration"),
                                             (kinds.count("improvement"), "improvement"))
              if n]
     detail = f"of {len(charts)} measure{'s' if len(charts) != 1 else ''}"

@@ -416,7 +416,7 @@ def signal_status(chart: MeasureChart) -> SignalStatus:
         side = next(iter(sides))
         better = (side == "high") == (direction == "increase")
         return (SignalStatus("improvement", "Special cause: improvement", sentences) if better
-                else SignalStatus("concern", "Special cause: concern", sentences))
+                else SignalStatus("concern", "Special cause: deterioration", sentences))
     return SignalStatus("signal", "Special cause", sentences)
 
 

@@ -90,7 +90,7 @@ def test_a_lead_measures_a_change_from_priority_to_pdsa_marker(page, live_server
     expect(page.get_by_text("Imported 22 rows: 22 added, 0 changed.")).to_be_visible()
     chart = page.locator("figure.spc-chart .chart-wide svg[role=img]")
     expect(chart).to_be_visible()
-    expect(page.get_by_text("Special cause: concern")).to_be_visible()
+    expect(page.get_by_text("Special cause: deterioration")).to_be_visible()
     signals = page.locator(".signal-list")
     expect(signals).to_contain_text(re.compile(r"\d+ points in a row (above|below) the "
                                                r"centre line"))
@@ -121,7 +121,7 @@ def test_a_lead_measures_a_change_from_priority_to_pdsa_marker(page, live_server
     # The dashboard shows the plan's progress and the measure's status.
     nav.get_by_role("link", name="Dashboard", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Improvement dashboard")
-    expect(page.get_by_text("Special cause: concern")).to_be_visible()
+    expect(page.get_by_text("Special cause: deterioration")).to_be_visible()
     expect(page.locator("img.chart-thumb")).to_have_attribute(
         "alt", re.compile(r"points in a row"))
 

@@ -97,7 +97,7 @@ def test_generated_pdf_holds_summary_priorities_plan_and_a_measures_reading(
     assert "Hourly rounding on 4 West" in text and "(overdue)" in text
     assert "Initiatives overdue 1 of 2 open" in text
     # The measure's one-line reading in plain words, from the SPC engine's explanations.
-    assert "Inpatient falls Latest (Aug 2026): 11 falls. Special cause: concern" in text
+    assert "Inpatient falls Latest (Aug 2026): 11 falls. Special cause: deterioration" in text
     assert "{'text'" not in text
     # Licence, method and cautions once, in the appendix.
     assert text.count("not for ranking or comparing organizations") == 1

@@ -131,7 +131,7 @@ def test_measures_status_counts_the_signals_the_dashboard_shows(org, owner):
     add_points(steady, [3, 4, 3, 5, 4, 3, 4, 5, 3, 4, 3, 5])
     status = my_work.measures_status(owner, org)
     assert (status.value, status.detail, status.tone) == (
-        "1 with a signal", "of 2 measures: 1 concern", "concern")
+        "1 with a signal", "of 2 measures: 1 deterioration", "concern")
 
 
 def test_another_organizations_plan_never_shows(org, owner, other_org, outsider):

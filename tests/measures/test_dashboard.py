@@ -71,7 +71,7 @@ def test_the_page_shows_progress_and_each_measures_signal_status(org, owner, own
     assert "1. Culture, Leadership, and Governance" in body or "Culture, Leadership" in body
     assert "1 of 2 done" in body
     assert "Not linked to a recommendation" in body
-    for name, status in (("Falls per 1,000 patient days", "Special cause: concern"),
+    for name, status in (("Falls per 1,000 patient days", "Special cause: deterioration"),
                          ("Hand hygiene", "Special cause: improvement"),
                          ("Steady measure", "Common-cause variation only"),
                          ("Empty measure", "No data yet"),

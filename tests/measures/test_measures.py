@@ -387,7 +387,7 @@ def test_the_measure_page_shows_the_chart_its_signals_and_the_data(falls, owner_
     body = owner_client.get(url(falls)).content.decode()
     assert 'role="img"' in body and "<svg" in body
     assert "points in a row below the centre line" in body
-    assert "Special cause: concern" in body
+    assert "Special cause: deterioration" in body
     assert "Oct 2026" in body  # the data table
     svg = owner_client.get(url(falls, "chart.svg"))
     assert svg["Content-Type"].startswith("image/svg+xml")
