@@ -425,9 +425,9 @@ class _Frame:
             lo, hi = (lo - 1, hi + 1) if lo else (0.0, 1.0)
         step = _nice_step((hi - lo) / (3 if compact else 4))
         lo, hi = math.floor(lo / step + 1e-9) * step, math.ceil(hi / step - 1e-9) * step
-        places = max(0, -math.floor(math.log10(step) + 1e-9)) if step < 1 else 0
-        if step < 1 and round(step * 10 ** places, 9) % 1:
-            places += 1  # 0.25 steps need two places
+        places = 0  # as many decimals as the step needs: 2.5 → 1, 0.25 → 2, 20 → 0
+        while round(step * 10 ** places, 9) % 1 and places < 9:
+            places += 1
         count = round((hi - lo) / step)
         ticks = tuple((lo + i * step, f"{lo + i * step:,.{places}f}".replace("-", "\u2212"))
                       for i in range(count + 1))

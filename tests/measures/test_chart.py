@@ -207,3 +207,16 @@ def test_control_limits_are_dashed_so_print_needs_no_colour():
     limits = [one for one in layer(spec, "line", interpolate="step")
               if {r["d"] for r in one["data"]["values"]} & {"ucl1", "lcl1"}]
     assert limits and all(one["mark"]["strokeDash"] != [1, 0] for one in limits)
+
+
+@pytest.mark.parametrize(("values", "compact", "labels"), [
+    ([0, 7], True, ["0.0", "2.5", "5.0", "7.5"]),  # 2.5 steps keep their half
+    ([0, 0.7], True, ["0.00", "0.25", "0.50", "0.75"]),
+    ([0, 80], False, ["0", "20", "40", "60", "80"]),
+])
+def test_y_axis_labels_show_the_step_exactly(values, compact, labels):
+    from types import SimpleNamespace
+
+    points = [SimpleNamespace(y=v, cl=None, lcl=None, ucl=None) for v in values]
+    frame = spc_chart._Frame.of(points, goal=None, compact=compact, zero=True)
+    assert [text for _tick, text in frame.y_ticks] == labels
