@@ -28,6 +28,7 @@ from .drivers_draw import Branch, diagram_tree
 from .models import PdsaCycle
 from .models_aims import Aim
 from .models_drivers import DriverNode
+from .services import UNSET
 
 router = Router(tags=["improvement"])
 
@@ -60,6 +61,10 @@ class AimWrite(Schema):
     unit: str = Field("", max_length=100, examples=["per 1,000 patient days"])
     by_when: Day | None = Field(..., examples=["2027-06-30"])
     measure_id: Id | None = None
+    updated_at: dt.datetime | None = Field(
+        None, description="the `updated_at` of the aim you read (null: there was none); "
+                          "when given, a change saved by someone else in between is refused "
+                          "(422 on updated_at) instead of overwritten")
 
 
 def _aim_out(aim: Aim) -> dict:
@@ -93,7 +98,9 @@ def aim_write(request, slug: str, initiative_id: int, payload: AimWrite):
     try:
         aim = services_aims.set_aim(
             initiative=initiative, by=request.user, measure=measure,
-            **payload.model_dump(exclude={"measure_id"}))
+            expected_updated_at=(payload.updated_at if "updated_at" in payload.model_fields_set
+                                 else UNSET),
+            **payload.model_dump(exclude={"measure_id", "updated_at"}))
     except ValidationError as exc:
         raise ValidationError({("measure_id" if k == "measure" else k): v
                                for k, v in exc.message_dict.items()}) from None

@@ -7,7 +7,7 @@ from django import forms
 from safetyhub.frameworks.models import PackItem
 from safetyhub.measures.models import Measure
 
-from .forms import DATE, ItemChoiceField
+from .forms import DATE, ItemChoiceField, _VersionMixin
 from .models import Initiative, PdsaCycle
 from .queries import choosable_items
 from .services_aims import HOW_MUCH_HINT, measures_for_aim
@@ -15,7 +15,7 @@ from .services_aims import HOW_MUCH_HINT, measures_for_aim
 NUMBER_ERROR = {"invalid": f"How much: {HOW_MUCH_HINT}."}
 
 
-class AimForm(forms.Form):
+class AimForm(_VersionMixin):
     what = forms.CharField(label="What will improve", max_length=200,
                            help_text="Start with the change, e.g. “Reduce falls with injury”.")
     who = forms.CharField(label="For whom", max_length=200,

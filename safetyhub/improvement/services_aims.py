@@ -24,9 +24,13 @@ from safetyhub.measures.queries import chart_for
 
 from .models import Initiative
 from .models_aims import Aim
+from .services import UNSET, _to_ms
 
 MAX_PART = 200
 MAX_UNIT = 100
+CHANGED_MEANWHILE = ("Someone else saved this aim after you opened it (theirs is on the "
+                     "initiative's page). Your text is kept below: save again to replace "
+                     "theirs with it.")
 HOW_MUCH_HINT = "give a number, e.g. 2.0 per 1,000 patient days, or 50 for “by 50%”"
 
 
@@ -136,11 +140,18 @@ FIELDS = ("what", "who", "baseline", "target", "target_is_percent", "unit", "by_
 def set_aim(*, initiative: Initiative, by: User, what: str, who: str, target: float | None,
             by_when: dt.date | None, baseline: float | None = None,
             target_is_percent: bool = False, unit: str = "",
-            measure: Measure | None = None, today: dt.date | None = None) -> Aim:
+            measure: Measure | None = None, today: dt.date | None = None,
+            expected_updated_at: dt.datetime | None = UNSET) -> Aim:
     """Write (or rewrite) the initiative's aim. With a measure, its goal line becomes the
-    aim's target (and its unit is the aim's when none is given)."""
+    aim's target (and its unit is the aim's when none is given). With
+    `expected_updated_at` (the version the writer loaded; None: there was no aim yet), a
+    change saved by someone else in between is refused, not overwritten."""
     today = today or timezone.localdate()
     was = Aim.objects.select_for_update().filter(initiative=initiative).first()
+    if expected_updated_at is not UNSET and (
+            (was is None) != (expected_updated_at is None)
+            or (was is not None and _to_ms(was.updated_at) != _to_ms(expected_updated_at))):
+        raise ValidationError({"updated_at": CHANGED_MEANWHILE})
     values = {"what": what, "who": who, "baseline": baseline, "target": target,
               "target_is_percent": bool(target_is_percent), "unit": unit,
               "by_when": by_when, "measure": measure}

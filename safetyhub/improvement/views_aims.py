@@ -51,13 +51,22 @@ def aim_edit(request, pk: int):
         initial = {"what": aim.what, "who": aim.who, "baseline": aim.baseline,
                    "target": aim.target, "unit": aim.unit, "by_when": aim.by_when,
                    "measure": aim.measure_id,
-                   "target_is_percent": "percent" if aim.target_is_percent else "value"}
+                   "target_is_percent": "percent" if aim.target_is_percent else "value",
+                   "updated_at": aim.updated_at.isoformat()}
     form = AimForm(request.POST or None, initiative=initiative, initial=initial)
     if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
         try:
-            services_aims.set_aim(initiative=initiative, by=request.user, **form.cleaned_data)
+            services_aims.set_aim(initiative=initiative, by=request.user,
+                                  expected_updated_at=values.pop("updated_at"), **values)
         except ValidationError as exc:
-            add_errors(form, exc)
+            conflict = exc.message_dict.pop("updated_at", None)
+            if conflict:
+                # Saving again now replaces the version this person has been told about.
+                form.data = form.data.copy()
+                form.data["updated_at"] = aim.updated_at.isoformat() if aim else ""
+                form.add_error(None, conflict)
+            add_errors(form, ValidationError(exc.message_dict))
         else:
             messages.success(request, "Aim saved.")
             return redirect(reverse("improvement:initiative", args=[

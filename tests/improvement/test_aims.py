@@ -225,3 +225,43 @@ def test_api_put_and_get_the_aim(org, owner, initiative, member, other_org, outs
     viewer = person(org, Role.EXECUTIVE_VIEWER)
     assert client_for(viewer).get(url).status_code == 200
     assert put(client_for(viewer), initiative, api_body()).status_code == 403
+
+
+def test_two_people_editing_the_aim_at_once_nothing_is_lost(initiative, member, owner):
+    first, second = client_for(owner), client_for(member)
+    assert first.post(aim_url(initiative), form_data()).status_code == 302
+    loaded = Aim.objects.get(initiative=initiative).updated_at.isoformat()
+    # Both open the aim; the owner saves first.
+    assert first.post(aim_url(initiative), form_data(
+        who="all adult inpatients", updated_at=loaded)).status_code == 302
+    refused = second.post(aim_url(initiative), form_data(
+        who="inpatients on 4 West over 65", updated_at=loaded))
+    page = refused.content.decode()
+    assert refused.status_code == 422 and "Someone else saved this aim" in page
+    assert "inpatients on 4 West over 65" in page  # what they typed is kept
+    assert Aim.objects.get(initiative=initiative).who == "all adult inpatients"
+    # Having been told, saving again replaces the other version.
+    resent = dict(refused.context["form"].data.items())
+    assert second.post(aim_url(initiative), resent).status_code == 302
+    assert Aim.objects.get(initiative=initiative).who == "inpatients on 4 West over 65"
+
+
+def test_a_first_aim_written_twice_at_once_is_refused_the_second_time(initiative, member):
+    client = client_for(member)
+    assert client.post(aim_url(initiative), form_data(updated_at="")).status_code == 302
+    again = client.post(aim_url(initiative), form_data(who="someone else", updated_at=""))
+    assert again.status_code == 422
+    assert Aim.objects.get(initiative=initiative).who == "adult inpatients on 4 West"
+
+
+def test_the_api_refuses_a_stale_version(org, owner, initiative):
+    client = client_for(owner)
+    made = put(client, initiative, api_body())
+    assert made.status_code == 200
+    version = made.json()["updated_at"]
+    assert put(client, initiative, api_body(who="everyone", updated_at=version)
+               ).status_code == 200
+    stale = put(client, initiative, api_body(who="no one", updated_at=version))
+    assert stale.status_code == 422
+    assert [e["field"] for e in stale.json()["detail"]] == ["updated_at"]
+    assert Aim.objects.get(initiative=initiative).who == "everyone"
