@@ -167,16 +167,26 @@ def victim(db):
 
 
 def _victim_plan(org, admin) -> None:
-    """An initiative with an aim and a driver diagram (primary → secondary → change idea):
-    the plan's aim and diagram URLs have rows of the victim's to aim at."""
+    """An initiative with a measure (and a file staged for import into it), an aim, a
+    progress rating and a driver diagram (primary → secondary → change idea): the plan's and
+    the measures' URLs have rows of the victim's to aim at."""
     from safetyhub.improvement import services as plan
-    from safetyhub.improvement import services_aims, services_drivers
+    from safetyhub.improvement import services_aims, services_drivers, services_ratings
+    from safetyhub.measures import services as measures
+    from safetyhub.measures import staged_imports
 
     initiative = plan.create_initiative(organization=org, by=admin, title="Victim initiative",
                                         status="active")
+    measure = measures.create_measure(
+        organization=org, by=admin, name="victim-secret-measure", type="outcome",
+        numerator="falls", direction="decrease", initiatives=[initiative])
     services_aims.set_aim(initiative=initiative, by=admin, what="Reduce falls",
                           who="victim-secret-element patients", target=2.0,
-                          by_when=dt.date(2099, 6, 30))
+                          by_when=dt.date(2099, 6, 30), measure=measure)
+    staged_imports.stage_import(measure=measure, user=admin, file_name="victim.csv",
+                                content=b"period,numerator\n2025-01,3\n")
+    services_ratings.rate_month(initiative=initiative, by=admin,
+                                month=dt.date.today().replace(day=1), rating="2.0")
     node = None
     for kind in ("primary", "secondary", "change"):
         node = services_drivers.add_node(initiative=initiative, by=admin, kind=kind,
