@@ -88,7 +88,7 @@ def test_a_lead_measures_a_change_from_priority_to_pdsa_marker(page, live_server
     page.get_by_role("button", name="Upload and choose the columns").click()
     page.get_by_role("button", name="Import 22 points").click()
     expect(page.get_by_text("Imported 22 rows: 22 added, 0 changed.")).to_be_visible()
-    chart = page.locator("figure.spc-chart .chart-wide svg[role=img]")
+    chart = page.locator("figure.spc-chart svg[role=img]:visible")
     expect(chart).to_be_visible()
     expect(page.get_by_text("Special cause: deterioration")).to_be_visible()
     signals = page.locator(".signal-list")
@@ -111,7 +111,7 @@ def test_a_lead_measures_a_change_from_priority_to_pdsa_marker(page, live_server
     # Its marker and label are on the measure's chart.
     nav.get_by_role("link", name="Measures", exact=True).click()
     page.get_by_role("link", name="Patient falls per 1,000 patient days").click()
-    chart = page.locator("figure.spc-chart .chart-wide svg[role=img]")
+    chart = page.locator("figure.spc-chart svg[role=img]:visible")
     expect(chart.locator("text", has_text="PDSA 1: Hourly rounding…")).to_be_visible()
     expect(chart).to_have_attribute("aria-label", re.compile(
         r"PDSA 1: Hourly rounding on ward 5 \(started 16 Dec 2024\)"))
