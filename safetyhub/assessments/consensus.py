@@ -108,11 +108,12 @@ def accept_unanimous(*, assessment: Assessment, by: User) -> Accepted:
     """Write the agreed answer of every unanimous item (see the module's docstring)."""
     from .services import _locked_response  # the one way to lock-or-create an answer
 
-    check_can_accept(assessment, by)
     accepted: list[str] = []
     with audit.acting_as(by), transaction.atomic():
-        # Lock the assessment so that a finalize or a second acceptance waits for this one.
-        Assessment.objects.select_for_update().filter(pk=assessment.pk).first()
+        # Lock the assessment so that a finalize or a second acceptance waits for this one,
+        # and check it as it is now (it may have been finalized since the page was read).
+        assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        check_can_accept(assessment, by)
         found = summary(assessment=assessment)
         for item, value in found.unanimous:
             response = _locked_response(assessment, item, None)
