@@ -17,8 +17,9 @@ from safetyhub.measures import queries as measure_queries
 from safetyhub.measures import sources as measure_sources
 from safetyhub.measures.models import Measure
 
-from .models import Aim, Initiative, PdsaCycle
+from .models import Initiative, PdsaCycle
 from .queries import plan_counts, plan_initiatives
+from .queries_aims import loaded_aim
 from .rules import is_plan_lead, is_read_only_role
 from .services import CLOSED, is_overdue
 from .services_aims import sentence as aim_sentence
@@ -40,24 +41,17 @@ def initiatives_owned(user: User, organization: Organization) -> list[WorkItem]:
         kind="Initiative you own", due_on=i.due_on, overdue=is_overdue(i, today),
         detail=i.get_status_display() + (f" · {i.recommendation.title}"
                                          if i.recommendation else "")
-        + (f" · Aim: {aim_sentence(i.aim)}" if _aim_or_none(i) else ""),
+        + (f" · Aim: {aim_sentence(i.aim)}" if loaded_aim(i) else ""),
     ) for i in rows])
-
-
-def _aim_or_none(initiative: Initiative):
-    try:
-        return initiative.aim
-    except Aim.DoesNotExist:
-        return None
 
 
 def aims_to_write(user: User, organization: Organization) -> list[WorkItem]:
     """Active initiatives the user owns that have no aim yet. One query."""
+    if is_read_only_role(user, organization.pk):
+        return []
     rows = (Initiative.objects.filter(organization=organization, owner=user,
                                       status=Initiative.Status.ACTIVE, aim__isnull=True)
             .order_by("due_on", "pk"))
-    if is_read_only_role(user, organization.pk):
-        return []
     return [WorkItem(
         title=f"Write an aim for “{i.title}”",
         link=reverse("improvement:aim_edit", args=[organization.slug, i.pk]),

@@ -10,6 +10,14 @@ from .models_drivers import DriverNode
 from .services_aims import goal_reading, how_much, sentence
 
 
+def loaded_aim(initiative: Initiative) -> Aim | None:
+    """The initiative's aim as loaded with it (select_related("aim")), or None."""
+    try:
+        return initiative.aim
+    except Aim.DoesNotExist:
+        return None
+
+
 def aim_parts(aim: Aim) -> list[tuple[str, str]]:
     """The four checked parts, labelled."""
     return [("What", aim.what), ("For whom", aim.who), ("How much", how_much(aim)),

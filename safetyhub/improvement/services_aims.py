@@ -20,7 +20,8 @@ from safetyhub.core import audit
 from safetyhub.core.inputs import check_date
 from safetyhub.core.models import User
 from safetyhub.measures.models import Measure
-from safetyhub.measures.queries import chart_for
+from safetyhub.measures.queries import MeasureChart, chart_for
+from safetyhub.measures.reading import goal_met
 
 from .models import Initiative
 from .models_aims import Aim
@@ -186,9 +187,9 @@ class GoalReading:
     text: str
 
 
-def goal_reading(aim: Aim) -> GoalReading:
-    """Read the measure's chart: the centre line of its latest phase against the goal, on
-    the measure's better side (lower or higher)."""
+def goal_reading(aim: Aim, chart: MeasureChart | None = None) -> GoalReading:
+    """Read the measure's chart (`chart`, when the caller loaded it already): the centre
+    line of its latest phase against the goal, on the measure's better side."""
     measure = aim.measure
     if measure is None:
         return GoalReading(None, "No measure tracks this aim yet.")
@@ -196,17 +197,13 @@ def goal_reading(aim: Aim) -> GoalReading:
         return GoalReading(None, f"“{measure.name}” has no goal line yet.")
     if measure.direction not in ("increase", "decrease"):
         return GoalReading(None, f"“{measure.name}” does not say which direction is better.")
-    chart = chart_for(measure)
-    if chart.error or not chart.records:
-        return GoalReading(None, f"No chart of “{measure.name}” yet to judge the goal by.")
-    last_part = chart.records[-1].part
-    centre = next((r.cl for r in reversed(chart.records)
-                   if r.part == last_part and r.cl is not None), None)
+    chart = chart or chart_for(measure)
+    centre = None if chart.error else chart.latest_centre
     if centre is None:
         return GoalReading(None, f"No chart of “{measure.name}” yet to judge the goal by.")
-    met = centre <= measure.goal if measure.direction == "decrease" else centre >= measure.goal
+    met = goal_met(centre, measure.goal, measure.direction)
     unit = f" {measure.unit}" if measure.unit else ""
-    phase = "latest phase" if last_part > 1 else "chart"
+    phase = "latest phase" if chart.records[-1].part > 1 else "chart"
     return GoalReading(met, f"Goal {_number(measure.goal)}{unit} "
                             f"{'met' if met else 'not met yet'}: the {phase}'s centre line is "
                             f"{_number(centre)}{unit}.")

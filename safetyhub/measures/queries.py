@@ -194,17 +194,24 @@ class MeasureChart:
         return SuggestedSplit(after_period=after, after_label=self.labels[k - 1],
                               start_label=self.labels[k])
 
+    def centre_of(self, part: int) -> float | None:
+        """The centre line of phase `part` (1-based), if the chart has one there."""
+        return next((r.cl for r in self.records if r.part == part and r.cl is not None),
+                    None)
+
+    @cached_property
+    def latest_centre(self) -> float | None:
+        """The centre line of the latest phase (what a goal is judged by)."""
+        return self.centre_of(self.records[-1].part) if self.records else None
+
     @cached_property
     def statement(self) -> str | None:
         """After a split: the change of the centre line from the previous phase to the
         latest, in the measure's unit, with the goal ("from 3.0 to 1.5 …; goal 2.0 met")."""
         if not self.records or self.records[-1].part == 1:
             return None
-        latest = self.records[-1].part
-        before = next((r.cl for r in self.records if r.part == latest - 1
-                       and r.cl is not None), None)
-        after = next((r.cl for r in self.records if r.part == latest and r.cl is not None),
-                     None)
+        before = self.centre_of(self.records[-1].part - 1)
+        after = self.latest_centre
         if before is None or after is None:
             return None
         m = self.measure

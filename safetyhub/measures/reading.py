@@ -206,6 +206,16 @@ def format_values(*values: float) -> list[str]:
     return [f"{v:,.{places}f}".replace("-", "\u2212") for v in values]
 
 
+def goal_met(value: float, goal: float, direction: str) -> bool | None:
+    """Whether `value` reaches `goal` on the measure's better side; None when no side is
+    better."""
+    if direction == "decrease":
+        return value <= goal
+    if direction == "increase":
+        return value >= goal
+    return None
+
+
 def change_statement(*, before: float, after: float, unit: str = "", goal: float | None = None,
                      direction: str = "neutral") -> str:
     """The change between two phases' centre lines, in the measure's unit, with the goal:
@@ -217,10 +227,7 @@ def change_statement(*, before: float, after: float, unit: str = "", goal: float
     text = f"from {shown[0]} to {shown[1]}{tail}"
     if goal is None:
         return text
-    if direction == "decrease":
-        met = after <= goal
-    elif direction == "increase":
-        met = after >= goal
-    else:
+    met = goal_met(after, goal, direction)
+    if met is None:
         return f"{text}; goal {shown[2]} (no better direction set, so not judged)"
     return f"{text}; goal {shown[2]} {'met' if met else 'not yet met'}"

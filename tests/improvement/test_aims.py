@@ -185,6 +185,30 @@ def test_the_board_pack_shows_each_aim_and_whether_its_goal_is_met(org, owner, i
     assert core_pack  # the section is registered with core's board pack
 
 
+def test_the_board_pack_reads_every_aims_chart_in_a_fixed_number_of_queries(org, owner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from safetyhub.improvement.board_pack import plan_section
+
+    class Options:
+        today = TODAY
+
+    def queries_with(aims: int) -> int:
+        for k in range(aims):
+            initiative = make_initiative(org, owner, title=f"Initiative {k}", owner=owner)
+            measure = make_rate_measure(org, by=owner, name=f"Measure {k}")
+            add_points(measure, [1] * 12, dens=[1000] * 12)
+            services_aims.set_aim(initiative=initiative, by=owner, measure=measure,
+                                  **aim_values())
+        with CaptureQueriesContext(connection) as captured:
+            section = plan_section(organization=org, period=None, options=Options())
+        assert all(row["goal"].met is True for row in section["rows"])
+        return len(captured)
+
+    assert queries_with(1) == queries_with(2)  # 1 aim, then 3
+
+
 # --- API -----------------------------------------------------------------------------------
 
 
