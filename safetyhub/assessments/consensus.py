@@ -30,8 +30,7 @@ from safetyhub.frameworks.models import PackItem
 
 from .models import Assessment, Response, TeamMember
 from .rules import agreed_by_rule, writes_agreed_answers
-
-UNSURE = "unsure"  # the scale value every pack uses for "not sure" (see scoring.disagrees)
+from .scoring import UNSURE
 
 AGREED, UNANIMOUS, DISCUSS = "agreed", "unanimous", "discuss"
 

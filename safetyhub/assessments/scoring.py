@@ -19,6 +19,8 @@ from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from statistics import fmean
 
+UNSURE = "unsure"  # the scale value every pack uses for "not sure"
+
 
 @dataclass(frozen=True)
 class ScaleLevel:
@@ -110,7 +112,7 @@ def disagrees(values: Sequence[str], *, scale: Sequence[ScaleLevel], threshold: 
     if len(numeric) >= 2 and max(numeric) - min(numeric) >= threshold:
         return True
     # Some members unsure while others gave an answer: the team should talk.
-    return "unsure" in given and len(set(given)) > 1
+    return UNSURE in given and len(set(given)) > 1
 
 
 @dataclass
@@ -188,7 +190,7 @@ def rank_priorities(
             reasons = []
             if item in disagreements:
                 reasons.append("members disagreed")
-            if value == "unsure":
+            if value == UNSURE:
                 reasons.append("answered Unsure")
             if not value:
                 reasons.append("not answered")

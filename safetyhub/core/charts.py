@@ -309,11 +309,7 @@ def trend_spec(
         x = {"field": "date", "type": "ordinal", "sort": order, "scale": {"padding": 0.5},
              "axis": {"title": None, "labelAngle": 0, "grid": False, "labelLimit": 140}}
     else:
-        # Ticks exactly at the cycles' dates, formatted in UTC so a date never slips a day.
-        x = {"field": "date", "type": "temporal", "scale": {"type": "utc", "padding": 24},
-             "axis": {"title": None, "values": sorted(_epoch_ms(day) for day in dates),
-                      "format": "%d %b %Y", "labelAngle": 0, "grid": False,
-                      "labelOverlap": "greedy"}}
+        x = date_axis("date", dates, label_format="%d %b %Y", padding=24)
     y = {"field": "value", "type": "quantitative",
          "scale": {"domain": [0, max_value], "nice": False},
          "axis": {"title": f"{value_title} (0 to {format_number(max_value, 0)})",
@@ -472,6 +468,15 @@ def _unique(names: list[str]) -> list[str]:
         seen[name] = seen.get(name, 0) + 1
         out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
     return out
+
+
+def date_axis(field: str, dates, *, label_format: str, padding: int) -> dict:
+    """An x encoding for dates with ticks exactly at `dates`, formatted in UTC so that a date
+    never slips a day in another time zone."""
+    return {"field": field, "type": "temporal", "scale": {"type": "utc", "padding": padding},
+            "axis": {"title": None, "values": sorted(_epoch_ms(day) for day in dates),
+                     "format": label_format, "labelAngle": 0, "grid": False,
+                     "labelOverlap": "greedy"}}
 
 
 def _epoch_ms(day: datetime.date) -> int:

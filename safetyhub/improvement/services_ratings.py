@@ -154,10 +154,8 @@ def history_svg(ratings: list[ProgressRating]):
              "label": f"{r.rating}"} for r in ratings]
     said = "; ".join(f"{r.month:%B %Y} {r.rating} ({points.point(r.rating).name})"
                      for r in ratings)
-    x = {"field": "month", "type": "temporal", "scale": {"type": "utc", "padding": 16},
-         "axis": {"title": None, "format": "%b %Y", "labelAngle": 0, "grid": False,
-                  "values": [charts._epoch_ms(r.month) for r in ratings],
-                  "labelOverlap": "greedy"}}
+    x = charts.date_axis("month", [r.month for r in ratings], label_format="%b %Y",
+                         padding=16)
     y = {"field": "rating", "type": "quantitative", "scale": {"domain": [0, 5], "nice": False},
          "axis": {"title": "Rating (0.5 to 5)", "tickCount": 5, "format": "d"}}
     spec = {
