@@ -24,7 +24,7 @@ from safetyhub.core.models import Organization, User
 from safetyhub.core.queries import site_tree
 from safetyhub.frameworks.access import access_pack
 from safetyhub.frameworks.models import PackItem
-from safetyhub.measures.models import Measure
+from safetyhub.measures.queries import measure_refs
 
 from . import queries, services
 from .access import access_cycle, access_initiative
@@ -284,15 +284,6 @@ def _site(request, organization: Organization, site_id: int | None):
         raise ValidationError({"site_id": "No such site in this organization."}) from None
 
 
-def _measures(organization: Organization, ids: list[int]) -> list[Measure]:
-    measures = list(Measure.objects.filter(organization=organization, pk__in=set(ids)))
-    missing = sorted(set(ids) - {m.pk for m in measures})
-    if missing:
-        raise ValidationError({"measure_ids": "No such measures in this organization: "
-                                              f"{', '.join(map(str, missing))}."})
-    return measures
-
-
 def _plan_filter(organization: Organization, filters: PlanFilters) -> queries.PlanFilter:
     areas = queries.nap_areas(organization=organization)
     errors = {}
@@ -446,7 +437,7 @@ def cycle_create(request, slug: str, initiative_id: int, payload: CycleCreate):
         cycle = services.start_cycle(
             initiative=initiative, by=request.user, change=payload.change,
             prediction=payload.prediction, plan_details=payload.plan_details,
-            started_on=payload.started_on, measures=_measures(org, payload.measure_ids))
+            started_on=payload.started_on, measures=measure_refs(org, payload.measure_ids))
     except ValidationError as exc:
         raise _renamed(exc, CYCLE_NAMES) from None
     return Status(201, cycle)
@@ -478,7 +469,7 @@ def cycle_update(request, slug: str, cycle_id: int, payload: CycleUpdate):
         if name in changes and changes[name] is None:
             changes[name] = ""
     if "measure_ids" in sent:
-        changes["measures"] = _measures(org, payload.measure_ids or [])
+        changes["measures"] = measure_refs(org, payload.measure_ids or [])
     try:
         cycle = services.update_cycle(cycle=cycle, by=request.user,
                                       expected_updated_at=payload.expected_updated_at,

@@ -19,7 +19,7 @@ from ninja import Field, Router, Schema, Status
 
 from safetyhub.core.inputs import Day, Id, Number
 from safetyhub.frameworks.models import PackItem
-from safetyhub.measures.models import Measure
+from safetyhub.measures.queries import measure_ref, measure_refs
 
 from . import services_aims, services_drivers
 from .access import access_driver_node
@@ -90,11 +90,7 @@ def aim_write(request, slug: str, initiative_id: int, payload: AimWrite):
     """Write the whole aim (create or replace). With `measure_id`, that measure's goal line
     becomes the aim's target."""
     org, initiative = _initiative(request, slug, initiative_id, write=True)
-    measure = None
-    if payload.measure_id is not None:
-        measure = Measure.objects.filter(organization=org, pk=payload.measure_id).first()
-        if measure is None:
-            raise ValidationError({"measure_id": "No such measure in this organization."})
+    measure = measure_ref(org, payload.measure_id)
     try:
         aim = services_aims.set_aim(
             initiative=initiative, by=request.user, measure=measure,
@@ -176,15 +172,6 @@ def _cycles(initiative, ids: list[int]) -> list[PdsaCycle]:
     return found
 
 
-def _measures(org, ids: list[int]) -> list[Measure]:
-    found = list(Measure.objects.filter(organization=org, pk__in=ids))
-    missing = sorted(set(ids) - {m.pk for m in found})
-    if missing:
-        raise ValidationError({"measure_ids": "No such measures in this organization: "
-                                              f"{', '.join(map(str, missing))}."})
-    return found
-
-
 def _node(request, org, initiative, node_id: int, field: str = "id") -> DriverNode:
     try:
         return access_driver_node(user=request.user, organization=org, initiative=initiative,
@@ -236,7 +223,7 @@ def node_create(request, slug: str, initiative_id: int, payload: NodeCreate):
             text=payload.text, parent=parent,
             tactic=_item(request, org, payload.tactic, PackItem.Kind.TACTIC, "tactic"),
             cycles=_cycles(initiative, payload.cycle_ids),
-            measures=_measures(org, payload.measure_ids))
+            measures=measure_refs(org, payload.measure_ids))
     except ValidationError as exc:
         raise _renamed(exc) from None
     return Status(201, _node_out(node))
@@ -256,7 +243,7 @@ def node_update(request, slug: str, initiative_id: int, node_id: int, payload: N
     if "cycle_ids" in sent:
         changes["cycles"] = _cycles(initiative, payload.cycle_ids or [])
     if "measure_ids" in sent:
-        changes["measures"] = _measures(org, payload.measure_ids or [])
+        changes["measures"] = measure_refs(org, payload.measure_ids or [])
     try:
         services_drivers.update_node(node=node, by=request.user, **changes)
     except ValidationError as exc:

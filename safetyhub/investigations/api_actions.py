@@ -23,7 +23,7 @@ from safetyhub.core.access import require_permission
 from safetyhub.core.api import api_organization
 from safetyhub.core.inputs import Day, Id, Line, Pagination, Text
 from safetyhub.core.models import Site, User
-from safetyhub.measures.models import Measure
+from safetyhub.measures.queries import measure_ref
 
 from . import action_queries, aggregate
 from . import services_actions as services
@@ -198,15 +198,6 @@ def _member(organization, user_id: int | None, field: str) -> User | None:
     return user
 
 
-def _measure(organization, measure_id: int | None) -> Measure | None:
-    if measure_id is None:
-        return None
-    measure = Measure.objects.filter(pk=measure_id, organization=organization).first()
-    if measure is None:
-        raise ValidationError({"measure_id": "No such measure in this organization."})
-    return measure
-
-
 def _review(request: HttpRequest, slug: str, review_id: int):
     org = api_organization(request, slug, MEMBER)
     review = access_review(user=request.user, organization=org, pk=review_id)
@@ -235,7 +226,7 @@ def action_create(request, slug: str, review_id: Id, payload: ReviewActionCreate
     action = services.create_action(
         review=review, by=request.user, description=payload.description,
         strength=payload.strength.value, owner=_member(org, payload.owner_id, "owner_id"),
-        due_on=payload.due_on, measure=_measure(org, payload.measure_id),
+        due_on=payload.due_on, measure=measure_ref(org, payload.measure_id),
         new_measure=new_measure, expected_effect=payload.expected_effect)
     return Status(201, _action(_fresh(action), timezone.localdate()))
 
@@ -305,7 +296,7 @@ def action_update(request, slug: str, action_id: Id, payload: ReviewActionUpdate
     if "owner_id" in sent:
         changes["owner"] = _member(org, sent["owner_id"], "owner_id")
     if "measure_id" in sent:
-        changes["measure"] = _measure(org, sent["measure_id"])
+        changes["measure"] = measure_ref(org, sent["measure_id"])
     services.update_action(action=action, by=request.user,
                            expected_version=sent.get("version"), **changes)
     return _action(_fresh(action), timezone.localdate())

@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.utils.safestring import SafeString
 
@@ -60,6 +61,30 @@ def measures_for(*, organization: Organization) -> QuerySet[Measure]:
                 Prefetch("cycles", queryset=PdsaCycle.objects.select_related("initiative")
                          .order_by("started_on", "number", "pk")),
                 "initiatives"))
+
+
+def measure_ref(organization: Organization, measure_id: int | None, *,
+                field: str = "measure_id") -> Measure | None:
+    """The measure an API request names by id (None for none), or a ValidationError on
+    `field`: another organization's measure is as unknown as a missing one."""
+    if measure_id is None:
+        return None
+    measure = Measure.objects.filter(organization=organization, pk=measure_id).first()
+    if measure is None:
+        raise ValidationError({field: "No such measure in this organization."})
+    return measure
+
+
+def measure_refs(organization: Organization, ids: list[int], *,
+                 field: str = "measure_ids") -> list[Measure]:
+    """The measures an API request names by id, or a ValidationError on `field` listing the
+    ids that are missing or another organization's."""
+    measures = list(Measure.objects.filter(organization=organization, pk__in=set(ids)))
+    missing = sorted(set(ids) - {m.pk for m in measures})
+    if missing:
+        raise ValidationError({field: "No such measures in this organization: "
+                                      f"{', '.join(map(str, missing))}."})
+    return measures
 
 
 def access_measure(*, user, organization: Organization, pk) -> Measure:

@@ -23,7 +23,7 @@ from ninja.files import UploadedFile
 
 from safetyhub.core.api import api_organization
 from safetyhub.core.inputs import Id, Number
-from safetyhub.measures.models import Measure
+from safetyhub.measures.queries import measure_ref
 
 from . import goal_queries as queries
 from . import goals as services
@@ -213,12 +213,7 @@ def participation_write(request, slug: str, goal_id: int, payload: Participation
     if not payload.taking_part:
         services.stop_taking_part(goal=goal, organization=organization, by=request.user)
         return {"taking_part": False, "source": None, "measure_id": None}
-    measure = None
-    if payload.measure_id is not None:
-        measure = Measure.objects.filter(organization=organization,
-                                         pk=payload.measure_id).first()
-        if measure is None:
-            raise ValidationError({"measure_id": "No such measure in this organization."})
+    measure = measure_ref(organization, payload.measure_id)
     try:
         participation = services.take_part(goal=goal, organization=organization,
                                            by=request.user, source=payload.source.value,
