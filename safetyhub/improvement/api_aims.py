@@ -28,6 +28,7 @@ from .drivers_draw import Branch, diagram_tree
 from .models import PdsaCycle
 from .models_aims import Aim
 from .models_drivers import DriverNode
+from .queries_aims import aim_of
 from .services import UNSET
 
 router = Router(tags=["improvement"])
@@ -79,7 +80,7 @@ def _aim_out(aim: Aim) -> dict:
 @router.get("/orgs/{slug}/initiatives/{initiative_id}/aim", response=AimRead)
 def aim_read(request, slug: str, initiative_id: int):
     _org, initiative = _initiative(request, slug, initiative_id)
-    aim = Aim.objects.filter(initiative=initiative).select_related("measure").first()
+    aim = aim_of(initiative)
     if aim is None:
         raise Http404("This initiative has no aim yet.")
     return _aim_out(aim)
@@ -197,7 +198,7 @@ def diagram_read(request, slug: str, initiative_id: int):
     """The diagram as a nested outline: primary drivers, their secondary drivers, their
     change ideas."""
     _org, initiative = _initiative(request, slug, initiative_id)
-    aim = Aim.objects.filter(initiative=initiative).first()
+    aim = aim_of(initiative)
     return {"aim": services_aims.sentence(aim) if aim else None,
             "drivers": _outline(diagram_tree(initiative))}
 

@@ -10,6 +10,11 @@ from .models_drivers import DriverNode
 from .services_aims import goal_reading, how_much, sentence
 
 
+def aim_of(initiative: Initiative) -> Aim | None:
+    """The initiative's aim with its measure, or None."""
+    return Aim.objects.filter(initiative=initiative).select_related("measure").first()
+
+
 def loaded_aim(initiative: Initiative) -> Aim | None:
     """The initiative's aim as loaded with it (select_related("aim")), or None."""
     try:
@@ -26,7 +31,7 @@ def aim_parts(aim: Aim) -> list[tuple[str, str]]:
 
 def aim_card(initiative: Initiative) -> dict:
     """What the initiative page shows of its aim and its driver diagram."""
-    aim = Aim.objects.filter(initiative=initiative).select_related("measure").first()
+    aim = aim_of(initiative)
     card: dict = {"aim": aim,
                   "nodes": DriverNode.objects.filter(initiative=initiative).count()}
     if aim is not None:

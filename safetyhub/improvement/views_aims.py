@@ -23,8 +23,8 @@ from . import services_aims, services_drivers
 from .access import access_driver_node, access_initiative
 from .drivers_draw import diagram_svg, diagram_tree, flat
 from .forms_aims import AimForm, NodeForm
-from .models_aims import Aim
 from .models_drivers import DriverNode
+from .queries_aims import aim_of
 from .views import VIEW, _require_change
 
 PRINT_CSS = "css/report.css"
@@ -35,10 +35,6 @@ def _initiative(request, pk: int, *, write: bool = False):
     if write:
         _require_change(request, initiative)
     return initiative
-
-
-def aim_of(initiative) -> Aim | None:
-    return Aim.objects.filter(initiative=initiative).select_related("measure").first()
 
 
 @require_http_methods(["GET", "POST"])
